@@ -1,0 +1,174 @@
+"""The one way everything in cibg_ds gets a Dask client.
+
+Order of precedence:
+
+1. the client already active in this process (``distributed.default_client()``);
+2. a scheduler address given as argument, else ``DASK_SCHEDULER_ADDRESS``, else the
+   ``dask_scheduler_address`` setting (``CIBG_DS_DASK_SCHEDULER_ADDRESS`` or config file);
+3. a new :class:`distributed.LocalCluster` on 127.0.0.1 sized to the machine.
+
+Users of dask-gateway, dask-jobqueue or Kubernetes create their cluster as they usually do
+and either make its client the default (``cluster.get_client()``) or export the scheduler
+address; no cibg_ds code changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from cibg_ds.config import get_settings
+from cibg_ds.errors import ClusterError, ParameterError
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+log = logging.getLogger(__name__)
+
+
+def machine_size() -> tuple[int, int]:
+    """Return ``(cores, memory_bytes)`` usable by this process (cgroup-aware via distributed)."""
+    from dask.system import CPU_COUNT
+    from distributed.system import MEMORY_LIMIT
+
+    return int(CPU_COUNT), int(MEMORY_LIMIT)
+
+
+def local_cluster_kwargs(n_workers: int | None = None, memory_fraction: float = 0.8) -> dict:
+    """Size a LocalCluster to the machine: one single-threaded worker process per core.
+
+    Parameters
+    ----------
+    n_workers : int, optional
+        Number of worker processes; default the number of cores.
+    memory_fraction : float
+        Share of the machine's memory given to the workers together.
+
+    Returns
+    -------
+    dict
+        Keyword arguments for :class:`distributed.LocalCluster`.
+    """
+    cores, memory = machine_size()
+    n_workers = cores if n_workers is None else n_workers
+    if not isinstance(n_workers, int) or n_workers < 1:
+        raise ParameterError(f"n_workers must be a positive integer, got {n_workers!r}")
+    if not 0 < memory_fraction <= 1:
+        raise ParameterError(f"memory_fraction must be in (0, 1], got {memory_fraction!r}")
+    return {
+        "n_workers": n_workers,
+        "threads_per_worker": max(1, cores // n_workers),
+        "memory_limit": int(memory * memory_fraction / n_workers),
+        "processes": True,
+        "host": "127.0.0.1",
+        "dashboard_address": "127.0.0.1:8787",
+    }
+
+
+def _existing_client() -> Client | None:
+    from distributed import default_client
+
+    try:
+        return default_client()
+    except ValueError:
+        return None
+
+
+def get_client(
+    address: str | None = None,
+    *,
+    n_workers: int | None = None,
+    timeout: str = "10s",
+    quiet: bool = False,
+) -> Client:
+    """Return a Dask client: the active one, one connected to ``address``, or a new local one.
+
+    Parameters
+    ----------
+    address : str, optional
+        Scheduler address such as ``tcp://10.0.0.5:8786``. Default: ``DASK_SCHEDULER_ADDRESS``,
+        then the ``dask_scheduler_address`` setting; when all are empty a LocalCluster starts.
+    n_workers : int, optional
+        Worker processes of a new LocalCluster (default: one per core). Ignored otherwise.
+    timeout : str
+        How long to wait for a remote scheduler before giving up.
+    quiet : bool
+        Do not log the dashboard link.
+
+    Returns
+    -------
+    distributed.Client
+        Also the default client of the process from then on.
+
+    Raises
+    ------
+    ClusterError
+        When the scheduler at the address cannot be reached; the message names the address
+        and where it came from.
+
+    Examples
+    --------
+    >>> client = get_client()  # doctest: +SKIP
+    Dask: new LocalCluster; dashboard http://127.0.0.1:8787/status
+    """
+    from distributed import Client
+
+    client = _existing_client()
+    if client is not None and address in (None, client.scheduler.address):
+        how = "existing client"
+    else:
+        origin = "argument"
+        if address is None:
+            address = os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+            origin = "DASK_SCHEDULER_ADDRESS"
+        if address is None:
+            address = get_settings().dask_scheduler_address or None
+            origin = "setting dask_scheduler_address"
+        if address:
+            try:
+                client = Client(address, timeout=timeout, set_as_default=True)
+            except (OSError, TimeoutError) as exc:
+                raise ClusterError(
+                    f"could not reach the Dask scheduler at {address!r} (from {origin}) "
+                    f"within {timeout}: {exc}.\nStart one with `dask scheduler` and "
+                    "`dask worker ADDRESS`, or unset it to use a local cluster."
+                ) from None
+            how = f"scheduler {address} (from {origin})"
+        else:
+            client = Client(**local_cluster_kwargs(n_workers), set_as_default=True)
+            how = "new LocalCluster"
+    log.info("Dask %s, dashboard %s", how, client.dashboard_link)
+    if not quiet:
+        print(f"Dask: {how}; dashboard {client.dashboard_link}", file=sys.stderr)
+    return client
+
+
+@contextlib.contextmanager
+def client_session(address: str | None = None, **kwargs) -> Iterator[Client]:
+    """Use :func:`get_client` for a block and close only what the block created.
+
+    An existing client (the user's) is left open; a client or LocalCluster started here is
+    closed on exit, also after an exception or Ctrl-C.
+
+    Parameters
+    ----------
+    address : str, optional
+        As in :func:`get_client`.
+    **kwargs
+        Passed to :func:`get_client`.
+
+    Yields
+    ------
+    distributed.Client
+    """
+    before = _existing_client()
+    client = get_client(address, **kwargs)
+    try:
+        yield client
+    finally:
+        if client is not before:
+            client.close()

@@ -1,0 +1,290 @@
+"""Truck pings: read CSV or Parquet into the canonical schema, write Parquet atomically.
+
+The canonical schema is :data:`cibg_ds.schema.PING_DTYPES`. Reading checks the structure
+(files exist and are readable, columns are there) eagerly and with clear errors; checking
+the *values* is the job of the data-quality suites, so odd values are kept, not dropped:
+an unknown weight class stays visible as its own category, an unparseable time becomes
+null (and is rejected by the suite's "ts not null" expectation).
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import hmac
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cibg_ds import schema as s
+from cibg_ds.errors import InputError
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zst")
+_TZ_SUFFIX = r"(?:Z|[+-]\d{2}:?\d{2})$"
+_FIX_HINT = "Rename the columns to the canonical schema or pass columns={'theirs': 'ours'}."
+
+
+def pseudonymise(ids: pd.Series, key: str) -> pd.Series:
+    """Replace unit ids by a keyed hash (HMAC-SHA256, 16 hex digits).
+
+    The same id and key always give the same pseudonym; without the key the raw id cannot
+    be recovered or confirmed by hashing guesses.
+
+    Parameters
+    ----------
+    ids : pandas.Series
+        Raw unit ids (any type; converted to str).
+    key : str
+        Secret key. Keep it out of outputs and notebooks.
+
+    Returns
+    -------
+    pandas.Series
+        ``string`` dtype, same index.
+
+    Examples
+    --------
+    >>> pseudonymise(pd.Series(["OBU1", "OBU1", "OBU2"]), key="k").nunique()
+    2
+    """
+    codes, uniques = pd.factorize(ids.astype(str))
+    secret = key.encode()
+    digests = np.array(
+        [hmac.new(secret, u.encode(), hashlib.sha256).hexdigest()[:16] for u in uniques],
+        dtype=object,
+    )
+    out = pd.Series(digests[codes] if len(codes) else [], index=ids.index, dtype="string")
+    return out.where(codes >= 0)
+
+
+def _is_data_file(path: Path) -> bool:
+    hidden = any(part.startswith(("_", ".")) for part in path.parts[-1:])
+    return path.is_file() and not hidden and str(path).endswith(PARQUET_SUFFIXES + CSV_SUFFIXES)
+
+
+def resolve_files(path: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Path]:
+    """Return the data files behind a file, a folder (searched recursively) or a glob.
+
+    Files and folders whose name starts with ``_`` or ``.`` (metadata, manifests) are skipped.
+
+    Raises
+    ------
+    InputError
+        When nothing matches, naming the path.
+    """
+    if isinstance(path, (list, tuple)):
+        return [f for p in path for f in resolve_files(p)]
+    text = os.fspath(path)
+    if glob.has_magic(text):
+        files = sorted(Path(p) for p in glob.glob(text, recursive=True))
+    elif Path(text).is_dir():
+        files = sorted(
+            p
+            for p in Path(text).rglob("*")
+            if not any(part.startswith(("_", ".")) for part in p.relative_to(text).parts)
+        )
+    elif Path(text).exists():
+        return [Path(text)]
+    else:
+        raise InputError(f"{text}: no such file or folder")
+    files = [f for f in files if _is_data_file(f)]
+    if not files:
+        raise InputError(
+            f"{text}: no CSV or Parquet files found (looked for "
+            f"{', '.join(PARQUET_SUFFIXES + CSV_SUFFIXES)})"
+        )
+    return files
+
+
+def _parquet_columns(file: Path, assume_tz: str | None) -> list[str]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.read_metadata(file)
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(f"{file}: not a readable Parquet file ({exc})") from None
+    if meta.num_rows == 0:
+        raise InputError(f"{file}: the file holds no rows; remove it or re-export it")
+    arrow = meta.schema.to_arrow_schema()
+    if s.TS in arrow.names:
+        kind = arrow.field(s.TS).type
+        if pa.types.is_timestamp(kind) and kind.tz is None and assume_tz is None:
+            raise InputError(
+                f"{file}: column 'ts' has no time zone. Pass assume_tz='UTC' (or "
+                "'Europe/Brussels') if you know which it is, or re-export with UTC offsets."
+            )
+    return list(arrow.names)
+
+
+def _csv_columns(file: Path) -> list[str]:
+    try:
+        header = pd.read_csv(file, nrows=1, dtype=str)
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{file}: the file is empty; remove it or re-export it") from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise InputError(f"{file}: not a readable CSV file ({exc})") from None
+    if header.empty:
+        raise InputError(f"{file}: the file has a header but no rows")
+    return [c.lstrip("\ufeff") for c in header.columns]
+
+
+def _parse_ts(values: pd.Series, assume_tz: str | None) -> pd.Series:
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC").astype(s.PING_DTYPES[s.TS])
+    if pd.api.types.is_datetime64_dtype(values.dtype):
+        return values.dt.tz_localize(assume_tz).dt.tz_convert("UTC").astype(s.PING_DTYPES[s.TS])
+    text = values.astype("string").str.strip()
+    aware = text.str.contains(_TZ_SUFFIX, regex=True, na=False)
+    out = pd.to_datetime(text.where(aware), utc=True, format="ISO8601", errors="coerce")
+    if assume_tz is not None and (~aware).any():
+        naive = pd.to_datetime(text.where(~aware), format="ISO8601", errors="coerce")
+        naive = naive.dt.tz_localize(assume_tz, ambiguous="NaT", nonexistent="NaT")
+        out = out.fillna(naive.dt.tz_convert("UTC"))
+    return out.astype(s.PING_DTYPES[s.TS])
+
+
+def _weight_class(values: pd.Series) -> pd.Series:
+    text = values.astype("string")
+    extra = sorted(set(text.dropna().unique()) - set(s.WEIGHT_CLASSES))
+    return pd.Series(
+        pd.Categorical(text, categories=[*s.WEIGHT_CLASSES, *extra]), index=values.index
+    )
+
+
+def to_canonical(
+    df: pd.DataFrame, rename: Mapping[str, str] | None = None, assume_tz: str | None = None
+) -> pd.DataFrame:
+    """Return a new frame with the canonical ping columns and dtypes (values are not judged).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Pings with (after ``rename``) at least :data:`cibg_ds.schema.PING_COLUMNS`.
+    rename : mapping, optional
+        Source column name to canonical name.
+    assume_tz : str, optional
+        Time zone of timestamps written without an offset; default: such times become null.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    df = df.rename(columns=dict(rename or {}))
+    s.require_columns(df.columns, s.PING_COLUMNS, "pings", _FIX_HINT)
+    out = pd.DataFrame(index=df.index)
+    out[s.OBU_ID] = df[s.OBU_ID].astype(s.PING_DTYPES[s.OBU_ID])
+    out[s.TS] = _parse_ts(df[s.TS], assume_tz)
+    for col in (s.LAT, s.LON, s.SPEED, s.HEADING):
+        out[col] = pd.to_numeric(df[col], errors="coerce").astype(s.PING_DTYPES[col])
+    out[s.WEIGHT_CLASS] = _weight_class(df[s.WEIGHT_CLASS])
+    euro = pd.to_numeric(df[s.EURO_CLASS], errors="coerce")
+    out[s.EURO_CLASS] = euro.where((euro >= -128) & (euro <= 127)).astype(
+        s.PING_DTYPES[s.EURO_CLASS]
+    )
+    out[s.COUNTRY] = df[s.COUNTRY].astype(s.PING_DTYPES[s.COUNTRY])
+    return out
+
+
+def empty_pings() -> pd.DataFrame:
+    """Return an empty frame with the canonical ping schema (the Dask ``meta``)."""
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in s.PING_DTYPES.items()})
+
+
+def read_pings(
+    path: str | os.PathLike | Sequence[str | os.PathLike],
+    *,
+    columns: Mapping[str, str] | None = None,
+    assume_tz: str | None = None,
+    blocksize: str = "64MB",
+):
+    """Read truck pings from CSV or Parquet into a Dask DataFrame with the canonical schema.
+
+    Parameters
+    ----------
+    path : path-like, glob or list of them
+        A file, a folder (searched recursively; Hive partitions such as ``date=.../``
+        welcome) or a glob such as ``"feed/2026-11-*.csv"``. Files whose name starts with
+        ``_`` or ``.`` are ignored.
+    columns : mapping, optional
+        Source column name to canonical name, for feeds that name columns differently.
+    assume_tz : str, optional
+        Time zone of timestamps written without an offset. By default a Parquet file whose
+        ``ts`` column has no time zone is refused, and CSV times without an offset become
+        null (the quality suite then rejects those rows, so none is silently lost).
+    blocksize : str
+        Target partition size for CSV.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        Columns and dtypes of :data:`cibg_ds.schema.PING_DTYPES`, ``ts`` tz-aware UTC.
+
+    Raises
+    ------
+    InputError
+        Naming the file (and the column) for a missing path, an empty or unreadable file,
+        a missing or misspelt column, or CSV and Parquet mixed in one dataset.
+
+    Examples
+    --------
+    >>> pings = read_pings("data/demo/pings")  # doctest: +SKIP
+    >>> pings.dtypes["ts"]  # doctest: +SKIP
+    datetime64[ns, UTC]
+    """
+    import dask.dataframe as dd
+
+    files = resolve_files(path)
+    parquet = [str(f).endswith(PARQUET_SUFFIXES) for f in files]
+    if any(parquet) and not all(parquet):
+        raise InputError(f"{os.fspath(path)}: mixes CSV and Parquet files; read them separately")
+    rename = dict(columns or {})
+    wanted = {rename.get(c, c): c for c in s.PING_COLUMNS}
+    inverse = {v: k for k, v in rename.items()}
+    for file in files:
+        found = _parquet_columns(file, assume_tz) if parquet[0] else _csv_columns(file)
+        present = [rename.get(c, c) for c in found]
+        s.require_columns(present, s.PING_COLUMNS, str(file), _FIX_HINT)
+    source_columns = [inverse.get(c, c) for c in wanted]
+    if parquet[0]:
+        raw = dd.read_parquet([str(f) for f in files], columns=source_columns)
+    else:
+        raw = dd.read_csv(
+            [str(f) for f in files], dtype=str, usecols=source_columns, blocksize=blocksize
+        )
+    return raw.map_partitions(to_canonical, rename, assume_tz, meta=empty_pings())
+
+
+def write_parquet_atomic(df: pd.DataFrame, path: str | os.PathLike, **kwargs) -> Path:
+    """Write ``df`` to Parquet through a temporary file renamed into place.
+
+    An interrupted write leaves no half-written file at ``path``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+    path : path-like
+        Destination file; parent folders are created.
+    **kwargs
+        Passed to :meth:`pandas.DataFrame.to_parquet`.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        df.to_parquet(tmp, index=False, **kwargs)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
