@@ -112,8 +112,10 @@ def get_client(
 
     Examples
     --------
-    >>> client = get_client()  # doctest: +SKIP
-    Dask: new LocalCluster; dashboard http://127.0.0.1:8787/status
+    In a notebook (the link goes to the Dask dashboard)::
+
+        client = get_client()
+        # Dask: new LocalCluster; dashboard http://127.0.0.1:8787/status
     """
     from distributed import Client
 

@@ -38,7 +38,7 @@ class Settings:
     k_anonymity: int = 5
     """Published cells with fewer distinct vehicles than this are suppressed."""
     pseudonym_key: str = "cibg-ds-synthetic"
-    """Key of the keyed hash that turns unit ids into pseudonyms (set a secret one for real data)."""
+    """Key of the keyed hash that makes pseudonyms of unit ids (use a secret one on real data)."""
     dask_scheduler_address: str = ""
     """Address of an existing Dask scheduler; empty means a LocalCluster (see cluster.py)."""
 

@@ -233,9 +233,11 @@ def read_pings(
 
     Examples
     --------
-    >>> pings = read_pings("data/demo/pings")  # doctest: +SKIP
-    >>> pings.dtypes["ts"]  # doctest: +SKIP
-    datetime64[ns, UTC]
+    After ``make demo``::
+
+        pings = read_pings("data/demo/pings")
+        pings.dtypes["ts"]  # datetime64[ns, UTC]
+        feed = read_pings("export/*.csv", columns={"unit": "obu_id"}, assume_tz="UTC")
     """
     import dask.dataframe as dd
 

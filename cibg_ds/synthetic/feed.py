@@ -66,7 +66,7 @@ def _leg(net: RoadNetwork, a: int, b: int, t0: float, weekday: bool, rng) -> dic
 
 
 def _stationary(x: float, y: float, t_arrive: float, dwell: float, rng) -> dict:
-    """Fixes of a unit that keeps reporting after arrival (2-6 min, then silent)."""
+    """Return the fixes of a unit that keeps reporting after arrival (2-6 min, then silent)."""
     minutes = min(rng.uniform(2, 6), max(dwell / 60 - 6, 0))
     t = np.arange(t_arrive + PING_INTERVAL_S, t_arrive + minutes * 60, PING_INTERVAL_S)
     n = len(t)
@@ -91,7 +91,10 @@ def drive(plan: DayPlan, net: RoadNetwork, weekday: bool, seed: int, day: dt.dat
                 pieces.append(_stationary(*xy[b], t, dwell, rng))
             t += dwell
     keys = ("t", "x", "y", "speed", "heading")
-    return {k: np.concatenate([p[k] for p in pieces]) for k in keys}
+    fixes = {k: np.concatenate([p[k] for p in pieces]) for k in keys}
+    noise = rng.normal(0, GPS_NOISE_M, (2, len(fixes["t"])))
+    fixes["x"], fixes["y"] = fixes["x"] + noise[0], fixes["y"] + noise[1]
+    return fixes
 
 
 def simulate_chunk(
@@ -135,10 +138,8 @@ def simulate_chunk(
         return empty_pings()
     arrays = {k: np.concatenate([f[k] for f in frames]) for k in frames[0]}
     owner = np.concatenate(owners)
-    rng = np.random.default_rng([seed, day.toordinal(), trucks[0].index])
-    noise = rng.normal(0, GPS_NOISE_M, (2, len(owner)))
     to_wgs84 = Transformer.from_crs("EPSG:31370", "EPSG:4326", always_xy=True)
-    lon, lat = to_wgs84.transform(arrays["x"] + noise[0], arrays["y"] + noise[1])
+    lon, lat = to_wgs84.transform(arrays["x"], arrays["y"])
     midnight = pd.Timestamp(day, tz=tz).tz_convert("UTC")
     # OBUs stamp fixes to the whole second.
     ts = midnight + pd.to_timedelta(np.round(arrays["t"]).astype("int64"), unit="s")

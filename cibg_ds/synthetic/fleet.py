@@ -31,11 +31,28 @@ WEIGHT_MIX = {
 }
 #: Euro class 0..6; Euro VI drives about three quarters of heavy-truck distance.
 EURO_MIX = (0.003, 0.004, 0.008, 0.02, 0.045, 0.14, 0.78)
-COUNTRIES = ("BE", "NL", "FR", "DE", "PL", "RO", "LU", "LT", "BG", "ES", "IT", "CZ", "SK", "PT", "HU")
+COUNTRIES = (
+    "BE",
+    "NL",
+    "FR",
+    "DE",
+    "PL",
+    "RO",
+    "LU",
+    "LT",
+    "BG",
+    "ES",
+    "IT",
+    "CZ",
+    "SK",
+    "PT",
+    "HU",
+)
 #: Country mix of domestic work (local, port) and of long-distance work (regional, through).
 COUNTRY_MIX = {
     "domestic": (0.90, 0.03, 0.02, 0.01, 0.01, 0.01, 0.01, 0, 0, 0, 0, 0, 0, 0, 0),
-    "long": (0.38, 0.10, 0.08, 0.07, 0.11, 0.06, 0.03, 0.04, 0.03, 0.03, 0.02, 0.02, 0.01, 0.01, 0.01),
+    "long": (0.38, 0.10, 0.08, 0.07, 0.11, 0.06, 0.03, 0.04, 0.03, 0.03, 0.02, 0.02, 0.01, 0.01,
+             0.01),
 }  # fmt: skip
 #: Probability that a truck works on Monday..Sunday.
 ACTIVE_BY_WEEKDAY = (0.88, 0.90, 0.90, 0.90, 0.86, 0.22, 0.04)

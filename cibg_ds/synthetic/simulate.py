@@ -130,8 +130,10 @@ def simulate(
 
     Examples
     --------
-    >>> result = simulate("data/sim", trucks=200, days=2)  # doctest: +SKIP
-    >>> print(result.summary())  # doctest: +SKIP
+    A week of 500 trucks with faults, on whatever cluster :func:`get_client` finds::
+
+        result = simulate("data/sim", trucks=500, days=7, dirty=True)
+        print(result.summary())
     """
     for name, value in (("trucks", trucks), ("days", days), ("trucks_per_task", trucks_per_task)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -186,7 +188,7 @@ def simulate(
 
 
 def _is_ours(path: Path) -> bool:
-    """A folder entry a previous simulation wrote: ``date=...`` partitions or ``_meta``."""
+    """Tell whether a folder entry is one a simulation writes (``date=...`` or ``_meta``)."""
     return path.is_dir() and (path.name == META_DIR or path.name.startswith("date="))
 
 
@@ -209,7 +211,7 @@ def _run(jobs, seed, out, dirty, settings, client, progress) -> list[dict]:
         results = []
         bar = tqdm(total=len(futures), desc="simulate", unit="task", disable=not progress)
         try:
-            for future in as_completed(futures):
+            for future in as_completed(futures, loop=c.loop):
                 results.append(future.result())
                 bar.update()
         finally:

@@ -1,0 +1,149 @@
+"""Shared fixtures: the real reference data, a real Dask cluster, small simulated feeds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def shared_file(name: str) -> Path:
+    """A file of ../shared/data: skipped locally when absent, a failure on CI."""
+    path = SHARED_DATA / name
+    if not path.exists():
+        if ON_CI:
+            pytest.fail(f"{path} is missing on CI, where the shared data always exists")
+        pytest.skip(f"{path} not present on this machine")
+    return path
+
+
+@pytest.fixture(scope="session")
+def communes_geojson() -> Path:
+    return shared_file("brussels_communes.geojson")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _dask_cli() -> str:
+    candidate = Path(sys.executable).with_name("dask")
+    return str(candidate) if candidate.exists() else shutil.which("dask")
+
+
+@pytest.fixture(scope="session")
+def dask_scheduler(tmp_path_factory):
+    """Address of a real ``dask scheduler`` with two ``dask worker`` processes on 127.0.0.1."""
+    from distributed import Client
+
+    logs = tmp_path_factory.mktemp("dask-logs")
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    cli = _dask_cli()
+    procs = [
+        subprocess.Popen(
+            [
+                cli,
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--dashboard-address",
+                f"127.0.0.1:{_free_port()}",
+            ],
+            stdout=open(logs / "scheduler.log", "w"),
+            stderr=subprocess.STDOUT,
+        )
+    ]
+    for i in range(2):
+        procs.append(
+            subprocess.Popen(
+                [
+                    cli,
+                    "worker",
+                    address,
+                    "--nthreads",
+                    "1",
+                    "--memory-limit",
+                    "2GB",
+                    "--name",
+                    f"w{i}",
+                    "--local-directory",
+                    str(logs / f"w{i}"),
+                    "--no-dashboard",
+                ],
+                stdout=open(logs / f"worker{i}.log", "w"),
+                stderr=subprocess.STDOUT,
+            )
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with Client(address, timeout="5s", set_as_default=False) as client:
+                    client.wait_for_workers(2, timeout=60)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        yield address
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture(scope="session")
+def dask_client(dask_scheduler):
+    """A client connected to the real scheduler (not the process default)."""
+    from distributed import Client
+
+    with Client(dask_scheduler, set_as_default=False) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def sim_clean(tmp_path_factory, dask_client):
+    """Three days (Friday to Sunday) of 300 trucks, clean."""
+    from cibg_ds.synthetic import simulate
+
+    out = tmp_path_factory.mktemp("sim") / "clean"
+    return simulate(
+        out, trucks=300, days=3, start="2026-11-06", seed=11, client=dask_client, progress=False
+    )
+
+
+@pytest.fixture(scope="session")
+def sim_dirty(tmp_path_factory, dask_client):
+    """One day of 300 trucks with injected faults."""
+    from cibg_ds.synthetic import simulate
+
+    out = tmp_path_factory.mktemp("sim") / "dirty"
+    return simulate(
+        out,
+        trucks=300,
+        days=1,
+        start="2026-11-03",
+        seed=5,
+        dirty=True,
+        client=dask_client,
+        progress=False,
+    )

@@ -1,0 +1,133 @@
+import datetime as dt
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from cibg_ds import schema
+from cibg_ds.errors import InputError
+from cibg_ds.io import pseudonymise, read_pings, write_parquet_atomic
+from cibg_ds.synthetic.feed import simulate_chunk
+from cibg_ds.synthetic.fleet import make_truck
+from cibg_ds.synthetic.network import build_network
+
+
+@pytest.fixture(scope="module")
+def pings() -> pd.DataFrame:
+    net = build_network()
+    trucks = [make_truck(i, 3, net) for i in range(40)]
+    return simulate_chunk(trucks, dt.date(2026, 11, 4), 3, net, "k", "Europe/Brussels")
+
+
+def _assert_canonical(df: pd.DataFrame):
+    assert tuple(df.columns) == schema.PING_COLUMNS
+    for column, dtype in schema.PING_DTYPES.items():
+        if column == "weight_class":
+            assert isinstance(df[column].dtype, pd.CategoricalDtype)
+        else:
+            assert df[column].dtype == dtype, column
+
+
+def test_parquet_folder_glob_and_file_give_the_same_rows(tmp_path, pings):
+    half = len(pings) // 2
+    write_parquet_atomic(pings.iloc[:half], tmp_path / "date=2026-11-04" / "a.parquet")
+    write_parquet_atomic(pings.iloc[half:], tmp_path / "date=2026-11-04" / "b.parquet")
+    (tmp_path / "_meta").mkdir()
+    (tmp_path / "_meta" / "manifest.json").write_text("{}")
+    for source in (tmp_path, str(tmp_path / "*" / "*.parquet")):
+        ddf = read_pings(source)
+        _assert_canonical(ddf._meta)
+        got = ddf.compute().reset_index(drop=True)
+        _assert_canonical(got)
+        pd.testing.assert_frame_equal(got, pings, check_categorical=False)
+    assert len(read_pings(tmp_path / "date=2026-11-04" / "a.parquet").compute()) == half
+
+
+def test_csv_with_other_names_and_offsets(tmp_path, pings):
+    raw = pings.rename(columns={"obu_id": "unit", "speed_kmh": "speed"})
+    raw["ts"] = pings["ts"].dt.tz_convert("Europe/Brussels").dt.strftime("%Y-%m-%dT%H:%M:%S%z")
+    raw.to_csv(tmp_path / "feed.csv", index=False)
+    got = read_pings(tmp_path / "feed.csv", columns={"unit": "obu_id", "speed": "speed_kmh"})
+    got = got.compute()
+    _assert_canonical(got)
+    assert (got["ts"].to_numpy() == pings["ts"].to_numpy()).all()
+    assert got["lat"].to_numpy() == pytest.approx(pings["lat"].to_numpy())
+
+
+def test_naive_times_are_refused_or_localised_never_guessed(tmp_path, pings):
+    naive = pings.assign(ts=pings["ts"].dt.tz_convert("Europe/Brussels").dt.tz_localize(None))
+    naive.to_parquet(tmp_path / "naive.parquet")
+    with pytest.raises(InputError, match=r"naive.parquet: column 'ts' has no time zone"):
+        read_pings(tmp_path / "naive.parquet")
+    got = read_pings(tmp_path / "naive.parquet", assume_tz="Europe/Brussels").compute()
+    assert (got["ts"] == pings["ts"]).all()
+    text = pings.head(4).assign(
+        ts=[
+            "2026-11-04T06:00:00Z",
+            "2026-11-04 07:00:30",
+            "not a time",
+            "2026-11-04T06:01:00+01:00",
+        ]
+    )
+    text.to_csv(tmp_path / "mixed.csv", index=False)
+    got = read_pings(tmp_path / "mixed.csv").compute()["ts"]
+    assert got.isna().tolist() == [False, True, True, False]
+    assert got.iloc[3] == pd.Timestamp("2026-11-04T05:01:00Z")
+
+
+def test_structural_faults_name_the_file_and_the_column(tmp_path, pings):
+    with pytest.raises(InputError, match=r"nowhere: no such file"):
+        read_pings(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match=r"no CSV or Parquet files"):
+        read_pings(tmp_path / "empty")
+    pings.rename(columns={"heading_deg": "heading_dg"}).to_csv(tmp_path / "typo.csv", index=False)
+    with pytest.raises(
+        InputError, match=r"(?s)typo.csv: missing.*'heading_deg' \(did you mean 'heading_dg'\?\)"
+    ):
+        read_pings(tmp_path / "typo.csv")
+    (tmp_path / "blank.csv").write_text("")
+    with pytest.raises(InputError, match=r"blank.csv: the file is empty"):
+        read_pings(tmp_path / "blank.csv")
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1 this is not parquet")
+    with pytest.raises(InputError, match=r"broken.parquet: not a readable Parquet file"):
+        read_pings(tmp_path / "broken.parquet")
+    pq.write_table(pa.Table.from_pandas(pings.iloc[:0]), tmp_path / "zero.parquet")
+    with pytest.raises(InputError, match=r"zero.parquet: the file holds no rows"):
+        read_pings(tmp_path / "zero.parquet")
+    (tmp_path / "mix").mkdir()
+    pings.to_csv(tmp_path / "mix" / "a.csv", index=False)
+    pings.to_parquet(tmp_path / "mix" / "b.parquet")
+    with pytest.raises(InputError, match=r"mixes CSV and Parquet"):
+        read_pings(tmp_path / "mix")
+
+
+def test_odd_values_are_kept_for_the_quality_suite(tmp_path, pings):
+    odd = pings.head(3).astype({"weight_class": "string"})
+    odd.loc[0, "weight_class"] = "40t"
+    odd["euro_class"] = pd.array([9, None, 6], dtype="Int8")
+    odd.to_csv(tmp_path / "odd.csv", index=False)
+    got = read_pings(tmp_path / "odd.csv").compute()
+    assert got["weight_class"].astype("string").tolist()[0] == "40t"
+    assert got["euro_class"].tolist()[:2] == [9, pd.NA]
+
+
+def test_pseudonyms_are_stable_keyed_and_hide_the_raw_id():
+    ids = pd.Series(["OBU1", "OBU2", "OBU1"])
+    a, b = pseudonymise(ids, "k1"), pseudonymise(ids, "k2")
+    assert a[0] == a[2] != a[1]
+    assert (a != b).all()
+    assert not a.str.contains("OBU").any()
+    assert a.str.fullmatch(r"[0-9a-f]{16}").all()
+
+
+def test_atomic_write_leaves_nothing_on_failure(tmp_path):
+    class Boom(pd.DataFrame):
+        def to_parquet(self, *args, **kwargs):
+            open(args[0], "w").write("half")
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_parquet_atomic(Boom({"a": [1]}), tmp_path / "out.parquet")
+    assert list(tmp_path.iterdir()) == []

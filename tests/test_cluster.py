@@ -1,0 +1,68 @@
+import pytest
+from distributed import Client
+
+from cibg_ds.cluster import client_session, get_client, local_cluster_kwargs, machine_size
+from cibg_ds.errors import ClusterError, ParameterError
+
+
+def _no_default_client():
+    from distributed import default_client
+
+    with pytest.raises(ValueError):
+        default_client()
+
+
+@pytest.mark.cluster
+def test_get_client_connects_to_a_real_scheduler_given_as_argument(dask_scheduler, capsys):
+    _no_default_client()
+    with client_session(dask_scheduler) as client:
+        assert client.scheduler.address == dask_scheduler
+        assert len(client.scheduler_info()["workers"]) == 2
+        assert client.submit(sum, [1, 2, 3]).result() == 6
+        assert "dashboard" in capsys.readouterr().err
+    _no_default_client()
+
+
+@pytest.mark.cluster
+def test_get_client_reads_dask_scheduler_address(dask_scheduler, monkeypatch):
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", dask_scheduler)
+    with client_session(quiet=True) as client:
+        assert client.scheduler.address == dask_scheduler
+        workers = client.scheduler_info()["workers"].values()
+        assert sorted(w["name"] for w in workers) == ["w0", "w1"]
+
+
+@pytest.mark.cluster
+def test_an_active_client_is_reused_and_left_open(dask_scheduler):
+    with Client(dask_scheduler) as mine:
+        assert get_client(quiet=True) is mine
+        with client_session(quiet=True) as client:
+            assert client is mine
+        assert mine.status == "running"
+
+
+def test_unreachable_scheduler_names_address_and_origin(monkeypatch):
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "tcp://127.0.0.1:9")
+    with pytest.raises(ClusterError, match=r"127\.0\.0\.1:9.*DASK_SCHEDULER_ADDRESS"):
+        get_client(timeout="1s", quiet=True)
+
+
+def test_local_cluster_is_sized_to_the_machine():
+    cores, memory = machine_size()
+    kwargs = local_cluster_kwargs()
+    assert kwargs["n_workers"] == cores
+    assert kwargs["n_workers"] * kwargs["threads_per_worker"] <= max(cores, kwargs["n_workers"])
+    assert kwargs["n_workers"] * kwargs["memory_limit"] <= memory
+    assert kwargs["host"] == "127.0.0.1"
+    with pytest.raises(ParameterError, match=r"n_workers"):
+        local_cluster_kwargs(0)
+
+
+def test_local_cluster_starts_when_nothing_is_configured(monkeypatch):
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    with client_session(n_workers=1, quiet=True) as client:
+        assert client.cluster is not None
+        assert client.submit(lambda: 41 + 1).result() == 42
+        link = client.dashboard_link
+    assert link.startswith("http://127.0.0.1:")
+    _no_default_client()
