@@ -9,7 +9,6 @@ CONSTRAINTS := requirements/constraints.txt
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade "pip>=23.2"
 	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name cibg-ds --display-name "cibg-ds" >/dev/null
 	@touch $(STAMP)
