@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from cibg_ds.errors import CibgDsError, ParameterError
+from cibg_ds.errors import CibgDsError, InputError, ParameterError
 
 DEMO_OUT = Path("data/demo/pings")
 
@@ -44,6 +44,15 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, default=DEMO_OUT, help=f"output folder ({DEMO_OUT})")
     demo.add_argument("--trucks", type=_positive, default=2000, help="fleet size (2000)")
 
+    val = sub.add_parser("validate", help="validate a dataset with a Great Expectations suite")
+    val.add_argument("path", help="pings file, folder or glob; or a CSV/Parquet table")
+    val.add_argument("--suite", required=True, help="suite name (pings, communes, ...) or JSON")
+    val.add_argument("--quarantine", type=Path, help="folder for clean/ and rejected/ Parquet")
+    val.add_argument("--report", type=Path, help="HTML report (a JSON summary goes beside it)")
+    val.add_argument("--fail-on", choices=("error", "warning"), default="error",
+                     help="exit 1 on failed expectations of this severity or worse (error)")  # fmt: skip
+    val.add_argument("--scheduler", help="Dask scheduler address (else DASK_SCHEDULER_ADDRESS)")
+
     sub.add_parser("versions", help="print the versions of Python and the key packages")
     return parser
 
@@ -68,6 +77,33 @@ def _simulate(args: argparse.Namespace, overwrite: bool) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace) -> int:
+    from cibg_ds.cluster import client_session
+    from cibg_ds.quality.job import validate_path
+    from cibg_ds.quality.suites import load_suite
+
+    try:  # a bad suite is a usage error, found before any work starts
+        suite = load_suite(args.suite)
+    except InputError as exc:
+        raise ParameterError(str(exc)) from None
+    progress = sys.stderr.isatty()
+    with client_session(args.scheduler, quiet=not progress) as client, client.as_current():
+        result, extra = validate_path(args.path, suite, args.quarantine, args.report, progress)
+    failed = result.failed(args.fail_on)
+    print(f"{result.suite}: {'PASSED' if not failed else 'FAILED'} on {result.rows:,} rows; "
+          f"{len(failed)} expectation(s) failed at level {args.fail_on!r} or worse")  # fmt: skip
+    for o in failed:
+        count = f" ({o.unexpected_count:,} unexpected)" if o.unexpected_count else ""
+        print(f"  - {o.name} [{o.severity}]{count}")
+    if "quarantine" in extra:
+        q = extra["quarantine"]
+        print(f"quarantine: {q['clean']:,} clean + {q['rejected']:,} rejected = {q['rows']:,} rows "
+              f"in {args.quarantine}")  # fmt: skip
+    if "report" in extra:
+        print(f"report: {extra['report']} (summary {extra['summary']})")
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = _parser().parse_args(argv)
@@ -83,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"  pings = cd.io.read_pings({str(args.out)!r})"
             )
             return code
+        if args.command == "validate":
+            return _validate(args)
         if args.command == "versions":
             from cibg_ds import show_versions
 

@@ -174,3 +174,45 @@ def client_session(address: str | None = None, **kwargs) -> Iterator[Client]:
     finally:
         if client is not before:
             client.close()
+
+
+def compute(tasks: list, desc: str = "compute", progress: bool | None = None) -> list:
+    """Compute Dask delayed objects in order, with a progress bar per finished task.
+
+    On the active distributed client when there is one (the bar follows the workers),
+    else with Dask's default scheduler.
+
+    Parameters
+    ----------
+    tasks : list of dask.delayed.Delayed
+    desc : str
+        Label of the progress bar.
+    progress : bool, optional
+        Show the bar; default: when stderr is a terminal or inside Jupyter.
+
+    Returns
+    -------
+    list
+        The results, in the order of ``tasks``.
+    """
+    import dask
+    from tqdm.auto import tqdm
+
+    if progress is None:
+        progress = sys.stderr.isatty() or "ipykernel" in sys.modules
+    client = _existing_client()
+    if client is None:
+        return list(dask.compute(*tasks))
+    from distributed import as_completed
+
+    futures = client.compute(tasks)
+    position = {f.key: i for i, f in enumerate(futures)}
+    results: list = [None] * len(futures)
+    with tqdm(total=len(futures), desc=desc, unit="task", disable=not progress) as bar:
+        try:
+            for future in as_completed(futures, loop=client.loop):
+                results[position[future.key]] = future.result()
+                bar.update()
+        finally:
+            client.cancel(futures)
+    return results

@@ -53,9 +53,10 @@ OUTSIDE = "outside"
 
 def closest(name: str, candidates: Iterable[str]) -> str:
     """Return ``" (did you mean 'x'?)"`` for the candidate nearest to ``name``, or ``""``."""
-    match = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    if not match:
-        match = [c for c in candidates if c.lower() == name.lower()]
+    candidates = list(candidates)
+    match = [c for c in candidates if c.lower() == name.lower()]
+    match = match or difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    match = match or [c for c in candidates if c.lower().startswith(name.lower())]
     return f" (did you mean {match[0]!r}?)" if match else ""
 
 

@@ -199,25 +199,15 @@ def _fault_kinds():
 
 
 def _run(jobs, seed, out, dirty, settings, client, progress) -> list[dict]:
-    from distributed import as_completed
-    from tqdm.auto import tqdm
+    import dask
 
-    from cibg_ds.cluster import client_session
+    from cibg_ds.cluster import client_session, compute
 
     args = (seed, str(out), dirty, settings.pseudonym_key, settings.timezone)
+    tasks = [dask.delayed(_task, pure=False)(day, first, n, *args) for day, first, n in jobs]
     session = contextlib.nullcontext(client) if client is not None else client_session()
-    with session as c:
-        futures = [c.submit(_task, day, first, n, *args, pure=False) for day, first, n in jobs]
-        results = []
-        bar = tqdm(total=len(futures), desc="simulate", unit="task", disable=not progress)
-        try:
-            for future in as_completed(futures, loop=c.loop):
-                results.append(future.result())
-                bar.update()
-        finally:
-            bar.close()
-            c.cancel(futures)
-    return results
+    with session as c, c.as_current():
+        return compute(tasks, "simulate", progress)
 
 
 def _write_roads(path: Path) -> Path:

@@ -1,0 +1,15 @@
+"""Data-quality validation with Great Expectations on pandas and, partition by partition, on Dask."""
+
+from cibg_ds.quality.result import Outcome, ValidationResult
+from cibg_ds.quality.suites import Suite, list_suites, load_suite
+from cibg_ds.quality.validate import default_parameters, validate
+
+__all__ = [
+    "Outcome",
+    "Suite",
+    "ValidationResult",
+    "default_parameters",
+    "list_suites",
+    "load_suite",
+    "validate",
+]

@@ -1,0 +1,100 @@
+"""Validate a dataset on disk end to end: read, validate, quarantine, report."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from cibg_ds.errors import InputError
+from cibg_ds.quality.quarantine import write_quarantine
+from cibg_ds.quality.report import write_report
+from cibg_ds.quality.suites import load_suite
+from cibg_ds.quality.validate import validate
+
+
+def read_table(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a small table (CSV with any delimiter, Statbel's ``|`` with a BOM, or Parquet).
+
+    Raises
+    ------
+    InputError
+        Naming the file: missing, empty, not UTF-8, or not readable.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    try:
+        if path.suffix in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+        return pd.read_csv(path, sep=None, engine="python", encoding="utf-8-sig",
+                           dtype={"nis": str, "NIS": str, "cd_munty_refnis": str})  # fmt: skip
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path}: the file is empty") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); re-export it as UTF-8"
+        ) from None
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise InputError(f"{path}: cannot read the table ({exc})") from None
+
+
+def _read(path, suite):
+    if (suite.spec.get("meta") or {}).get("reader") == "pings":
+        from cibg_ds.io import read_pings
+
+        return read_pings(path)
+    return read_table(path)
+
+
+def validate_path(
+    path: str | os.PathLike,
+    suite,
+    quarantine: str | os.PathLike | None = None,
+    report: str | os.PathLike | None = None,
+    progress: bool | None = None,
+):
+    """Read ``path``, validate it with ``suite`` and write the quarantine and the report.
+
+    Parameters
+    ----------
+    path : path-like
+        Pings (file, folder, glob) for the ``pings`` suite; a CSV or Parquet table otherwise.
+    suite : str or path-like
+    quarantine : path-like, optional
+        Folder that receives ``clean/`` and ``rejected/`` Parquet.
+    report : path-like, optional
+        HTML report; a JSON summary is written beside it.
+    progress : bool, optional
+
+    Returns
+    -------
+    result : ValidationResult
+    extra : dict
+        Quarantine counts and the files written.
+    """
+    suite = load_suite(suite)
+    data = _read(path, suite)
+    say = (lambda *a: print(*a, file=sys.stderr)) if progress is not False else (lambda *a: None)
+    parts = getattr(data, "npartitions", 1)
+    say(f"validating {path} with suite {suite.name!r} ({parts} partition(s)) ...")
+    result = validate(data, suite, source=os.fspath(path), progress=progress)
+    extra: dict = {}
+    if quarantine is not None:
+        say(f"writing quarantine to {quarantine} ...")
+        counts = write_quarantine(data, suite, quarantine, parameters=_params(result))
+        if counts["rows"] != counts["clean"] + counts["rejected"]:  # an invariant, not input
+            raise AssertionError(f"rows in {counts['rows']} != clean + rejected: {counts}")
+        extra["quarantine"] = counts
+    if report is not None:
+        html_path, json_path = write_report(result, report, extra)
+        extra["report"] = str(html_path)
+        extra["summary"] = str(json_path)
+    return result, extra
+
+
+def _params(result) -> dict:
+    """The parameters a validation used, so the quarantine judges rows the same way."""
+    return {k: pd.Timestamp(v) for k, v in result.provenance["parameters"].items()}

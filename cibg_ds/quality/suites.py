@@ -1,0 +1,160 @@
+"""Expectation suites: GX Core 1.x JSON files in ``expectations/``, one per dataset.
+
+A suite file is exactly what GX writes and reads (``ExpectationSuite(**json)``). Each
+expectation carries a short ``meta.name`` (``lat_in_belgium``) used in reports and in the
+reasons given to quarantined rows. Checks GX has no expectation for (fixes in time order
+per unit) are declared under ``meta.cibg_ds_checks`` and run by cibg_ds beside GX.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+from cibg_ds.errors import InputError
+
+#: Suites shipped with the project (the repository's top-level ``expectations/`` folder).
+SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
+
+
+def suites_dir() -> Path:
+    """Return the folder searched for suites by name (``$CIBG_DS_EXPECTATIONS_DIR`` first)."""
+    return Path(os.environ.get("CIBG_DS_EXPECTATIONS_DIR") or SUITES_DIR)
+
+
+def list_suites() -> list[str]:
+    """Return the names of the suites in :func:`suites_dir`."""
+    return sorted(p.stem for p in suites_dir().glob("*.json"))
+
+
+@dataclasses.dataclass(frozen=True)
+class Expectation:
+    """One expectation of a suite, as plain data."""
+
+    name: str
+    type: str
+    kwargs: dict
+    severity: str = "error"
+    """``error`` fails the validation; ``warning`` is reported (``--fail-on warning``)."""
+
+    @property
+    def column(self) -> str | None:
+        """The column it is about (``a, b`` for multi-column expectations), or None."""
+        if "column" in self.kwargs:
+            return self.kwargs["column"]
+        if "column_list" in self.kwargs:
+            return ", ".join(self.kwargs["column_list"])
+        return None
+
+
+@dataclasses.dataclass(frozen=True)
+class Suite:
+    """A loaded suite: its JSON, its expectations and cibg_ds's extra checks."""
+
+    name: str
+    spec: dict
+    path: Path | None
+    expectations: tuple[Expectation, ...]
+    checks: tuple[Expectation, ...]
+
+    def to_gx(self):
+        """Return a fresh ``great_expectations.ExpectationSuite`` built from the JSON."""
+        return _to_gx(self.spec)
+
+    def subset(self, names) -> dict:
+        """Return the suite JSON restricted to the expectations named."""
+        keep = set(names)
+        spec = {k: v for k, v in self.spec.items() if k not in ("id", "expectations")}
+        spec["expectations"] = [
+            e for e, x in zip(self.spec["expectations"], self.expectations, strict=True)
+            if x.name in keep
+        ]  # fmt: skip
+        return spec
+
+
+def _expectation(raw: dict, where: str) -> Expectation:
+    kind = raw.get("type") or raw.get("expectation_type")
+    kwargs = dict(raw.get("kwargs", {}))
+    name = (raw.get("meta") or {}).get("name")
+    if not name:
+        column = kwargs.get("column") or "_".join(kwargs.get("column_list", []))
+        name = f"{kind}({column})" if column else kind
+    if not kind:
+        raise InputError(f"{where}: an expectation has no 'type': {raw}")
+    severity = (raw.get("meta") or {}).get("severity", "error")
+    if severity not in ("error", "warning"):
+        raise InputError(f"{where}: {name}: meta.severity must be 'error' or 'warning'")
+    return Expectation(name, kind, kwargs, severity)
+
+
+def load_suite(suite: str | os.PathLike | Suite) -> Suite:
+    """Load a suite by name (``"pings"``) or path, checking that GX itself accepts it.
+
+    Parameters
+    ----------
+    suite : str, path-like or Suite
+        A name from :func:`list_suites` or the path of a GX suite JSON file.
+
+    Returns
+    -------
+    Suite
+
+    Raises
+    ------
+    InputError
+        Unknown name (the message lists the known ones), unreadable JSON, a suite GX
+        refuses, or two expectations with the same name.
+
+    Examples
+    --------
+    >>> s = load_suite("pings")
+    >>> s.name, "lat_in_belgium" in [e.name for e in s.expectations]
+    ('pings', True)
+    """
+    if isinstance(suite, Suite):
+        return suite
+    text = os.fspath(suite)
+    path = Path(text)
+    if not path.suffix and not path.exists():
+        path = suites_dir() / f"{text}.json"
+        if not path.exists():
+            raise InputError(
+                f"unknown suite {text!r}; known suites: {', '.join(list_suites())} "
+                f"(in {suites_dir()}), or give the path of a GX suite JSON file"
+            )
+    try:
+        spec = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such suite file") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: not a readable JSON suite ({exc})") from None
+    try:
+        gx_suite = _to_gx(spec)
+    except Exception as exc:  # GX raises many types for a malformed suite
+        raise InputError(f"{path}: Great Expectations refuses this suite: {exc}") from None
+    accepted = [e.expectation_type for e in gx_suite.expectations]
+    dropped = [e.get("type") for e in spec.get("expectations", [])]
+    for kind in accepted:
+        dropped.remove(kind)
+    if dropped:  # GX logs and skips expectations it cannot build
+        raise InputError(
+            f"{path}: Great Expectations refuses this suite: unknown or invalid "
+            f"expectation(s) {dropped}"
+        )
+    expectations = tuple(_expectation(e, str(path)) for e in spec.get("expectations", []))
+    checks = tuple(
+        _expectation(e, str(path)) for e in (spec.get("meta") or {}).get("cibg_ds_checks", [])
+    )
+    names = [e.name for e in expectations + checks]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise InputError(f"{path}: expectation names used twice: {twice}; make meta.name unique")
+    return Suite(gx_suite.name, spec, path, expectations, checks)
+
+
+def _to_gx(spec: dict):
+    import great_expectations as gx
+
+    return gx.ExpectationSuite(**json.loads(json.dumps(spec)))
