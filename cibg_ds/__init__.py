@@ -24,15 +24,17 @@ __all__ = [
     "config",
     "get_client",
     "io",
+    "quality",
     "schema",
     "show_versions",
     "synthetic",
+    "viz",
 ]
 
-_SUBMODULES = {"cluster", "config", "io", "schema", "synthetic"}
+_SUBMODULES = {"cluster", "config", "io", "quality", "schema", "synthetic", "viz"}
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from cibg_ds import cluster, config, io, schema, synthetic
+    from cibg_ds import cluster, config, io, quality, schema, synthetic, viz
     from cibg_ds.cluster import get_client
 
 

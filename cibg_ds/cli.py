@@ -49,8 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--suite", required=True, help="suite name (pings, communes, ...) or JSON")
     val.add_argument("--quarantine", type=Path, help="folder for clean/ and rejected/ Parquet")
     val.add_argument("--report", type=Path, help="HTML report (a JSON summary goes beside it)")
-    val.add_argument("--fail-on", choices=("error", "warning"), default="error",
-                     help="exit 1 on failed expectations of this severity or worse (error)")  # fmt: skip
+    val.add_argument(
+        "--fail-on",
+        choices=("error", "warning"),
+        default="error",
+        help="exit 1 on failed expectations of this severity or worse (error)",
+    )
     val.add_argument("--scheduler", help="Dask scheduler address (else DASK_SCHEDULER_ADDRESS)")
 
     sub.add_parser("versions", help="print the versions of Python and the key packages")

@@ -73,3 +73,61 @@ def test_versions_and_version():
     done = run("versions")
     assert done.returncode == 0 and "great-expectations" in done.stdout
     assert run("--version").stdout.startswith("cibg_ds ")
+
+
+@pytest.mark.cluster
+def test_validate_exit_codes_quarantine_and_report(tmp_path, dask_scheduler, sim_dirty, sim_clean):
+    q, report = tmp_path / "q", tmp_path / "report.html"
+    bad = run(
+        "validate",
+        str(sim_dirty.out),
+        "--suite",
+        "pings",
+        "--quarantine",
+        str(q),
+        "--report",
+        str(report),
+        "--scheduler",
+        dask_scheduler,
+    )
+    assert bad.returncode == 1, bad.stderr
+    assert "lat_not_null [error]" in bad.stdout and "rejected" in bad.stdout
+    assert report.exists() and report.with_suffix(".json").exists()
+    assert len(list((q / "rejected").glob("*.parquet"))) > 0
+    good = run("validate", str(sim_clean.out), "--suite", "pings", "--scheduler", dask_scheduler)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "PASSED" in good.stdout
+    assert run("validate", str(sim_clean.out), "--suite", "nosuch").returncode == 2
+    assert (
+        run(
+            "validate", str(tmp_path / "absent"), "--suite", "pings", "--scheduler", dask_scheduler
+        ).returncode
+        == 1
+    )
+
+
+def test_fail_on_warning(tmp_path):
+    from cibg_ds.io import load_commune_facts
+
+    facts = load_commune_facts()
+    facts.to_csv(tmp_path / "ok.csv", index=False)
+    spec = json.loads((Path(__file__).parents[1] / "expectations" / "communes.json").read_text())
+    spec["expectations"].append(
+        {
+            "type": "expect_column_mean_to_be_between",
+            "kwargs": {"column": "population_2026", "max_value": 10},
+            "meta": {"name": "tiny_mean", "severity": "warning"},
+        }
+    )
+    (tmp_path / "s.json").write_text(json.dumps(spec))
+    lenient = run("validate", str(tmp_path / "ok.csv"), "--suite", str(tmp_path / "s.json"))
+    strict = run(
+        "validate",
+        str(tmp_path / "ok.csv"),
+        "--suite",
+        str(tmp_path / "s.json"),
+        "--fail-on",
+        "warning",
+    )
+    assert lenient.returncode == 0, lenient.stdout + lenient.stderr
+    assert strict.returncode == 1 and "tiny_mean [warning]" in strict.stdout

@@ -1,4 +1,4 @@
-"""Data-quality validation with Great Expectations on pandas and, partition by partition, on Dask."""
+"""Data-quality validation with Great Expectations: pandas, or Dask partition by partition."""
 
 from cibg_ds.quality.result import Outcome, ValidationResult
 from cibg_ds.quality.suites import Suite, list_suites, load_suite

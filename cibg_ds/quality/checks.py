@@ -7,7 +7,7 @@ import pandas as pd
 
 
 def _nanoseconds(ts: pd.Series) -> np.ndarray:
-    """Times as int64 ns since the epoch (UTC); NaT stays the int64 minimum."""
+    """Return times as int64 ns since the epoch (UTC); NaT becomes the int64 minimum."""
     if isinstance(ts.dtype, pd.DatetimeTZDtype):
         ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
     return ts.to_numpy(dtype="datetime64[ns]").view("int64")

@@ -14,6 +14,8 @@ from cibg_ds.quality.report import write_report
 from cibg_ds.quality.suites import load_suite
 from cibg_ds.quality.validate import validate
 
+DELIMITERS = (",", ";", "|", "\t")
+
 
 def read_table(path: str | os.PathLike) -> pd.DataFrame:
     """Read a small table (CSV with any delimiter, Statbel's ``|`` with a BOM, or Parquet).
@@ -29,7 +31,10 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     try:
         if path.suffix in (".parquet", ".pq"):
             return pd.read_parquet(path)
-        return pd.read_csv(path, sep=None, engine="python", encoding="utf-8-sig",
+        with path.open(encoding="utf-8-sig") as handle:
+            header = handle.readline()
+        sep = max(DELIMITERS, key=header.count)
+        return pd.read_csv(path, sep=sep, encoding="utf-8-sig",
                            dtype={"nis": str, "NIS": str, "cd_munty_refnis": str})  # fmt: skip
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: the file is empty") from None
@@ -96,5 +101,5 @@ def validate_path(
 
 
 def _params(result) -> dict:
-    """The parameters a validation used, so the quarantine judges rows the same way."""
+    """Return the parameters a validation used, so the quarantine judges rows alike."""
     return {k: pd.Timestamp(v) for k, v in result.provenance["parameters"].items()}

@@ -93,7 +93,9 @@ def annotate(data, suite, parameters: dict | None = None):
     def one(part, prev):
         return part.assign(**{REJECTED_BY: _reasons(part, suite, params, dups, prev)})
 
-    parts = [dask.delayed(one)(p, prev) for p, prev in zip(data.to_delayed(), previous, strict=True)]
+    parts = [
+        dask.delayed(one)(p, prev) for p, prev in zip(data.to_delayed(), previous, strict=True)
+    ]
     return dd.from_delayed(parts, meta=meta, verify_meta=False)
 
 

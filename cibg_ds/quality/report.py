@@ -6,6 +6,7 @@ import html
 import json
 import os
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 from cibg_ds.quality.result import ValidationResult
@@ -40,6 +41,14 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def _sample(values) -> str:
+    """Distinct unexpected values with how often they appear in the sample: ``0.0 (×9)``."""
+    counts = Counter(
+        " @ ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v) for v in values
+    )
+    return ", ".join(f"{k} (×{n})" if n > 1 else k for k, n in counts.most_common(10))
+
+
 def to_html(result: ValidationResult, title: str | None = None) -> str:
     """Return a self-contained HTML page describing ``result``."""
     e = html.escape
@@ -49,7 +58,7 @@ def to_html(result: ValidationResult, title: str | None = None) -> str:
     ordered = sorted(result.outcomes, key=lambda o: (o.success, -(o.unexpected_count or 0)))
     for o in ordered:
         badge = "pass" if o.success else ("fail" if o.severity == "error" else "warn")
-        sample = ", ".join(e(repr(v)) for v in o.unexpected_sample[:10])
+        sample = e(_sample(o.unexpected_sample))
         note = f"<br><small class='fail'>{e(o.exception)}</small>" if o.exception else ""
         rows.append(
             f"<tr><td class='badge {badge}'>{'PASS' if o.success else 'FAIL'}</td>"
@@ -98,7 +107,9 @@ def write_report(result: ValidationResult, path: str | os.PathLike, extra: dict 
     path = Path(path)
     summary = {**result.summary(), **(extra or {})}
     frame = result.to_frame()
-    summary["expectation_results"] = json.loads(frame.to_json(orient="records", default_handler=str))
+    summary["expectation_results"] = json.loads(
+        frame.to_json(orient="records", default_handler=str)
+    )
     html_path = _atomic_write(path.with_suffix(".html"), to_html(result))
     json_path = _atomic_write(path.with_suffix(".json"), json.dumps(summary, indent=2, default=str))
     return html_path, json_path

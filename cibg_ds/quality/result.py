@@ -93,6 +93,24 @@ class ValidationResult:
         frame["unexpected_percent"] = frame["unexpected_percent"].astype("Float64")
         return frame
 
+    def worst(self, n: int = 10, alert_percent: float | None = None) -> pd.DataFrame:
+        """Return the ``n`` failed expectations with the most unexpected rows.
+
+        Parameters
+        ----------
+        n : int
+        alert_percent : float, optional
+            Add a column ``alert``: unexpected share above this many percent.
+        """
+        frame = self.to_frame()
+        frame = frame[~frame["success"]].sort_values(
+            ["unexpected_percent", "unexpected_count"], ascending=False, na_position="last"
+        )
+        frame = frame.head(n).reset_index(drop=True)
+        if alert_percent is not None:
+            frame["alert"] = frame["unexpected_percent"].fillna(0) > alert_percent
+        return frame
+
     def summary(self) -> dict:
         """Return a JSON-ready summary for machines."""
         failed = self.failed("warning")
@@ -106,7 +124,7 @@ class ValidationResult:
             "failed": [o.name for o in failed],
             "unexpected_counts": {
                 o.name: o.unexpected_count for o in self.outcomes if o.unexpected_count
-            },  # fmt: skip
+            },
             "provenance": self.provenance,
         }
 

@@ -23,7 +23,6 @@ import math
 import os
 from collections.abc import Mapping
 
-import numpy as np
 import pandas as pd
 
 from cibg_ds.errors import InputError, ParameterError
@@ -186,10 +185,9 @@ def _summarise_partition(df, spec, expectations, checks, parameters, previous) -
                         df, c.kwargs["unit"], c.kwargs["column"], previous.get(c.name)
                     ).sum()
                 ),
-                "sample": [],
             }
             for c in checks
-        },  # fmt: skip
+        },
     }
 
 

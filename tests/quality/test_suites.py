@@ -21,13 +21,24 @@ def test_gx_itself_loads_each_suite_and_a_file_context_keeps_it(name, tmp_path):
     context = gx.get_context(mode="file", project_root_dir=str(tmp_path))
     context.suites.add(suite)
     again = gx.get_context(mode="file", project_root_dir=str(tmp_path)).suites.get(name)
-    assert [e.expectation_type for e in again.expectations] == [e["type"] for e in spec["expectations"]]
+    assert [e.expectation_type for e in again.expectations] == [
+        e["type"] for e in spec["expectations"]
+    ]
 
 
 def test_pings_suite_covers_what_the_data_contract_requires():
     suite = load_suite("pings")
     kinds = {(e.type, e.column) for e in suite.expectations}
-    for column in ("obu_id", "ts", "lat", "lon", "speed_kmh", "weight_class", "euro_class", "country"):
+    for column in (
+        "obu_id",
+        "ts",
+        "lat",
+        "lon",
+        "speed_kmh",
+        "weight_class",
+        "euro_class",
+        "country",
+    ):
         assert ("expect_column_values_to_not_be_null", column) in kinds
         assert ("expect_column_values_to_be_of_type", column) in kinds
     assert ("expect_compound_columns_to_be_unique", "obu_id, ts") in kinds
@@ -43,10 +54,13 @@ def test_bad_suites_get_clear_errors(tmp_path):
     (tmp_path / "broken.json").write_text("{not json")
     with pytest.raises(InputError, match=r"broken.json: not a readable JSON suite"):
         load_suite(tmp_path / "broken.json")
-    twice = {"name": "t", "expectations": [
-        {"type": "expect_column_to_exist", "kwargs": {"column": "a"}, "meta": {"name": "x"}},
-        {"type": "expect_column_to_exist", "kwargs": {"column": "b"}, "meta": {"name": "x"}},
-    ]}
+    twice = {
+        "name": "t",
+        "expectations": [
+            {"type": "expect_column_to_exist", "kwargs": {"column": "a"}, "meta": {"name": "x"}},
+            {"type": "expect_column_to_exist", "kwargs": {"column": "b"}, "meta": {"name": "x"}},
+        ],
+    }
     (tmp_path / "twice.json").write_text(json.dumps(twice))
     with pytest.raises(InputError, match=r"names used twice: \['x'\]"):
         load_suite(tmp_path / "twice.json")

@@ -18,7 +18,7 @@ NOW = {"now": pd.Timestamp("2026-12-01", tz="UTC")}
 
 def _same(a, b):
     if a is None or b is None or (isinstance(a, float) and math.isnan(a)):
-        return a is None and b is None or pd.isna(a) and pd.isna(b)
+        return (a is None and b is None) or (pd.isna(a) and pd.isna(b))
     if isinstance(a, (float, np.floating)):
         return b == pytest.approx(float(a), rel=1e-6)
     return str(a) == str(b)
@@ -29,9 +29,20 @@ def assert_parity(gx_result, dask_result):
     assert gx_result.rows == dask_result.rows
     for a, b in zip(gx_result.outcomes, dask_result.outcomes, strict=True):
         assert a.name == b.name
-        for field in ("success", "element_count", "unexpected_count", "unexpected_percent",
-                      "missing_count", "observed_value"):
-            assert _same(getattr(a, field), getattr(b, field)), (a.name, field, getattr(a, field), getattr(b, field))
+        for field in (
+            "success",
+            "element_count",
+            "unexpected_count",
+            "unexpected_percent",
+            "missing_count",
+            "observed_value",
+        ):
+            assert _same(getattr(a, field), getattr(b, field)), (
+                a.name,
+                field,
+                getattr(a, field),
+                getattr(b, field),
+            )
         assert set(map(str, b.unexpected_sample)) <= set(map(str, a.unexpected_sample)) or (
             a.unexpected_count and len(b.unexpected_sample) == min(20, a.unexpected_count)
         )
@@ -60,23 +71,31 @@ def _facts_with_faults():
 
 def _indicators():
     facts = load_commune_facts()
-    out = pd.DataFrame({
-        "nis": facts["nis"], "population": facts["population_2026"],
-        "share_65plus_pct": facts["share_65plus_pct"],
-        "unemployment_pct": facts["unemployment_rate_2021_pct"],
-        "single_parent_pct": facts["single_parent_share_2021_pct"],
-        "non_eu_nationals_pct": facts["non_eu_nationals_2021"] / facts["population_2026"] * 100,
-        "income_eur": facts["avg_net_taxable_income_2023_eur"].astype(float),
-        "density_per_km2": facts["population_2026"] / facts["area_km2"],
-    })
+    out = pd.DataFrame(
+        {
+            "nis": facts["nis"],
+            "population": facts["population_2026"],
+            "share_65plus_pct": facts["share_65plus_pct"],
+            "unemployment_pct": facts["unemployment_rate_2021_pct"],
+            "single_parent_pct": facts["single_parent_share_2021_pct"],
+            "non_eu_nationals_pct": facts["non_eu_nationals_2021"] / facts["population_2026"] * 100,
+            "income_eur": facts["avg_net_taxable_income_2023_eur"].astype(float),
+            "density_per_km2": facts["population_2026"] / facts["area_km2"],
+        }
+    )
     out.loc[3, "income_eur"] = np.nan
     out.loc[4, "density_per_km2"] = 90_000
     return out
 
 
-@pytest.mark.parametrize("suite, frame", [("communes", _facts_with_faults),
-                                          ("communes", load_commune_facts),
-                                          ("commune_indicators", _indicators)])
+@pytest.mark.parametrize(
+    "suite, frame",
+    [
+        ("communes", _facts_with_faults),
+        ("communes", load_commune_facts),
+        ("commune_indicators", _indicators),
+    ],
+)
 def test_small_tables_split_in_six_partitions(suite, frame):
     df = frame()
     gx_result = validate(df, suite)
@@ -86,20 +105,46 @@ def test_small_tables_split_in_six_partitions(suite, frame):
 
 
 def test_every_expectation_type_of_the_suites_is_merged_by_the_dask_path():
-    used = {e.type for name in ("pings", "communes", "commune_indicators")
-            for e in load_suite(name).expectations}
+    used = {
+        e.type
+        for name in ("pings", "communes", "commune_indicators")
+        for e in load_suite(name).expectations
+    }
     assert used <= ROW_WISE | SCHEMA | AGGREGATE | UNIQUE
 
 
 def test_mostly_and_boundaries_are_judged_as_gx_judges(tmp_path):
     df = pd.DataFrame({"x": [1.0] * 97 + [500.0] * 3 + [None] * 5, "k": list(range(100)) + [1] * 5})
-    spec = {"name": "m", "expectations": [
-        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "x", "max_value": 10, "mostly": 0.97}, "meta": {"name": "x97"}},
-        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "x", "max_value": 10, "mostly": 0.98}, "meta": {"name": "x98"}},
-        {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "k", "mostly": 0.9}, "meta": {"name": "k"}},
-        {"type": "expect_column_mean_to_be_between", "kwargs": {"column": "x", "max_value": 15.97, "strict_max": True}, "meta": {"name": "mean"}},
-        {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 105, "max_value": 105}, "meta": {"name": "rows"}},
-    ]}
+    spec = {
+        "name": "m",
+        "expectations": [
+            {
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "x", "max_value": 10, "mostly": 0.97},
+                "meta": {"name": "x97"},
+            },
+            {
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "x", "max_value": 10, "mostly": 0.98},
+                "meta": {"name": "x98"},
+            },
+            {
+                "type": "expect_column_values_to_be_unique",
+                "kwargs": {"column": "k", "mostly": 0.9},
+                "meta": {"name": "k"},
+            },
+            {
+                "type": "expect_column_mean_to_be_between",
+                "kwargs": {"column": "x", "max_value": 15.97, "strict_max": True},
+                "meta": {"name": "mean"},
+            },
+            {
+                "type": "expect_table_row_count_to_be_between",
+                "kwargs": {"min_value": 105, "max_value": 105},
+                "meta": {"name": "rows"},
+            },
+        ],
+    }
     path = tmp_path / "m.json"
     path.write_text(json.dumps(spec))
     gx_result = validate(df, path)
@@ -108,21 +153,36 @@ def test_mostly_and_boundaries_are_judged_as_gx_judges(tmp_path):
 
 
 def test_missing_columns_and_unsupported_types_are_named(tmp_path, dirty_frame):
-    with pytest.raises(InputError, match=r"needs column\(s\) the data lacks: 'lat' \(did you mean 'latitude'\?\)"):
+    with pytest.raises(
+        InputError, match=r"needs column\(s\) the data lacks: 'lat' \(did you mean 'latitude'\?\)"
+    ):
         validate(dirty_frame.rename(columns={"lat": "latitude"}), "pings")
-    spec = {"name": "q", "expectations": [{"type": "expect_column_median_to_be_between",
-                                            "kwargs": {"column": "lat", "min_value": 50}}]}
+    spec = {
+        "name": "q",
+        "expectations": [
+            {
+                "type": "expect_column_median_to_be_between",
+                "kwargs": {"column": "lat", "min_value": 50},
+            }
+        ],
+    }
     (tmp_path / "q.json").write_text(json.dumps(spec))
     assert validate(dirty_frame, tmp_path / "q.json").success  # pandas: GX does it all
-    with pytest.raises(ParameterError, match="not supported on Dask.*median"):
+    with pytest.raises(ParameterError, match=r"not supported on Dask.*median"):
         validate(dd.from_pandas(dirty_frame, npartitions=2), tmp_path / "q.json")
 
 
 def test_result_object_for_people_and_machines(dirty_frame):
     result = validate(dirty_frame.head(3000), "pings", parameters=NOW)
     frame = result.to_frame()
-    assert list(frame.columns[:6]) == ["expectation", "expectation_type", "column", "success",
-                                       "element_count", "unexpected_count"]
+    assert list(frame.columns[:6]) == [
+        "expectation",
+        "expectation_type",
+        "column",
+        "success",
+        "element_count",
+        "unexpected_count",
+    ]
     assert len(frame) == len(result.outcomes)
     assert "unexpected_percent" in frame and "unexpected_sample" in frame
     html = result._repr_html_()
