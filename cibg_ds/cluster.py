@@ -69,7 +69,8 @@ def local_cluster_kwargs(n_workers: int | None = None, memory_fraction: float = 
     }
 
 
-def _existing_client() -> Client | None:
+def active_client() -> Client | None:
+    """Return the process's default Dask client, or None when there is none."""
     from distributed import default_client
 
     try:
@@ -119,7 +120,7 @@ def get_client(
     """
     from distributed import Client
 
-    client = _existing_client()
+    client = active_client()
     if client is not None and address in (None, client.scheduler.address):
         how = "existing client"
     else:
@@ -167,7 +168,7 @@ def client_session(address: str | None = None, **kwargs) -> Iterator[Client]:
     ------
     distributed.Client
     """
-    before = _existing_client()
+    before = active_client()
     client = get_client(address, **kwargs)
     try:
         yield client
@@ -200,7 +201,7 @@ def compute(tasks: list, desc: str = "compute", progress: bool | None = None) ->
 
     if progress is None:
         progress = sys.stderr.isatty() or "ipykernel" in sys.modules
-    client = _existing_client()
+    client = active_client()
     if client is None:
         return list(dask.compute(*tasks))
     from distributed import as_completed

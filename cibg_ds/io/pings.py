@@ -139,22 +139,28 @@ def _parse_ts(values: pd.Series, assume_tz: str | None) -> pd.Series:
         return values.dt.tz_convert("UTC").astype(s.PING_DTYPES[s.TS])
     if pd.api.types.is_datetime64_dtype(values.dtype):
         return values.dt.tz_localize(assume_tz).dt.tz_convert("UTC").astype(s.PING_DTYPES[s.TS])
-    text = values.astype("string").str.strip()
-    aware = text.str.contains(_TZ_SUFFIX, regex=True, na=False)
-    out = pd.to_datetime(text.where(aware), utc=True, format="ISO8601", errors="coerce")
-    if assume_tz is not None and (~aware).any():
-        naive = pd.to_datetime(text.where(~aware), format="ISO8601", errors="coerce")
-        naive = naive.dt.tz_localize(assume_tz, ambiguous="NaT", nonexistent="NaT")
-        out = out.fillna(naive.dt.tz_convert("UTC"))
+    text = values.astype("string")
+    # fast path: the feed's own format, with its offset ("Z" or "+01:00")
+    out = pd.to_datetime(text, format="%Y-%m-%dT%H:%M:%S%z", utc=True, errors="coerce")
+    retry = (out.isna() & text.notna()).to_numpy()
+    if retry.any():  # other ISO 8601 spellings, and times without an offset
+        rest = text[retry].str.strip()
+        aware = rest.str.contains(_TZ_SUFFIX, regex=True, na=False)
+        parsed = pd.to_datetime(rest.where(aware), utc=True, format="ISO8601", errors="coerce")
+        if assume_tz is not None and (~aware).any():
+            naive = pd.to_datetime(rest.where(~aware), format="ISO8601", errors="coerce")
+            naive = naive.dt.tz_localize(assume_tz, ambiguous="NaT", nonexistent="NaT")
+            parsed = parsed.fillna(naive.dt.tz_convert("UTC"))
+        out = out.copy()
+        out[retry] = parsed.to_numpy()
     return out.astype(s.PING_DTYPES[s.TS])
 
 
 def _weight_class(values: pd.Series) -> pd.Series:
-    text = values.astype("string")
-    extra = sorted(set(text.dropna().unique()) - set(s.WEIGHT_CLASSES))
-    return pd.Series(
-        pd.Categorical(text, categories=[*s.WEIGHT_CLASSES, *extra]), index=values.index
-    )
+    """Known classes first; unknown labels kept as extra categories for the quality suite."""
+    labels = values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("category")
+    extra = sorted(set(labels.cat.categories.astype(str)) - set(s.WEIGHT_CLASSES))
+    return labels.cat.set_categories([*s.WEIGHT_CLASSES, *extra])
 
 
 def to_canonical(
@@ -218,7 +224,7 @@ def read_pings(
         ``ts`` column has no time zone is refused, and CSV times without an offset become
         null (the quality suite then rejects those rows, so none is silently lost).
     blocksize : str
-        Target partition size for CSV.
+        Target partition size; small Parquet files are combined up to it, in file order.
 
     Returns
     -------
@@ -254,7 +260,13 @@ def read_pings(
         s.require_columns(present, s.PING_COLUMNS, str(file), _FIX_HINT)
     source_columns = [inverse.get(c, c) for c in wanted]
     if parquet[0]:
-        raw = dd.read_parquet([str(f) for f in files], columns=source_columns)
+        # small files (a day's spill-over past midnight) are read together, in order
+        raw = dd.read_parquet(
+            [str(f) for f in files],
+            columns=source_columns,
+            blocksize=blocksize,
+            aggregate_files=True,
+        )
     else:
         raw = dd.read_csv(
             [str(f) for f in files], dtype=str, usecols=source_columns, blocksize=blocksize

@@ -48,8 +48,11 @@ def order_violations(
     return flags
 
 
-def last_times(df: pd.DataFrame, unit: str, column: str) -> pd.Series:
-    """Return the last non-null time (int64 ns) of each unit, to carry to the next partition."""
+def first_last_times(df: pd.DataFrame, unit: str, column: str) -> dict[str, pd.Series]:
+    """Return the first and the last non-null time (int64 ns) of each unit, in row order."""
     present = df[column].notna().to_numpy()
-    keys = df[unit].astype(object).to_numpy()[present]
-    return pd.Series(_nanoseconds(df[column])[present]).groupby(keys, sort=False).last()
+    times = pd.Series(_nanoseconds(df[column])[present], index=df[unit].to_numpy()[present])
+    return {
+        "first": times[~times.index.duplicated(keep="first")],
+        "last": times[~times.index.duplicated(keep="last")],
+    }

@@ -34,6 +34,13 @@ def _suite(spec_json: str):
     return gx.ExpectationSuite(**json.loads(spec_json))
 
 
+def subset_spec(spec: dict, expectations) -> dict:
+    """Return the suite JSON restricted to ``expectations`` (matched by ``meta.name``)."""
+    names = {e.name for e in expectations}
+    keep = [x for x in spec["expectations"] if (x.get("meta") or {}).get("name") in names]
+    return {"name": spec["name"], "expectations": keep, "meta": spec.get("meta", {})}
+
+
 def run_gx(df: pd.DataFrame, spec: dict, parameters: dict, complete: bool = False) -> list[dict]:
     """Validate ``df`` with the suite JSON ``spec``; return one plain dict per expectation.
 

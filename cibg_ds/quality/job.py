@@ -89,7 +89,8 @@ def validate_path(
     extra: dict = {}
     if quarantine is not None:
         say(f"writing quarantine to {quarantine} ...")
-        counts = write_quarantine(data, suite, quarantine, parameters=_params(result))
+        counts = write_quarantine(data, suite, quarantine, parameters=_params(result),
+                                  plan=result.plan, progress=progress)  # fmt: skip
         if counts["rows"] != counts["clean"] + counts["rejected"]:  # an invariant, not input
             raise AssertionError(f"rows in {counts['rows']} != clean + rejected: {counts}")
         extra["quarantine"] = counts

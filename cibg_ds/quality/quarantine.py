@@ -8,21 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cibg_ds.quality import distributed
 from cibg_ds.quality.checks import order_violations
-from cibg_ds.quality.gx_pandas import run_gx
+from cibg_ds.quality.gx_pandas import run_gx, subset_spec
+from cibg_ds.quality.kinds import REJECTED_BY, ROW_WISE, UNIQUE, default_parameters
 from cibg_ds.quality.suites import load_suite
-from cibg_ds.quality.validate import (
-    REJECTED_BY,
-    ROW_WISE,
-    UNIQUE,
-    _check_columns,
-    _duplicate_keys,
-    _is_dask,
-    _key_frame,
-    _previous_last_times,
-    _subset,
-    default_parameters,
-)
+from cibg_ds.quality.validate import check_columns, is_dask, validate
 
 
 def _reasons(df: pd.DataFrame, suite, params, duplicates: dict, previous: dict) -> pd.Series:
@@ -31,20 +22,14 @@ def _reasons(df: pd.DataFrame, suite, params, duplicates: dict, previous: dict) 
     flags: dict[str, np.ndarray] = {}
     row_wise = [e for e in suite.expectations if e.type in ROW_WISE]
     if row_wise:
-        results = run_gx(frame, _subset(suite.spec, row_wise), params, complete=True)
+        results = run_gx(frame, subset_spec(suite.spec, row_wise), params, complete=True)
         for e, r in zip(row_wise, results, strict=True):
             mask = np.zeros(len(frame), dtype=bool)
             mask[np.asarray(r["result"].get("unexpected_index_list") or [], dtype=int)] = True
             flags[e.name] = mask
     for e in suite.expectations:
         if e.type in UNIQUE:
-            keys = _key_frame(frame, e)
-            dups = duplicates[e.name]
-            mask = np.zeros(len(frame), dtype=bool)
-            if len(dups):
-                hit = keys.merge(dups.assign(_hit=True), on=list(dups.columns), how="left")
-                mask[keys.index.to_numpy()[hit["_hit"].notna().to_numpy()]] = True
-            flags[e.name] = mask
+            flags[e.name] = distributed.duplicated_rows(frame, e, duplicates[e.name])
     for c in suite.checks:
         flags[c.name] = order_violations(frame, c.kwargs["unit"], c.kwargs["column"],
                                          previous.get(c.name))  # fmt: skip
@@ -52,16 +37,18 @@ def _reasons(df: pd.DataFrame, suite, params, duplicates: dict, previous: dict) 
         return pd.Series("", index=df.index, dtype="string")
     names = np.array(list(flags))
     matrix = np.column_stack([flags[n] for n in names])
-    joined = [";".join(names[row]) for row in matrix] if matrix.any() else [""] * len(frame)
+    bad = np.flatnonzero(matrix.any(axis=1))
+    joined = np.full(len(frame), "", dtype=object)
+    joined[bad] = [";".join(names[matrix[i]]) for i in bad]  # only the rejected rows
     return pd.Series(joined, index=df.index, dtype="string")
 
 
-def _local_duplicates(df: pd.DataFrame, e) -> pd.DataFrame:
-    keys = _key_frame(df, e)
-    return keys[keys.duplicated(keep=False)].drop_duplicates()
+def _plan(ddf, suite, params, progress):
+    """Scan the data and find its duplicated keys (two reads) when no plan is at hand."""
+    return validate(ddf, suite, params, progress=progress).plan
 
 
-def annotate(data, suite, parameters: dict | None = None):
+def annotate(data, suite, parameters: dict | None = None, plan=None, progress=None):
     """Return ``data`` with a column ``_rejected_by`` (empty for clean rows).
 
     Parameters
@@ -70,6 +57,9 @@ def annotate(data, suite, parameters: dict | None = None):
     suite : str, path-like or Suite
     parameters : dict, optional
         As in :func:`cibg_ds.quality.validate`.
+    plan : Plan, optional
+        ``ValidationResult.plan`` of a validation of the same data (saves two reads).
+    progress : bool, optional
 
     Returns
     -------
@@ -79,38 +69,44 @@ def annotate(data, suite, parameters: dict | None = None):
 
     suite = load_suite(suite)
     params = {**default_parameters(), **(parameters or {})}
-    _check_columns(data.columns, suite)
+    check_columns(data.columns, suite)
     unique = [e for e in suite.expectations if e.type in UNIQUE]
-    if not _is_dask(data):
-        dups = {e.name: _local_duplicates(data, e) for e in unique}
+    if not is_dask(data):
+        dups = {}
+        for e in unique:
+            hashes = distributed.key_hashes(distributed.key_frame(data, e))
+            dups[e.name] = hashes[distributed.repeated(hashes)].drop_duplicates()
         return data.assign(**{REJECTED_BY: _reasons(data, suite, params, dups, {})})
     import dask.dataframe as dd
 
-    dups = {e.name: _duplicate_keys(data, e) for e in unique}
-    previous = _previous_last_times(data, suite.checks)
+    plan = plan or _plan(data, suite, params, progress)
     meta = data._meta.assign(**{REJECTED_BY: pd.Series(dtype="string")})
+    dups = dask.delayed(plan.duplicates, traverse=False)
 
-    def one(part, prev):
-        return part.assign(**{REJECTED_BY: _reasons(part, suite, params, dups, prev)})
+    def one(part, duplicates, prev):
+        return part.assign(**{REJECTED_BY: _reasons(part, suite, params, duplicates, prev)})
 
     parts = [
-        dask.delayed(one)(p, prev) for p, prev in zip(data.to_delayed(), previous, strict=True)
+        dask.delayed(one)(p, dups, prev)
+        for p, prev in zip(data.to_delayed(), plan.previous, strict=True)
     ]
     return dd.from_delayed(parts, meta=meta, verify_meta=False)
 
 
-def split_valid(data, suite, parameters: dict | None = None):
+def split_valid(data, suite, parameters: dict | None = None, plan=None):
     """Split rows into (clean, rejected); rejected rows carry ``_rejected_by``.
 
     A row is rejected when it fails a row-level expectation (null, out of range, unknown
-    value, duplicate key) or a cibg_ds check (out of time order), even when the
-    expectation as a whole passes thanks to ``mostly``.
+    value, duplicate key: every copy, as GX counts them) or a cibg_ds check (out of time
+    order), even when the expectation as a whole passes thanks to ``mostly``.
 
     Parameters
     ----------
     data : pandas.DataFrame or dask.dataframe.DataFrame
     suite : str, path-like or Suite
     parameters : dict, optional
+    plan : Plan, optional
+        As in :func:`annotate`.
 
     Returns
     -------
@@ -127,15 +123,18 @@ def split_valid(data, suite, parameters: dict | None = None):
     >>> len(clean), rejected["_rejected_by"].tolist()
     (18, ['share_65plus_pct'])
     """
-    annotated = annotate(data, suite, parameters)
+    annotated = annotate(data, suite, parameters, plan)
     bad = annotated[REJECTED_BY] != ""
     return annotated[~bad].drop(columns=[REJECTED_BY]), annotated[bad]
 
 
-def write_quarantine(data, suite, out: str | os.PathLike, parameters: dict | None = None) -> dict:
+def write_quarantine(
+    data, suite, out: str | os.PathLike, parameters: dict | None = None, plan=None, progress=None
+) -> dict:
     """Split and write ``out/clean/`` and ``out/rejected/`` Parquet in one pass.
 
-    Each partition is written atomically as it is validated, so memory stays bounded.
+    Each batch is written atomically as it is validated, so memory stays bounded and an
+    interrupted run leaves no half-written file.
 
     Returns
     -------
@@ -144,21 +143,22 @@ def write_quarantine(data, suite, out: str | os.PathLike, parameters: dict | Non
     """
     import dask
 
+    from cibg_ds.cluster import compute
     from cibg_ds.io.pings import write_parquet_atomic
 
     out = Path(out)
-    annotated = annotate(data, suite, parameters)
-    parts = annotated.to_delayed() if _is_dask(annotated) else [annotated]
+    annotated = annotate(data, suite, parameters, plan, progress)
 
     def write(part, i):
-        bad = part[REJECTED_BY] != ""
-        clean = part[~bad].drop(columns=[REJECTED_BY])
-        write_parquet_atomic(clean, out / "clean" / f"part-{i:05d}.parquet")
+        bad = (part[REJECTED_BY] != "").to_numpy()
+        write_parquet_atomic(part[~bad].drop(columns=[REJECTED_BY]),
+                             out / "clean" / f"part-{i:05d}.parquet")  # fmt: skip
         write_parquet_atomic(part[bad], out / "rejected" / f"part-{i:05d}.parquet")
-        return len(part), len(clean), int(bad.sum())
+        return len(part), int((~bad).sum()), int(bad.sum())
 
-    if _is_dask(annotated):
-        counts = dask.compute(*[dask.delayed(write)(p, i) for i, p in enumerate(parts)])
+    if is_dask(annotated):
+        tasks = [dask.delayed(write)(p, i) for i, p in enumerate(annotated.to_delayed())]
+        counts = compute(tasks, "quarantine", progress)
     else:
         counts = [write(annotated, 0)]
     rows, clean, rejected = (sum(c[k] for c in counts) for k in range(3))

@@ -43,9 +43,12 @@ def _fmt(value) -> str:
 
 def _sample(values) -> str:
     """Distinct unexpected values with how often they appear in the sample: ``0.0 (×9)``."""
-    counts = Counter(
-        " @ ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v) for v in values
-    )
+    def text(v) -> str:
+        if isinstance(v, dict):
+            v = list(v.values())
+        return " @ ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
+
+    counts = Counter(text(v) for v in values)
     return ", ".join(f"{k} (×{n})" if n > 1 else k for k, n in counts.most_common(10))
 
 

@@ -56,6 +56,8 @@ class ValidationResult:
     engine: str
     partitions: int
     provenance: dict
+    plan: object = dataclasses.field(default=None, repr=False, compare=False)
+    """Dask only: what the scan learnt, reused by the quarantine (one read fewer)."""
 
     @property
     def success(self) -> bool:

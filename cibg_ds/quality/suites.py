@@ -63,16 +63,6 @@ class Suite:
         """Return a fresh ``great_expectations.ExpectationSuite`` built from the JSON."""
         return _to_gx(self.spec)
 
-    def subset(self, names) -> dict:
-        """Return the suite JSON restricted to the expectations named."""
-        keep = set(names)
-        spec = {k: v for k, v in self.spec.items() if k not in ("id", "expectations")}
-        spec["expectations"] = [
-            e for e, x in zip(self.spec["expectations"], self.expectations, strict=True)
-            if x.name in keep
-        ]  # fmt: skip
-        return spec
-
 
 def _expectation(raw: dict, where: str) -> Expectation:
     kind = raw.get("type") or raw.get("expectation_type")

@@ -11,7 +11,7 @@ import pytest
 from cibg_ds.errors import InputError, ParameterError
 from cibg_ds.io import load_commune_facts
 from cibg_ds.quality import load_suite, validate
-from cibg_ds.quality.validate import AGGREGATE, ROW_WISE, SCHEMA, UNIQUE
+from cibg_ds.quality.kinds import AGGREGATE, ROW_WISE, SCHEMA, UNIQUE
 
 NOW = {"now": pd.Timestamp("2026-12-01", tz="UTC")}
 
@@ -24,7 +24,33 @@ def _same(a, b):
     return str(a) == str(b)
 
 
-def assert_parity(gx_result, dask_result):
+def _text(value) -> str:
+    """Compare values by text, every kind of null alike (dask may store text as string[pyarrow])."""
+    return "null" if pd.api.types.is_scalar(value) and pd.isna(value) else str(value)
+
+
+def _unexpected_values(frame, suite, parameters=None):
+    """Every unexpected value GX finds, per expectation (COMPLETE result format)."""
+    from cibg_ds.quality import default_parameters
+    from cibg_ds.quality.gx_pandas import run_gx
+
+    suite = load_suite(suite)
+    params = {**default_parameters(), **(parameters or {})}
+    results = run_gx(frame, suite.spec, params, complete=True)
+    return {
+        e.name: {
+            _text(v)
+            for v in (
+                r["result"].get("unexpected_list")
+                or r["result"].get("partial_unexpected_list")
+                or []
+            )
+        }
+        for e, r in zip(suite.expectations, results, strict=True)
+    }
+
+
+def assert_parity(gx_result, dask_result, unexpected=None):
     assert gx_result.engine == "pandas" and dask_result.engine == "dask"
     assert gx_result.rows == dask_result.rows
     for a, b in zip(gx_result.outcomes, dask_result.outcomes, strict=True):
@@ -43,9 +69,10 @@ def assert_parity(gx_result, dask_result):
                 getattr(a, field),
                 getattr(b, field),
             )
-        assert set(map(str, b.unexpected_sample)) <= set(map(str, a.unexpected_sample)) or (
-            a.unexpected_count and len(b.unexpected_sample) == min(20, a.unexpected_count)
-        )
+        if unexpected is not None and a.name in unexpected:
+            # the merged sample holds only values GX also finds unexpected
+            assert {_text(v) for v in b.unexpected_sample} <= unexpected[a.name], a.name
+        assert bool(b.unexpected_sample) == bool(a.unexpected_sample), a.name
     assert gx_result.success == dask_result.success
 
 
@@ -56,7 +83,7 @@ def test_pings_on_real_workers_equal_gx_on_one_frame(dirty_frame, dask_client):
     with dask_client.as_current():
         dask_result = validate(ddf, "pings", parameters=NOW, progress=False)
     assert dask_result.partitions == 8
-    assert_parity(gx_result, dask_result)
+    assert_parity(gx_result, dask_result, _unexpected_values(dirty_frame, "pings", NOW))
     failed = {o.name for o in gx_result.outcomes if not o.success}
     assert {"lat_not_null", "one_fix_per_unit_and_time", "fixes_in_time_order"} <= failed
 
@@ -101,7 +128,7 @@ def test_small_tables_split_in_six_partitions(suite, frame):
     gx_result = validate(df, suite)
     dask_result = validate(dd.from_pandas(df, npartitions=6, sort=False), suite, progress=False)
     assert dask_result.partitions == 6
-    assert_parity(gx_result, dask_result)
+    assert_parity(gx_result, dask_result, _unexpected_values(df, suite))
 
 
 def test_every_expectation_type_of_the_suites_is_merged_by_the_dask_path():

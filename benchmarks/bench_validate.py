@@ -1,0 +1,144 @@
+"""Validate truck pings with the pings suite: GX on one pandas frame vs cibg_ds on Dask.
+
+Run: ``.venv/bin/python benchmarks/bench_validate.py [--pings 10000000] [--workers 2]``.
+
+Both sides validate the same rows (a simulated week, cached under ``data/bench/``) in
+the same run. The peer is GX Core validating the rows as one pandas frame in this process;
+ours is :func:`cibg_ds.quality.validate` on a LocalCluster of ``--workers`` single-threaded
+workers. Counts must be identical; the ratio of wall times is printed. Reading the files
+into pandas is not counted for the peer; reading them is counted for us (it happens
+inside the workers). With ``--out-of-core``, only the Dask side runs, with the workers'
+memory limited, and the peak resident memory of workers and client is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import resource
+import time
+from pathlib import Path
+
+import pandas as pd
+
+PINGS_PER_TRUCK_DAY = 105  # bench_simulate: 1,468,279 pings for 2,000 trucks x 7 days
+
+
+def dataset(pings: int, root: Path) -> Path:
+    from distributed import Client
+
+    from cibg_ds.cluster import local_cluster_kwargs
+    from cibg_ds.synthetic import simulate
+
+    out = root / f"pings-{pings}"
+    if (out / "_meta" / "manifest.json").exists():
+        return out
+    trucks = math.ceil(pings / (7 * PINGS_PER_TRUCK_DAY))
+    print(f"simulating {trucks:,} trucks x 7 days into {out} (once) ...", flush=True)
+    with Client(**local_cluster_kwargs()) as client:
+        simulate(out, trucks=trucks, days=7, seed=1, dirty=True, overwrite=True,
+                 trucks_per_task=500, client=client, progress=False)  # fmt: skip
+    return out
+
+
+def scaled(base: Path, copies: int) -> Path:
+    """``copies`` copies of ``base`` whose units get new pseudonyms (keys stay unique)."""
+    import pandas as pd
+
+    from cibg_ds.io import pseudonymise
+
+    out = base.with_name(f"{base.name}x{copies}")
+    if (out / "_meta" / "done").exists():
+        return out
+    print(f"writing {copies} copies of {base} into {out} (once) ...", flush=True)
+    for k in range(copies):
+        for file in sorted(base.glob("date=*/*.parquet")):
+            df = pd.read_parquet(file)
+            df["obu_id"] = pseudonymise(df["obu_id"], key=f"copy-{k}")
+            target = out / file.parent.name / f"copy{k}-{file.name}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            df.to_parquet(target, index=False)
+    (out / "_meta").mkdir(exist_ok=True)
+    (out / "_meta" / "done").write_text("")
+    return out
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def warm_up() -> None:
+    from cibg_ds.quality.gx_pandas import _batch_definition
+
+    _batch_definition()
+
+
+def ours(path: Path, workers: int, memory_limit: str | None, params: dict):
+    from distributed import Client
+
+    from cibg_ds.io import read_pings
+    from cibg_ds.quality import validate
+
+    kwargs = {"n_workers": workers, "threads_per_worker": 1, "processes": True,
+              "host": "127.0.0.1", "dashboard_address": ":0"}  # fmt: skip
+    if memory_limit:
+        kwargs["memory_limit"] = memory_limit
+    with Client(**kwargs) as client:
+        client.run(warm_up)  # load GX on the workers, as it is loaded in the peer's process
+        began = time.perf_counter()
+        result = validate(read_pings(path), "pings", params, progress=False)
+        seconds = time.perf_counter() - began
+        workers_peak = client.run(peak_mib)
+    return result, seconds, workers_peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pings", type=int, default=10_000_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out-of-core", action="store_true")
+    parser.add_argument("--memory-limit", default="2GB", help="per worker, with --out-of-core")
+    parser.add_argument("--copies", type=int, default=1, help="scale the dataset by copying it")
+    parser.add_argument("--data", type=Path, default=Path("data/bench"))
+    args = parser.parse_args()
+
+    from cibg_ds.io import read_pings
+    from cibg_ds.quality import validate
+
+    path = dataset(args.pings, args.data)
+    if args.copies > 1:
+        path = scaled(path, args.copies)
+    params = {"now": pd.Timestamp("2026-12-01", tz="UTC")}
+    if args.out_of_core:
+        result, seconds, workers = ours(path, args.workers, args.memory_limit, params)
+        peaks = ", ".join(f"{v:.0f}" for v in workers.values())
+        print(f"{result.rows:,} pings on {args.workers} workers limited to {args.memory_limit}: "
+              f"{seconds:.1f} s; peak RSS per worker (MiB): {peaks}; "
+              f"client {peak_mib():.0f} MiB")  # fmt: skip
+        return
+    began = time.perf_counter()
+    frame = read_pings(path).compute(scheduler="sync").reset_index(drop=True)
+    read_seconds = time.perf_counter() - began
+    warm_up()
+    began = time.perf_counter()
+    peer = validate(frame, "pings", params)
+    peer_seconds = time.perf_counter() - began
+    del frame
+    result, seconds, _ = ours(path, args.workers, None, params)
+    a, b = peer.to_frame(), result.to_frame()
+    same = (a["unexpected_count"].fillna(-1) == b["unexpected_count"].fillna(-1)).all() and (
+        a["success"] == b["success"]
+    ).all()
+    print(f"rows: {peer.rows:,} (GX) / {result.rows:,} (cibg_ds); identical counts: {same}")
+    total = read_seconds + peer_seconds
+    print(f"GX on one pandas frame, 1 process  : {peer_seconds:8.1f} s validating "
+          f"(+ {read_seconds:.1f} s reading the files into it = {total:.1f} s)")  # fmt: skip
+    print(
+        f"cibg_ds on Dask, {args.workers} workers        : {seconds:8.1f} s reading and validating"
+    )
+    print(f"ratio, GX validating only / cibg_ds: {peer_seconds / seconds:8.2f}x")
+    print(f"ratio, GX read + validate / cibg_ds: {total / seconds:8.2f}x")
+
+
+if __name__ == "__main__":
+    main()
