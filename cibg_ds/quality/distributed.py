@@ -137,7 +137,7 @@ def _look_up(ddf, e: Expectation, pairs: pd.DataFrame) -> pd.DataFrame:
 
     def find(df):
         keys = key_frame(df, e)
-        return keys.reset_index(drop=True)[duplicated_rows(keys, e, pairs)[: len(keys)]]
+        return keys.reset_index(drop=True)[duplicated_rows(keys, e, pairs)]
 
     found = dask.compute(*[dask.delayed(find)(p) for p in ddf.to_delayed()])
     return pd.concat(found, ignore_index=True)
@@ -155,9 +155,10 @@ def _boundaries(summaries: list[dict], checks) -> tuple[dict, tuple]:
         previous.append({name: series.copy() for name, series in carried.items()})
         for c in checks:
             bounds = summary["bounds"][c.name]
-            before = bounds["first"].index.map(carried[c.name])
-            late = pd.notna(before) & (bounds["first"].to_numpy() < before.to_numpy(float))
-            violations[c.name] += int(late.sum())
+            first = bounds["first"]
+            before = pd.Series(first.index.map(carried[c.name]), dtype="Int64").to_numpy()
+            late = pd.array(first.to_numpy(), dtype="Int64") < before
+            violations[c.name] += int(late.fillna(False).sum())
             merged = pd.concat([carried[c.name], bounds["last"]])
             carried[c.name] = merged[~merged.index.duplicated(keep="last")]
     return violations, tuple(previous)
