@@ -109,10 +109,7 @@ def _validate_part(df, spec, suite: Suite, parameters, n_buckets) -> tuple[dict,
             e.name: aggregate_part(df, e) for e in suite.expectations if e.type in AGGREGATE
         },
         "missing": {name: len(df) - len(k) for name, k in keys.items()},
-        "sample": {
-            name: k[repeated(hashes[name])].head(SAMPLE_SIZE)
-            for name, k in keys.items()
-        },
+        "sample": {name: k[repeated(hashes[name])].head(SAMPLE_SIZE) for name, k in keys.items()},
         "order": {
             c.name: int(order_violations(df, c.kwargs["unit"], c.kwargs["column"]).sum())
             for c in suite.checks

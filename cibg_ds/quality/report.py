@@ -43,6 +43,7 @@ def _fmt(value) -> str:
 
 def _sample(values) -> str:
     """Distinct unexpected values with how often they appear in the sample: ``0.0 (×9)``."""
+
     def text(v) -> str:
         if isinstance(v, dict):
             v = list(v.values())
