@@ -1,0 +1,47 @@
+"""Per-unit work on sorted arrays, and the same work on Dask partitioned by unit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cibg_ds import schema as s
+
+
+def sort_by_unit(pings: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Return the pings sorted by unit then time (stable, fresh index) and unit codes.
+
+    The codes are integers in the order of the unit ids (missing ids: -1, first), so unit
+    boundaries are found by comparing integers.
+    """
+    codes, _ = pd.factorize(pings[s.OBU_ID], sort=True)
+    t = times_ns(pings)
+    if len(t) < 2 or (t[1:] >= t[:-1]).all():  # feed order: a stable sort by unit suffices
+        order = np.argsort(codes, kind="stable")
+    else:
+        order = np.lexsort((t, codes))
+    return pings.take(order).reset_index(drop=True), codes[order]
+
+
+def times_ns(pings: pd.DataFrame) -> np.ndarray:
+    """Fix times as int64 nanoseconds (UTC)."""
+    return pings[s.TS].to_numpy(dtype="datetime64[ns]").view("int64")
+
+
+def unit_starts(units: np.ndarray) -> np.ndarray:
+    """Flag the first row of each unit in rows sorted by unit."""
+    first = np.ones(len(units), dtype=bool)
+    first[1:] = units[1:] != units[:-1]
+    return first
+
+
+def by_unit(data, func, meta, *args, **kwargs):
+    """Apply a pandas function to whole unit histories, on pandas or on Dask.
+
+    On Dask the rows are first shuffled so that each unit sits in one partition; ``func``
+    then sees every fix of the units it is given, whatever the day partitions were.
+    """
+    if not type(data).__module__.startswith("dask"):
+        return func(data, *args, **kwargs)
+    shuffled = data.shuffle(on=s.OBU_ID)
+    return shuffled.map_partitions(func, *args, meta=meta, **kwargs)
