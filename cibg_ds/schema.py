@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from cibg_ds.errors import InputError
@@ -49,6 +50,13 @@ COMMUNE_COLUMNS = (NIS, NAME_FR, NAME_NL, GEOMETRY)
 BRUSSELS_NIS = tuple(str(code) for code in range(21001, 21020))
 OUTSIDE = "outside"
 """Label of places outside the Brussels-Capital Region (trip ends, OD matrices)."""
+
+
+def to_ns(ts: pd.Series) -> np.ndarray:
+    """Return times as int64 nanoseconds since the epoch (UTC); NaT becomes the int64 minimum."""
+    if isinstance(ts.dtype, pd.DatetimeTZDtype):
+        ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
+    return ts.to_numpy(dtype="datetime64[ns]").view("int64")
 
 
 def closest(name: str, candidates: Iterable[str]) -> str:

@@ -63,7 +63,7 @@ def pseudonymise(ids: pd.Series, key: str) -> pd.Series:
 
 
 def _is_data_file(path: Path) -> bool:
-    hidden = any(part.startswith(("_", ".")) for part in path.parts[-1:])
+    hidden = path.name.startswith(("_", "."))
     return path.is_file() and not hidden and str(path).endswith(PARQUET_SUFFIXES + CSV_SUFFIXES)
 
 

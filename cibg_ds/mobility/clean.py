@@ -12,7 +12,7 @@ import pandas as pd
 from cibg_ds import schema as s
 from cibg_ds.errors import ParameterError
 from cibg_ds.mobility.geo import region, to_metric
-from cibg_ds.mobility.units import by_unit, sort_by_unit, times_ns, unit_starts
+from cibg_ds.mobility.units import by_unit, sort_by_unit, unit_starts
 
 REASON = "removed_reason"
 REASONS = ("missing_values", "duplicate", "outside_region", "spike", "impossible_speed")
@@ -66,7 +66,7 @@ def flag_fixes(
     reason = np.full(len(df), "", dtype=object)
     missing = df[[s.OBU_ID, s.TS, s.LAT, s.LON]].isna().any(axis=1).to_numpy()
     reason[missing] = "missing_values"
-    t = times_ns(df)
+    t = s.to_ns(df[s.TS])
     duplicate = ~unit_starts(units) & np.r_[False, t[1:] == t[:-1]] & ~missing
     reason[duplicate & (reason == "")] = "duplicate"
     x, y = to_metric(df[s.LON].to_numpy(), df[s.LAT].to_numpy())

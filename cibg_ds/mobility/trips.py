@@ -13,7 +13,7 @@ import pandas as pd
 from cibg_ds import schema as s
 from cibg_ds.errors import ParameterError
 from cibg_ds.mobility.geo import commune_of, to_metric
-from cibg_ds.mobility.units import by_unit, sort_by_unit, times_ns, unit_starts
+from cibg_ds.mobility.units import by_unit, sort_by_unit, unit_starts
 
 TRIP_ID = "trip_id"
 TRIP_COLUMNS = {
@@ -53,7 +53,7 @@ def label_trips(pings: pd.DataFrame, gap="5min") -> pd.DataFrame:
     A trip ends where the next fix of the unit comes more than ``gap`` later.
     """
     df, units = sort_by_unit(pings)
-    t = times_ns(df)
+    t = s.to_ns(df[s.TS])
     first = unit_starts(units)
     new_trip = first.copy()
     new_trip[1:] |= (t[1:] - t[:-1]) > gap_ns(gap)
@@ -81,7 +81,7 @@ def segments(trips_pings: pd.DataFrame) -> pd.DataFrame:
     units = pd.factorize(trips_pings[s.OBU_ID])[0]
     trip = trips_pings[TRIP_ID].to_numpy()
     same = (units[1:] == units[:-1]) & (trip[1:] == trip[:-1])
-    t = times_ns(trips_pings)
+    t = s.to_ns(trips_pings[s.TS])
     idx = np.flatnonzero(same) + 1
     return pd.DataFrame(
         {

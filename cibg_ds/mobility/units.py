@@ -15,17 +15,12 @@ def sort_by_unit(pings: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     boundaries are found by comparing integers.
     """
     codes, _ = pd.factorize(pings[s.OBU_ID], sort=True)
-    t = times_ns(pings)
+    t = s.to_ns(pings[s.TS])
     if len(t) < 2 or (t[1:] >= t[:-1]).all():  # feed order: a stable sort by unit suffices
         order = np.argsort(codes, kind="stable")
     else:
         order = np.lexsort((t, codes))
     return pings.take(order).reset_index(drop=True), codes[order]
-
-
-def times_ns(pings: pd.DataFrame) -> np.ndarray:
-    """Fix times as int64 nanoseconds (UTC)."""
-    return pings[s.TS].to_numpy(dtype="datetime64[ns]").view("int64")
 
 
 def unit_starts(units: np.ndarray) -> np.ndarray:

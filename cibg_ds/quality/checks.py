@@ -5,12 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-
-def _nanoseconds(ts: pd.Series) -> np.ndarray:
-    """Return times as int64 ns since the epoch (UTC); NaT becomes the int64 minimum."""
-    if isinstance(ts.dtype, pd.DatetimeTZDtype):
-        ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
-    return ts.to_numpy(dtype="datetime64[ns]").view("int64")
+from cibg_ds.schema import to_ns
 
 
 def order_violations(
@@ -34,7 +29,7 @@ def order_violations(
     numpy.ndarray of bool
         One flag per row of ``df``.
     """
-    ns = _nanoseconds(df[column])
+    ns = to_ns(df[column])
     present = df[column].notna().to_numpy()
     keys = df[unit].astype(object).to_numpy()[present]
     times = ns[present]
@@ -51,7 +46,7 @@ def order_violations(
 def first_last_times(df: pd.DataFrame, unit: str, column: str) -> dict[str, pd.Series]:
     """Return the first and the last non-null time (int64 ns) of each unit, in row order."""
     present = df[column].notna().to_numpy()
-    times = pd.Series(_nanoseconds(df[column])[present], index=df[unit].to_numpy()[present])
+    times = pd.Series(to_ns(df[column])[present], index=df[unit].to_numpy()[present])
     return {
         "first": times[~times.index.duplicated(keep="first")],
         "last": times[~times.index.duplicated(keep="last")],

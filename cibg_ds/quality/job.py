@@ -12,7 +12,7 @@ from cibg_ds.errors import InputError
 from cibg_ds.quality.quarantine import write_quarantine
 from cibg_ds.quality.report import write_report
 from cibg_ds.quality.suites import load_suite
-from cibg_ds.quality.validate import validate
+from cibg_ds.quality.validate import default_parameters, validate
 
 DELIMITERS = (",", ";", "|", "\t")
 
@@ -85,11 +85,12 @@ def validate_path(
     say = (lambda *a: print(*a, file=sys.stderr)) if progress is not False else (lambda *a: None)
     parts = getattr(data, "npartitions", 1)
     say(f"validating {path} with suite {suite.name!r} ({parts} partition(s)) ...")
-    result = validate(data, suite, source=os.fspath(path), progress=progress)
+    params = default_parameters()  # the same "now" for the validation and the quarantine
+    result = validate(data, suite, params, source=os.fspath(path), progress=progress)
     extra: dict = {}
     if quarantine is not None:
         say(f"writing quarantine to {quarantine} ...")
-        counts = write_quarantine(data, suite, quarantine, parameters=_params(result),
+        counts = write_quarantine(data, suite, quarantine, parameters=params,
                                   plan=result.plan, progress=progress)  # fmt: skip
         if counts["rows"] != counts["clean"] + counts["rejected"]:  # an invariant, not input
             raise AssertionError(f"rows in {counts['rows']} != clean + rejected: {counts}")
@@ -99,8 +100,3 @@ def validate_path(
         extra["report"] = str(html_path)
         extra["summary"] = str(json_path)
     return result, extra
-
-
-def _params(result) -> dict:
-    """Return the parameters a validation used, so the quarantine judges rows alike."""
-    return {k: pd.Timestamp(v) for k, v in result.provenance["parameters"].items()}

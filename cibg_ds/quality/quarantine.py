@@ -39,7 +39,10 @@ def _reasons(df: pd.DataFrame, suite, params, duplicates: dict, previous: dict) 
     matrix = np.column_stack([flags[n] for n in names])
     bad = np.flatnonzero(matrix.any(axis=1))
     joined = np.full(len(frame), "", dtype=object)
-    joined[bad] = [";".join(names[matrix[i]]) for i in bad]  # only the rejected rows
+    if len(bad):  # join the names once per distinct pattern of failures, not once per row
+        patterns, which = np.unique(matrix[bad], axis=0, return_inverse=True)
+        labels = np.array([";".join(names[p]) for p in patterns], dtype=object)
+        joined[bad] = labels[which.ravel()]
     return pd.Series(joined, index=df.index, dtype="string")
 
 
