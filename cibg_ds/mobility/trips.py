@@ -151,7 +151,7 @@ def segment_trips(pings, gap="5min", communes=None):
     Examples
     --------
     >>> import pandas as pd
-    >>> ts = pd.to_datetime(["2026-11-03 08:00", "2026-11-03 08:00:30", "2026-11-03 09:00"],
+    >>> ts = pd.to_datetime(["2026-11-03 08:00:00", "2026-11-03 08:00:30", "2026-11-03 09:00:00"],
     ...                     utc=True)
     >>> fixes = pd.DataFrame({"obu_id": "a", "ts": ts, "lat": [50.85, 50.851, 50.86],
     ...                       "lon": 4.35, "weight_class": ">32t", "euro_class": 6})
