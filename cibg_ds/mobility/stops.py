@@ -1,4 +1,8 @@
-"""Stops: the silences between trips (the feed is silent while a truck is parked)."""
+"""Stops: the silences between trips and the stationary stops of units that keep reporting.
+
+The kilometre-charge feed is silent while a truck is parked; some units keep reporting
+for a few minutes (see :mod:`cibg_ds.mobility.stationary`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,10 @@ import numpy as np
 import pandas as pd
 
 from cibg_ds import schema as s
+from cibg_ds.mobility.geo import commune_of, to_metric
+from cibg_ds.mobility.stationary import stationary_stops
+from cibg_ds.mobility.trips import gap_ns, trips_of
+from cibg_ds.mobility.units import by_unit
 
 STOP_COLUMNS = {
     s.OBU_ID: pd.StringDtype(),
@@ -51,3 +59,37 @@ def silence_stops(trips: pd.DataFrame) -> pd.DataFrame:
     stops["end_ts"] = pd.to_datetime(stops["end_ts"], utc=True)
     stops["duration_s"] = (stops["end_ts"] - stops["start_ts"]).dt.total_seconds()
     return stops[list(STOP_COLUMNS)].astype(STOP_COLUMNS)
+
+
+def _stops(pings: pd.DataFrame, max_diameter, min_duration, gap, communes) -> pd.DataFrame:
+    silent = silence_stops(trips_of(pings, gap, communes))
+    still = stationary_stops(pings, max_diameter, min_duration)
+    x, y = to_metric(still["lon"].to_numpy(), still["lat"].to_numpy())
+    still["commune"] = commune_of(x, y, communes)
+    both = pd.concat([silent, still[list(STOP_COLUMNS)].astype(STOP_COLUMNS)], ignore_index=True)
+    return both.sort_values([s.OBU_ID, "start_ts"], ignore_index=True)
+
+
+def detect_stops(pings, max_diameter=100.0, min_duration="3min", gap="5min", communes=None):
+    """One stops table: stationary stops and the silences between trips.
+
+    Parameters
+    ----------
+    pings : pandas.DataFrame or dask.dataframe.DataFrame
+        Clean canonical pings.
+    max_diameter : float
+        Metres; a stationary stop stays within this diameter (MovingPandas' definition).
+    min_duration : str
+        Shortest stationary stop.
+    gap : str
+        Silences longer than this are stops (and end trips, as in ``segment_trips``).
+    communes : geopandas.GeoDataFrame, optional
+
+    Returns
+    -------
+    pandas.DataFrame or dask.dataframe.DataFrame
+        Columns :data:`STOP_COLUMNS`; ``kind`` is ``"silence"`` or ``"stationary"``.
+    """
+    gap_ns(gap), gap_ns(min_duration)  # bad durations fail here, before any work
+    empty = pd.DataFrame({c: pd.Series(dtype=d) for c, d in STOP_COLUMNS.items()})
+    return by_unit(pings, _stops, empty, max_diameter, min_duration, gap, communes)

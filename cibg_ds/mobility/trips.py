@@ -98,7 +98,8 @@ def segments(trips_pings: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _trips(pings: pd.DataFrame, gap, communes) -> pd.DataFrame:
+def trips_of(pings: pd.DataFrame, gap, communes) -> pd.DataFrame:
+    """Return the trips of whole unit histories (pandas; see :func:`segment_trips`)."""
     df = label_trips(pings, gap)
     if df.empty:
         return empty_trips()
@@ -159,4 +160,4 @@ def segment_trips(pings, gap="5min", communes=None):
     [2, 1]
     """
     gap_ns(gap)  # a bad gap fails here, before any work
-    return by_unit(pings, _trips, empty_trips(), gap, communes)
+    return by_unit(pings, trips_of, empty_trips(), gap, communes)
