@@ -19,6 +19,7 @@ The walk itself follows MovingPandas step by step on those few fixes.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 
@@ -26,7 +27,6 @@ import numpy as np
 import pandas as pd
 
 from cibg_ds import schema as s
-from cibg_ds.mobility.geo import to_metric
 from cibg_ds.mobility.trips import gap_ns
 from cibg_ds.mobility.units import sort_by_unit, unit_starts
 
@@ -42,7 +42,7 @@ def _geodesic(lat1, lon1, lat2, lon2) -> float:
 
 def _shorter(lat1, lon1, lat2, lon2, limit: float) -> bool:
     """Tell whether the geodesic between two points is shorter than ``limit`` metres."""
-    kx, ky = _metres_per_degree((lat1 + lat2) / 2)
+    kx, ky = _metres_per_degree(round((lat1 + lat2) / 2, 2))
     approx = math.hypot(kx * (lon2 - lon1), ky * (lat2 - lat1))
     if abs(approx - limit) > limit * _SURE:
         return bool(approx < limit)
@@ -73,8 +73,12 @@ _SURE = 0.01  # local metres are within 0.01 %; decide exactly only within 1 % o
 _MAX_M_PER_DEG = 111_700.0  # more metres than any degree of latitude or longitude holds
 
 
+@functools.lru_cache(maxsize=4096)
 def _metres_per_degree(lat: float) -> tuple[float, float]:
-    """Metres per degree of longitude and of latitude on the WGS84 ellipsoid at ``lat``."""
+    """Metres per degree of longitude and of latitude on the WGS84 ellipsoid at ``lat``.
+
+    Callers round ``lat`` to 0.01 degree (0.02 % on the result, well inside ``_SURE``).
+    """
     phi = math.radians(lat)
     w = 1 - _E2 * math.sin(phi) ** 2
     return (math.pi / 180 * _A / math.sqrt(w) * math.cos(phi),
@@ -90,15 +94,19 @@ def _stopped(lon: list, lat: list, a: int, i: int, max_diameter: float) -> bool:
         return False
     w_lon, w_lat = lon[a : i + 1], lat[a : i + 1]
     lo_lon, hi_lon, lo_lat, hi_lat = min(w_lon), max(w_lon), min(w_lat), max(w_lat)
-    kx, ky = _metres_per_degree((lo_lat + hi_lat) / 2)
+    kx, ky = _metres_per_degree(round((lo_lat + hi_lat) / 2, 2))
     bbox, limit = math.hypot(kx * (hi_lon - lo_lon), ky * (hi_lat - lo_lat)), max_diameter * 1.5
     if bbox > limit * (1 + _SURE):
         return False
     if bbox >= limit * (1 - _SURE) and not _shorter(lo_lat, lo_lon, hi_lat, hi_lon, limit):
         return False
-    # the rectangle's diagonal is at most sqrt(2) times the points' extent
-    if _MAX_M_PER_DEG * math.sqrt(2) * math.hypot(hi_lon - lo_lon, hi_lat - lo_lat) < max_diameter:
+    # the rectangle's diagonal (degrees) is at least the points' extent along either axis
+    # and at most sqrt(2) times their extent; a degree holds between kx and 111,700 m
+    extent = math.hypot(hi_lon - lo_lon, hi_lat - lo_lat)
+    if _MAX_M_PER_DEG * math.sqrt(2) * extent < max_diameter:
         return True
+    if min(kx, ky) * max(hi_lon - lo_lon, hi_lat - lo_lat) > max_diameter * (1 + _SURE):
+        return False
     return _mrr_diagonal_shorter(np.array(w_lon), np.array(w_lat), max_diameter)
 
 
@@ -155,9 +163,13 @@ def stationary_stops(pings: pd.DataFrame, max_diameter: float = 100.0, min_durat
     df, units = sort_by_unit(pings)
     t = s.to_ns(df[s.TS])
     lon, lat = df[s.LON].to_numpy(float), df[s.LAT].to_numpy(float)
-    x, y = to_metric(lon, lat)
-    step = np.r_[np.inf, np.hypot(np.diff(x), np.diff(y))]
-    kx, ky = _metres_per_degree(float(np.nanmax(np.abs(lat)))) if len(lat) else (1.0, 1.0)
+    # steps in local metres (within 0.01 % for the short steps that matter)
+    phi = np.radians((lat[1:] + lat[:-1]) / 2)
+    w = 1 - _E2 * np.sin(phi) ** 2
+    dx = np.diff(lon) * np.pi / 180 * _A / np.sqrt(w) * np.cos(phi)
+    dy = np.diff(lat) * np.pi / 180 * _A * (1 - _E2) / w**1.5
+    step = np.r_[np.inf, np.hypot(dx, dy)]
+    kx, ky = _metres_per_degree(round(float(np.nanmax(np.abs(lat))), 2)) if len(lat) else (1, 1)
     quiet = (step <= max_diameter * ky / kx * QUIET_MARGIN) & ~unit_starts(units)
     bounds = np.flatnonzero(np.r_[unit_starts(units), True])
     rows = []
@@ -168,13 +180,18 @@ def stationary_stops(pings: pd.DataFrame, max_diameter: float = 100.0, min_durat
             rows.extend((lo + a, lo + b) for a, b in found)
     first = np.array([r[0] for r in rows], dtype=int)
     last = np.array([r[1] for r in rows], dtype=int)
+    sizes = last - first + 1  # the stop's fixes, as one index array, for vectorised medians
+    members = np.repeat(first - np.r_[0, np.cumsum(sizes)[:-1]], sizes) + np.arange(sizes.sum())
+    where = pd.DataFrame({"stop": np.repeat(np.arange(len(rows)), sizes),
+                          "lat": lat[members], "lon": lon[members]})  # fmt: skip
+    centre = where.groupby("stop")[["lat", "lon"]].median()
     out = pd.DataFrame(
         {
             s.OBU_ID: df[s.OBU_ID].to_numpy()[first],
             "start_ts": pd.to_datetime(t[first], utc=True),
             "end_ts": pd.to_datetime(t[last], utc=True),
-            "lat": [np.median(lat[a : b + 1]) for a, b in rows],
-            "lon": [np.median(lon[a : b + 1]) for a, b in rows],
+            "lat": centre["lat"].to_numpy(),
+            "lon": centre["lon"].to_numpy(),
         }
     )
     out["duration_s"] = (out["end_ts"] - out["start_ts"]).dt.total_seconds()

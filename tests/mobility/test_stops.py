@@ -69,3 +69,12 @@ def test_one_stops_table_on_pandas_and_dask(kept, dask_client):
     pd.testing.assert_frame_equal(
         lazy.sort_values(key, ignore_index=True), stops.sort_values(key, ignore_index=True)
     )
+
+
+def test_a_moving_unit_and_no_data_have_no_stops():
+    ts = pd.date_range("2026-11-03 08:00", periods=20, freq="30s", tz="UTC")
+    moving = pd.DataFrame(
+        {"obu_id": "u", "ts": ts, "lat": 50.84 + 0.003 * np.arange(20), "lon": 4.36}
+    )
+    assert stationary_stops(moving).empty
+    assert list(stationary_stops(moving.iloc[:0]).columns) == list(stationary_stops(moving).columns)
