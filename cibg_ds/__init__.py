@@ -24,6 +24,7 @@ __all__ = [
     "config",
     "get_client",
     "io",
+    "mobility",
     "quality",
     "schema",
     "show_versions",
@@ -31,10 +32,10 @@ __all__ = [
     "viz",
 ]
 
-_SUBMODULES = {"cluster", "config", "io", "quality", "schema", "synthetic", "viz"}
+_SUBMODULES = {"cluster", "config", "io", "mobility", "quality", "schema", "synthetic", "viz"}
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from cibg_ds import cluster, config, io, quality, schema, synthetic, viz
+    from cibg_ds import cluster, config, io, mobility, quality, schema, synthetic, viz
     from cibg_ds.cluster import get_client
 
 
