@@ -25,6 +25,7 @@ __all__ = [
     "get_client",
     "io",
     "mobility",
+    "privacy",
     "quality",
     "schema",
     "show_versions",
@@ -32,10 +33,14 @@ __all__ = [
     "viz",
 ]
 
-_SUBMODULES = {"cluster", "config", "io", "mobility", "quality", "schema", "synthetic", "viz"}
+_SUBMODULES = {
+    "cluster", "config", "io", "mobility", "privacy", "quality", "schema", "synthetic", "viz",
+}  # fmt: skip
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from cibg_ds import cluster, config, io, mobility, quality, schema, synthetic, viz
+    from cibg_ds import (
+        cluster, config, io, mobility, privacy, quality, schema, synthetic, viz,
+    )  # fmt: skip
     from cibg_ds.cluster import get_client
 
 
