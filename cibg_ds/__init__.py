@@ -39,7 +39,15 @@ _SUBMODULES = {
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from cibg_ds import (
-        cluster, config, io, mobility, privacy, quality, schema, synthetic, viz,
+        cluster,
+        config,
+        io,
+        mobility,
+        privacy,
+        quality,
+        schema,
+        synthetic,
+        viz,
     )  # fmt: skip
     from cibg_ds.cluster import get_client
 
