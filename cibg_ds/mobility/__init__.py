@@ -1,5 +1,6 @@
 """Truck trajectories: cleaning, trips, stops and vehicle-kilometres, on pandas or Dask."""
 
+from cibg_ds.mobility.aggregate import aggregate
 from cibg_ds.mobility.clean import clean, flag_fixes
 from cibg_ds.mobility.stationary import stationary_stops
 from cibg_ds.mobility.stops import detect_stops, silence_stops
@@ -7,6 +8,7 @@ from cibg_ds.mobility.trips import label_trips, segment_trips
 from cibg_ds.mobility.vkm import vehicle_km
 
 __all__ = [
+    "aggregate",
     "clean",
     "detect_stops",
     "flag_fixes",

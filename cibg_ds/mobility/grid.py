@@ -1,0 +1,74 @@
+"""Fixes to cells of the European statistical grid (EPSG:3035) and local time bins."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pandas as pd
+
+from cibg_ds.errors import ParameterError
+
+GRID_CRS = "EPSG:3035"
+CELL = "cell_id"
+CELL_SIZES = {"100m": 100, "250m": 250, "1km": 1000}
+BINS = ("hour", "daytype", "date", "weekday_hour")
+"""Named time bins (local time); any pandas frequency (``"15min"``, ``"h"``) floors instead."""
+
+
+@functools.cache
+def _to_grid():
+    from pyproj import Transformer
+
+    return Transformer.from_crs("EPSG:4326", GRID_CRS, always_xy=True)
+
+
+def cell_size(cell: str | int) -> int:
+    """Return the cell size in metres for ``"100m"``, ``"250m"``, ``"1km"`` (or metres)."""
+    size = CELL_SIZES.get(cell, cell) if isinstance(cell, str) else cell
+    if not isinstance(size, int) or size <= 0:
+        raise ParameterError(f"cell must be one of {list(CELL_SIZES)} or metres, got {cell!r}")
+    return size
+
+
+def cell_ids(lon, lat, cell="250m") -> np.ndarray:
+    """Return the grid cell id of each point, e.g. ``CRS3035RES250mN3080000E3960000``.
+
+    The id names the cell's lower-left corner in EPSG:3035 metres (Eurostat's convention).
+    """
+    size = cell_size(cell)
+    x, y = _to_grid().transform(np.asarray(lon, float), np.asarray(lat, float))
+    north = (np.floor(y / size) * size).astype(np.int64)
+    east = (np.floor(x / size) * size).astype(np.int64)
+    ids = (
+        pd.Series(north).astype(str).radd(f"CRS3035RES{size}mN") + "E" + pd.Series(east).astype(str)
+    )
+    return ids.to_numpy(dtype=object)
+
+
+def time_bins(ts: pd.Series, by: str, tz: str) -> pd.DataFrame:
+    """Return the bin column(s) for times ``ts`` in local time ``tz``.
+
+    ``hour`` (0-23), ``daytype`` (``weekday``/``weekend``), ``date``, ``weekday_hour``
+    (``weekday`` 0 = Monday, and ``hour``), or a pandas frequency such as ``"15min"``
+    (column ``bin``, the local start of the interval).
+    """
+    local = ts.dt.tz_convert(tz)
+    if by == "hour":
+        return pd.DataFrame({"hour": local.dt.hour.astype("int8")}, index=ts.index)
+    if by == "daytype":
+        kind = np.where(local.dt.day_of_week >= 5, "weekend", "weekday")
+        return pd.DataFrame({"daytype": kind}, index=ts.index)
+    if by == "date":
+        return pd.DataFrame({"date": local.dt.strftime("%Y-%m-%d")}, index=ts.index)
+    if by == "weekday_hour":
+        return pd.DataFrame(
+            {"weekday": local.dt.day_of_week.astype("int8"), "hour": local.dt.hour.astype("int8")},
+            index=ts.index,
+        )
+    try:
+        return pd.DataFrame({"bin": local.dt.floor(by, ambiguous=True)}, index=ts.index)
+    except (ValueError, TypeError):
+        raise ParameterError(
+            f"by must be one of {list(BINS)} or a pandas frequency such as '15min', got {by!r}"
+        ) from None
