@@ -2,6 +2,7 @@
 
 from cibg_ds.mobility.aggregate import aggregate
 from cibg_ds.mobility.clean import clean, flag_fixes
+from cibg_ds.mobility.congestion import congestion
 from cibg_ds.mobility.stationary import stationary_stops
 from cibg_ds.mobility.stops import detect_stops, silence_stops
 from cibg_ds.mobility.trips import label_trips, segment_trips
@@ -10,6 +11,7 @@ from cibg_ds.mobility.vkm import vehicle_km
 __all__ = [
     "aggregate",
     "clean",
+    "congestion",
     "detect_stops",
     "flag_fixes",
     "label_trips",
