@@ -3,6 +3,7 @@
 from cibg_ds.mobility.aggregate import aggregate
 from cibg_ds.mobility.clean import clean, flag_fixes
 from cibg_ds.mobility.congestion import congestion
+from cibg_ds.mobility.od import od_matrix, od_table, through_share, through_trips
 from cibg_ds.mobility.stationary import stationary_stops
 from cibg_ds.mobility.stops import detect_stops, silence_stops
 from cibg_ds.mobility.trips import label_trips, segment_trips
@@ -15,8 +16,12 @@ __all__ = [
     "detect_stops",
     "flag_fixes",
     "label_trips",
+    "od_matrix",
+    "od_table",
     "segment_trips",
     "silence_stops",
     "stationary_stops",
+    "through_share",
+    "through_trips",
     "vehicle_km",
 ]

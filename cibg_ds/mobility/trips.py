@@ -12,7 +12,7 @@ import pandas as pd
 
 from cibg_ds import schema as s
 from cibg_ds.errors import ParameterError
-from cibg_ds.mobility.geo import commune_of, to_metric
+from cibg_ds.mobility.geo import commune_of, region, to_metric
 from cibg_ds.mobility.units import by_unit, sort_by_unit, unit_starts
 
 TRIP_ID = "trip_id"
@@ -31,6 +31,7 @@ TRIP_COLUMNS = {
     "duration_s": "float64",
     "mean_speed_kmh": "float64",
     "n_fixes": "int64",
+    "n_fixes_inside": "int64",
     s.WEIGHT_CLASS: s.PING_DTYPES[s.WEIGHT_CLASS],
     s.EURO_CLASS: s.PING_DTYPES[s.EURO_CLASS],
 }
@@ -100,17 +101,24 @@ def segments(trips_pings: pd.DataFrame) -> pd.DataFrame:
 
 def trips_of(pings: pd.DataFrame, gap, communes) -> pd.DataFrame:
     """Return the trips of whole unit histories (pandas; see :func:`segment_trips`)."""
+    import shapely
+
     df = label_trips(pings, gap)
     if df.empty:
         return empty_trips()
     seg = segments(df)
+    area = region(communes)
+    shapely.prepare(area)
+    df["_inside"] = shapely.contains_xy(
+        area, *to_metric(df[s.LON].to_numpy(), df[s.LAT].to_numpy())
+    )
     key = [s.OBU_ID, TRIP_ID]
     grouped = df.groupby(key, sort=False, observed=True)
     trips = grouped.agg(
         start_ts=(s.TS, "first"), end_ts=(s.TS, "last"),
         start_lat=(s.LAT, "first"), start_lon=(s.LON, "first"),
         end_lat=(s.LAT, "last"), end_lon=(s.LON, "last"),
-        n_fixes=(s.TS, "size"),
+        n_fixes=(s.TS, "size"), n_fixes_inside=("_inside", "sum"),
         weight_class=(s.WEIGHT_CLASS, "first"), euro_class=(s.EURO_CLASS, "first"),
     ).reset_index()  # fmt: skip
     km = seg.groupby(key, sort=False)["length_m"].sum() / 1000
