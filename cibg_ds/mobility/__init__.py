@@ -4,6 +4,7 @@ from cibg_ds.mobility.aggregate import aggregate
 from cibg_ds.mobility.clean import clean, flag_fixes
 from cibg_ds.mobility.congestion import congestion
 from cibg_ds.mobility.od import od_matrix, od_table, through_share, through_trips
+from cibg_ds.mobility.profiles import hourly_profile, robust_anomalies
 from cibg_ds.mobility.stationary import stationary_stops
 from cibg_ds.mobility.stops import detect_stops, silence_stops
 from cibg_ds.mobility.trips import label_trips, segment_trips
@@ -15,9 +16,11 @@ __all__ = [
     "congestion",
     "detect_stops",
     "flag_fixes",
+    "hourly_profile",
     "label_trips",
     "od_matrix",
     "od_table",
+    "robust_anomalies",
     "segment_trips",
     "silence_stops",
     "stationary_stops",
