@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def is_dask(data) -> bool:
+    """Tell whether ``data`` is a Dask collection (rather than pandas)."""
+    return type(data).__module__.startswith("dask")
+
+
 def machine_size() -> tuple[int, int]:
     """Return ``(cores, memory_bytes)`` usable by this process (cgroup-aware via distributed)."""
     from dask.system import CPU_COUNT

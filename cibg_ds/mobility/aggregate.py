@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 
 from cibg_ds import schema as s
+from cibg_ds.cluster import is_dask
 from cibg_ds.config import get_settings
+from cibg_ds.mobility.geo import to_lonlat
 from cibg_ds.mobility.grid import CELL, cell_ids, time_bins
 from cibg_ds.mobility.trips import label_trips, segments
 
@@ -76,20 +78,13 @@ def _stats(binned: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 def _vkm(pings: pd.DataFrame, cell, by, tz, gap) -> pd.DataFrame:
     seg = segments(label_trips(pings, gap))
-    mid_lon, mid_lat = _to_lonlat(seg["mid_x"].to_numpy(), seg["mid_y"].to_numpy())
+    mid_lon, mid_lat = to_lonlat(seg["mid_x"].to_numpy(), seg["mid_y"].to_numpy())
     frame = pd.DataFrame({CELL: cell_ids(mid_lon, mid_lat, cell)}, index=seg.index)
     frame = frame.join(time_bins(seg["mid_ts"], by, tz))
     frame["vkm"] = seg["length_m"].to_numpy() / 1000
     return (
         frame.groupby(list(frame.columns[:-1]), sort=True, observed=True)["vkm"].sum().reset_index()
     )
-
-
-def _to_lonlat(x, y):
-    from pyproj import Transformer
-
-    back = Transformer.from_crs("EPSG:31370", "EPSG:4326", always_xy=True)
-    return back.transform(x, y)
 
 
 def aggregate(pings, cell="250m", by="hour", tz: str | None = None, gap="5min") -> pd.DataFrame:
@@ -121,7 +116,7 @@ def aggregate(pings, cell="250m", by="hour", tz: str | None = None, gap="5min") 
     """
     tz = tz or get_settings().timezone
     keys = _keys(by)
-    if not type(pings).__module__.startswith("dask"):
+    if not is_dask(pings):
         stats = _stats(_binned(pings, cell, by, tz), keys)
         vkm = _vkm(pings, cell, by, tz, gap)
     else:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from cibg_ds import schema as s
+from cibg_ds.cluster import is_dask
 from cibg_ds.errors import ParameterError
 from cibg_ds.mobility.geo import region, to_metric
 from cibg_ds.mobility.units import by_unit, sort_by_unit, unit_starts
@@ -127,16 +128,12 @@ def clean(pings, communes=None, buffer_m: float = 2000.0, max_speed_kmh: float =
     >>> int(report["fixes"].sum()) == len(raw)
     True
     """
-    meta = pings._meta.assign(**{REASON: pd.Series(dtype="string")}) if _lazy(pings) else None
+    meta = pings._meta.assign(**{REASON: pd.Series(dtype="string")}) if is_dask(pings) else None
     flagged = by_unit(pings, flag_fixes, meta, communes, buffer_m, max_speed_kmh)
     counts = flagged[REASON].value_counts()
-    if _lazy(pings):
+    if is_dask(pings):
         counts = counts.compute()
     report = pd.DataFrame({"reason": [*REASONS, "kept"]})
     report["fixes"] = [int(counts.get(r, 0)) for r in REASONS] + [int(counts.get("", 0))]
     kept = flagged[flagged[REASON] == ""].drop(columns=[REASON])
     return kept, report
-
-
-def _lazy(data) -> bool:
-    return type(data).__module__.startswith("dask")

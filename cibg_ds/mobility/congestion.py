@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cibg_ds import schema as s
+from cibg_ds.cluster import is_dask
 from cibg_ds.config import get_settings
 from cibg_ds.mobility.aggregate import quantile_by_group
 from cibg_ds.mobility.grid import CELL, cell_ids
@@ -84,7 +85,7 @@ def congestion(pings, cell="250m", tz: str | None = None, min_speed: float = 5.0
         ``tti_pm`` (NaN without peak or off-peak fixes), ``reliability``.
     """
     tz = tz or get_settings().timezone
-    if not type(pings).__module__.startswith("dask"):
+    if not is_dask(pings):
         return _per_cell(_moving(pings, cell, tz, min_speed))
     meta = _moving(pings._meta, cell, tz, min_speed)
     moving = pings.map_partitions(_moving, cell, tz, min_speed, meta=meta)

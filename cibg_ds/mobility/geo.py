@@ -18,6 +18,19 @@ def _to_metric():
     return Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
 
 
+@functools.cache
+def _to_lonlat():
+    from pyproj import Transformer
+
+    return Transformer.from_crs(METRIC_CRS, "EPSG:4326", always_xy=True)
+
+
+def to_lonlat(x, y) -> tuple[np.ndarray, np.ndarray]:
+    """Project EPSG:31370 metres back to WGS84 longitudes and latitudes."""
+    lon, lat = _to_lonlat().transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    return np.asarray(lon), np.asarray(lat)
+
+
 def to_metric(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     """Project WGS84 longitudes and latitudes to EPSG:31370 metres."""
     x, y = _to_metric().transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))

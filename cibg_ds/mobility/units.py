@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from cibg_ds import schema as s
+from cibg_ds.cluster import is_dask
 
 
 def sort_by_unit(pings: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
@@ -36,7 +37,7 @@ def by_unit(data, func, meta, *args, **kwargs):
     On Dask the rows are first shuffled so that each unit sits in one partition; ``func``
     then sees every fix of the units it is given, whatever the day partitions were.
     """
-    if not type(data).__module__.startswith("dask"):
+    if not is_dask(data):
         return func(data, *args, **kwargs)
     shuffled = data.shuffle(on=s.OBU_ID)
     return shuffled.map_partitions(func, *args, meta=meta, **kwargs)

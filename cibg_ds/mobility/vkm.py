@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cibg_ds import schema as s
+from cibg_ds.cluster import is_dask
 from cibg_ds.config import get_settings
 from cibg_ds.mobility.geo import commune_of
 from cibg_ds.mobility.trips import gap_ns, label_trips, segments
@@ -60,7 +61,7 @@ def vehicle_km(pings, gap="5min", communes=None, tz: str | None = None):
         }
     )
     parts = by_unit(pings, _vkm, meta, gap, communes, tz)
-    if not type(parts).__module__.startswith("dask"):
+    if not is_dask(parts):
         return parts
     # each unit sits in one partition, so distinct vehicles add up across partitions
     merged = parts.compute().groupby(VKM_KEYS, observed=True, sort=True)[["vkm", "n_vehicles"]]

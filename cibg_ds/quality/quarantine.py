@@ -8,12 +8,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cibg_ds.cluster import is_dask
 from cibg_ds.quality import distributed
 from cibg_ds.quality.checks import order_violations
 from cibg_ds.quality.gx_pandas import run_gx, subset_spec
 from cibg_ds.quality.kinds import REJECTED_BY, ROW_WISE, UNIQUE, default_parameters
 from cibg_ds.quality.suites import load_suite
-from cibg_ds.quality.validate import check_columns, is_dask, validate
+from cibg_ds.quality.validate import check_columns, validate
 
 
 def _reasons(df: pd.DataFrame, suite, params, duplicates: dict, previous: dict) -> pd.Series:

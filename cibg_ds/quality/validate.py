@@ -24,6 +24,7 @@ import os
 
 import pandas as pd
 
+from cibg_ds.cluster import is_dask
 from cibg_ds.errors import InputError, ParameterError
 from cibg_ds.quality import merge
 from cibg_ds.quality.checks import order_violations
@@ -38,11 +39,6 @@ from cibg_ds.quality.kinds import (
 )
 from cibg_ds.quality.result import ValidationResult
 from cibg_ds.quality.suites import Suite, load_suite
-
-
-def is_dask(data) -> bool:
-    """Tell whether ``data`` is a Dask collection."""
-    return type(data).__module__.startswith("dask")
 
 
 def check_columns(columns, suite: Suite) -> None:

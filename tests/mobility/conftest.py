@@ -16,3 +16,11 @@ def two_days() -> pd.DataFrame:
     days = [dt.date(2026, 11, 3), dt.date(2026, 11, 4)]
     frames = [simulate_chunk(trucks, d, 9, net, "k", "Europe/Brussels") for d in days]
     return pd.concat(frames, ignore_index=True)
+
+
+@pytest.fixture(scope="session")
+def kept(two_days) -> pd.DataFrame:
+    """The two days after cleaning."""
+    from cibg_ds.mobility import clean
+
+    return clean(two_days)[0]

@@ -4,13 +4,8 @@ import pandas as pd
 import pytest
 
 from cibg_ds.errors import ParameterError
-from cibg_ds.mobility import aggregate, clean, segment_trips
+from cibg_ds.mobility import aggregate, segment_trips
 from cibg_ds.mobility.aggregate import _binned
-
-
-@pytest.fixture(scope="module")
-def kept(two_days):
-    return clean(two_days)[0]
 
 
 @pytest.fixture(scope="module")

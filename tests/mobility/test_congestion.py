@@ -3,13 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cibg_ds.mobility import clean
 from cibg_ds.mobility.congestion import _moving, congestion
-
-
-@pytest.fixture(scope="module")
-def kept(two_days):
-    return clean(two_days)[0]
 
 
 @pytest.fixture(scope="module")

@@ -6,13 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cibg_ds.mobility import clean, detect_stops, stationary_stops
+from cibg_ds.mobility import detect_stops, stationary_stops
 from cibg_ds.mobility.stops import STOP_COLUMNS
-
-
-@pytest.fixture(scope="module")
-def kept(two_days):
-    return clean(two_days)[0]
 
 
 def _movingpandas_stops(fixes, max_diameter, minutes):

@@ -12,11 +12,6 @@ from cibg_ds.mobility.trips import TRIP_COLUMNS
 
 
 @pytest.fixture(scope="module")
-def kept(two_days):
-    return clean(two_days)[0]
-
-
-@pytest.fixture(scope="module")
 def trips(kept):
     return segment_trips(kept)
 
