@@ -19,6 +19,10 @@ MIN_K = 3
 """The lowest threshold allowed (OECD/Eurostat practice uses 3 to 5 contributors)."""
 COUNT = "n_vehicles"
 SUPPRESSED = "suppressed"
+#: Numeric columns of our aggregates that are keys (kept), not values (blanked).
+KEY_COLUMNS = frozenset(
+    {"hour", "weekday", "hour_of_day", "segment_id", s.EURO_CLASS, "nis", "year", "month"}
+)
 #: Columns that identify a unit; none may reach a published table.
 ID_COLUMNS = frozenset({s.OBU_ID, "unit_id", "vehicle_id", "truck_id", "raw_id"})
 
@@ -59,7 +63,8 @@ def suppress(table: pd.DataFrame, k: int | None = None, count: str = COUNT, valu
         The distinct-vehicle count column (blanked too: a small count is itself revealing).
     values : list of str, optional
         Columns to blank; default every column that is not a key (object, string,
-        category or datetime columns are taken as keys).
+        category or datetime columns, and the numeric keys of our aggregates such as
+        ``hour``, ``weekday``, ``segment_id`` or ``euro_class``: ``KEY_COLUMNS``).
 
     Returns
     -------
@@ -75,7 +80,7 @@ def suppress(table: pd.DataFrame, k: int | None = None, count: str = COUNT, valu
         keys = table.select_dtypes(
             include=["object", "string", "category", "datetime", "datetimetz"]
         )
-        values = [c for c in table.columns if c not in keys.columns]
+        values = [c for c in table.columns if c not in keys.columns and c not in KEY_COLUMNS]
     out = table.copy()
     for col in values:
         out[col] = out[col].astype(

@@ -4,19 +4,24 @@ from cibg_ds.mobility.aggregate import aggregate
 from cibg_ds.mobility.clean import clean, flag_fixes
 from cibg_ds.mobility.congestion import congestion
 from cibg_ds.mobility.od import od_matrix, od_table, through_share, through_trips
-from cibg_ds.mobility.profiles import hourly_profile, robust_anomalies
+from cibg_ds.mobility.profiles import hourly_profile, isolation_anomalies, robust_anomalies
+from cibg_ds.mobility.roads import RoadSnapper, aggregate_roads, default_roads
 from cibg_ds.mobility.stationary import stationary_stops
 from cibg_ds.mobility.stops import detect_stops, silence_stops
 from cibg_ds.mobility.trips import label_trips, segment_trips
 from cibg_ds.mobility.vkm import vehicle_km
 
 __all__ = [
+    "RoadSnapper",
     "aggregate",
+    "aggregate_roads",
     "clean",
     "congestion",
+    "default_roads",
     "detect_stops",
     "flag_fixes",
     "hourly_profile",
+    "isolation_anomalies",
     "label_trips",
     "od_matrix",
     "od_table",

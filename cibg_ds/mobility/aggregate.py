@@ -9,20 +9,39 @@ from cibg_ds import schema as s
 from cibg_ds.cluster import is_dask
 from cibg_ds.config import get_settings
 from cibg_ds.mobility.geo import to_lonlat
-from cibg_ds.mobility.grid import CELL, cell_ids, time_bins
+from cibg_ds.mobility.grid import CELL, cell_ids, cell_size, time_bins
 from cibg_ds.mobility.trips import label_trips, segments
 
 COUNTRIES_SHOWN = ("BE", "NL", "FR", "DE", "PL")
 
 
-def _keys(by: str) -> list[str]:
-    return [CELL, *time_bins(pd.Series(pd.to_datetime([], utc=True)), by, "UTC").columns]
+class GridCells:
+    """Places fixes in cells of the European statistical grid (``cell_id``)."""
+
+    key = CELL
+    vkm_at = "midpoint"
+    """A fix-to-fix segment's km go to the cell of its midpoint."""
+
+    def __init__(self, cell: str | int = "250m"):
+        cell_size(cell)  # fail early on a bad size
+        self.cell = cell
+
+    def __call__(self, lon, lat) -> np.ndarray:
+        """Return the cell id of each point."""
+        return cell_ids(lon, lat, self.cell)
 
 
-def _binned(pings: pd.DataFrame, cell, by, tz) -> pd.DataFrame:
-    """Return the columns the statistics need, with the cell and the bin of every fix."""
+def _keys(place, by: str) -> list[str]:
+    return [place.key, *time_bins(pd.Series(pd.to_datetime([], utc=True)), by, "UTC").columns]
+
+
+def _binned(pings: pd.DataFrame, place, by, tz) -> pd.DataFrame:
+    """Return the columns the statistics need, with the place and the bin of every fix.
+
+    ``place(lon, lat)`` returns the place of each point (missing where it has none).
+    """
     bins = time_bins(pings[s.TS], by, tz)
-    out = pd.DataFrame({CELL: cell_ids(pings[s.LON], pings[s.LAT], cell)}, index=pings.index)
+    out = pd.DataFrame({place.key: place(pings[s.LON], pings[s.LAT])}, index=pings.index)
     out = out.join(bins)
     out[s.OBU_ID] = pings[s.OBU_ID].to_numpy()
     out[s.SPEED] = pings[s.SPEED].astype("float64").to_numpy()
@@ -64,6 +83,7 @@ def quantile_by_group(groups: np.ndarray, values: np.ndarray, n_groups: int, q: 
 def _stats(binned: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Per cell and bin; every group must be whole (all its fixes in ``binned``)."""
     flags = [c for c in binned.columns if c.startswith(("w_", "euro_", "country_"))]
+    binned = binned[binned[keys[0]].notna()]  # fixes in no place
     grouped = binned.groupby(keys, sort=True, observed=True)
     out = grouped.agg(
         n_fixes=(s.SPEED, "size"),
@@ -76,12 +96,22 @@ def _stats(binned: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out.join(shares).reset_index()
 
 
-def _vkm(pings: pd.DataFrame, cell, by, tz, gap) -> pd.DataFrame:
-    seg = segments(label_trips(pings, gap))
-    mid_lon, mid_lat = to_lonlat(seg["mid_x"].to_numpy(), seg["mid_y"].to_numpy())
-    frame = pd.DataFrame({CELL: cell_ids(mid_lon, mid_lat, cell)}, index=seg.index)
-    frame = frame.join(time_bins(seg["mid_ts"], by, tz))
-    frame["vkm"] = seg["length_m"].to_numpy() / 1000
+def _vkm(pings: pd.DataFrame, place, by, tz, gap) -> pd.DataFrame:
+    fixes = label_trips(pings, gap)
+    seg = segments(fixes)
+    km = seg["length_m"].to_numpy() / 1000
+    when = seg["mid_ts"]
+    if place.vkm_at == "ends":
+        # half to the place of each fix: a chord across a bend has its midpoint off the road
+        ends = np.r_[seg.index.to_numpy() - 1, seg.index.to_numpy()]
+        lon, lat = fixes[s.LON].to_numpy()[ends], fixes[s.LAT].to_numpy()[ends]
+        km = np.r_[km, km] / 2
+        when = pd.concat([when, when], ignore_index=True)
+    else:
+        lon, lat = to_lonlat(seg["mid_x"].to_numpy(), seg["mid_y"].to_numpy())
+    frame = pd.DataFrame({place.key: place(lon, lat)})
+    frame = frame.join(time_bins(when.reset_index(drop=True), by, tz))
+    frame["vkm"] = km
     return (
         frame.groupby(list(frame.columns[:-1]), sort=True, observed=True)["vkm"].sum().reset_index()
     )
@@ -114,20 +144,32 @@ def aggregate(pings, cell="250m", by="hour", tz: str | None = None, gap="5min") 
         A cell crossed by a segment without a fix in it has ``n_fixes == 0`` and ``vkm > 0``.
         Cells are not yet suppressed: pass the table to :func:`cibg_ds.privacy.suppress`.
     """
+    return aggregate_places(pings, GridCells(cell), by, tz, gap)
+
+
+def aggregate_places(pings, place, by="hour", tz: str | None = None, gap="5min") -> pd.DataFrame:
+    """Aggregate fixes to any places x time bins: the engine behind :func:`aggregate`.
+
+    ``place`` has a ``key`` (the place column's name) and is called with longitudes and
+    latitudes to return each point's place, missing (None/NaN) for a point in none; such
+    fixes and segments are left out. ``place.vkm_at`` says where a fix-to-fix segment's km
+    go: ``"midpoint"`` (the place of its midpoint) or ``"ends"`` (half to the place of
+    each fix). On Dask, ``place`` must pickle.
+    """
     tz = tz or get_settings().timezone
-    keys = _keys(by)
+    keys = _keys(place, by)
     if not is_dask(pings):
-        stats = _stats(_binned(pings, cell, by, tz), keys)
-        vkm = _vkm(pings, cell, by, tz, gap)
+        stats = _stats(_binned(pings, place, by, tz), keys)
+        vkm = _vkm(pings, place, by, tz, gap)
     else:
-        meta = _binned(pings._meta, cell, by, tz)
-        binned = pings.map_partitions(_binned, cell, by, tz, meta=meta)
+        meta = _binned(pings._meta, place, by, tz)
+        binned = pings.map_partitions(_binned, place, by, tz, meta=meta)
         # every (cell, bin) group in one partition, so distinct counts and p85 are exact
         grouped = binned.shuffle(on=keys)
         stats = grouped.map_partitions(_stats, keys, meta=_stats(meta, keys)).compute()
         stats = stats.sort_values(keys, ignore_index=True)
         parts = pings.shuffle(on=s.OBU_ID).map_partitions(
-            _vkm, cell, by, tz, gap, meta=_vkm(pings._meta, cell, by, tz, gap)
+            _vkm, place, by, tz, gap, meta=_vkm(pings._meta, place, by, tz, gap)
         )
         vkm = parts.compute().groupby(keys, sort=True, observed=True)["vkm"].sum().reset_index()
     out = stats.merge(vkm, on=keys, how="outer")

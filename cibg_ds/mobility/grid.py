@@ -72,3 +72,21 @@ def time_bins(ts: pd.Series, by: str, tz: str) -> pd.DataFrame:
         raise ParameterError(
             f"by must be one of {list(BINS)} or a pandas frequency such as '15min', got {by!r}"
         ) from None
+
+
+def cell_polygons(ids):
+    """Return the square of each grid cell id as a GeoSeries in EPSG:3035.
+
+    >>> cell_polygons(["CRS3035RES250mN3080000E3960000"]).total_bounds.tolist()
+    [3960000.0, 3080000.0, 3960250.0, 3080250.0]
+    """
+    import geopandas as gpd
+    import shapely
+
+    parts = pd.Series(ids, dtype="string").str.extract(r"^CRS3035RES(\d+)mN(\d+)E(\d+)$")
+    if parts.isna().any().any():
+        bad = pd.Series(ids)[parts.isna().any(axis=1).to_numpy()].iloc[0]
+        raise ParameterError(f"not a grid cell id: {bad!r} (expected CRS3035RES250mN...E...)")
+    size, north, east = (parts[i].astype("int64").to_numpy() for i in range(3))
+    boxes = shapely.box(east, north, east + size, north + size)
+    return gpd.GeoSeries(boxes, crs=GRID_CRS)

@@ -72,3 +72,58 @@ def robust_anomalies(
     ]
     out["reason"] = reason
     return out
+
+
+def isolation_anomalies(
+    table: pd.DataFrame, features: list[str], contamination: float = 0.05, seed: int = 0
+) -> pd.DataFrame:
+    """Flag rows unlike the others over several ``features`` at once (IsolationForest).
+
+    For shapes rather than levels: a day whose hourly profile is unusual although its total
+    is not (a night of traffic, a missing morning peak). Features are robust-scaled
+    (median, IQR) before scikit-learn's IsolationForest; the reason names the feature that
+    departs most from its median.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per case (a day, a cell), ``features`` numeric and complete.
+    features : list of str
+        Columns compared, e.g. ``vkm`` of each hour of the day.
+    contamination : float
+        Expected share of anomalies, in (0, 0.5].
+    seed : int
+        Seed of the forest (results repeat exactly).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` with ``anomaly_score`` (higher = more isolated), ``anomaly`` and ``reason``.
+    """
+    from sklearn.ensemble import IsolationForest
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import RobustScaler
+
+    if not 0 < contamination <= 0.5:
+        raise ParameterError(f"contamination must be in (0, 0.5], got {contamination!r}")
+    missing = [f for f in features if f not in table.columns]
+    if missing:
+        raise ParameterError(f"features {missing} are not columns of the table")
+    values = table[features].to_numpy(dtype=float)
+    incomplete = [f for f, bad in zip(features, np.isnan(values).any(axis=0), strict=True) if bad]
+    if incomplete:
+        raise ParameterError(f"features {incomplete} have missing values; fill or drop them first")
+    model = make_pipeline(
+        RobustScaler(), IsolationForest(contamination=contamination, random_state=seed)
+    )
+    flagged = model.fit_predict(values) == -1
+    out = table.assign(anomaly_score=-model.decision_function(values), anomaly=flagged)
+    scaled = model[0].transform(values)
+    worst = np.abs(scaled).argmax(axis=1)
+    median = np.median(values, axis=0)
+    reason = np.full(len(out), "", dtype=object)
+    for i in np.flatnonzero(flagged):
+        f = worst[i]
+        reason[i] = f"{features[f]} = {values[i, f]:.4g} where it is usually {median[f]:.4g}"
+    out["reason"] = reason
+    return out

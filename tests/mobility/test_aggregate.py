@@ -5,7 +5,7 @@ import pytest
 
 from cibg_ds.errors import ParameterError
 from cibg_ds.mobility import aggregate, segment_trips
-from cibg_ds.mobility.aggregate import _binned
+from cibg_ds.mobility.aggregate import GridCells, _binned
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,7 @@ def test_cells_bins_and_counts(kept, table):
     assert table["hour"].between(0, 23).all()
     assert table["n_fixes"].sum() == len(kept)
     assert not table.duplicated(["cell_id", "hour"]).any()
-    binned = _binned(kept, "250m", "hour", "Europe/Brussels")
+    binned = _binned(kept, GridCells("250m"), "hour", "Europe/Brussels")
     groups = binned.groupby(["cell_id", "hour"])
     expected = pd.DataFrame(
         {

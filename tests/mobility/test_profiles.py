@@ -3,7 +3,13 @@ import pandas as pd
 import pytest
 
 from cibg_ds.errors import ParameterError
-from cibg_ds.mobility import clean, hourly_profile, robust_anomalies, vehicle_km
+from cibg_ds.mobility import (
+    clean,
+    hourly_profile,
+    isolation_anomalies,
+    robust_anomalies,
+    vehicle_km,
+)
 
 
 @pytest.fixture(scope="module")
@@ -41,3 +47,38 @@ def test_a_spike_is_flagged_with_its_reason():
     assert (flagged.loc[flagged.index != 12, "reason"] == "").all()
     flat = robust_anomalies(days.assign(vkm=5.0), "vkm", ["commune"])
     assert not flat["anomaly"].any()  # no spread, no score
+
+
+def _days(n=60, seed=3):
+    """Hourly vkm of ``n`` ordinary days: a morning and an evening peak, some noise."""
+    rng = np.random.default_rng(seed)
+    hours = np.arange(24)
+    shape = 20 + 100 * np.exp(-((hours - 8) ** 2) / 4) + 80 * np.exp(-((hours - 17) ** 2) / 4)
+    values = shape * rng.normal(1, 0.05, size=(n, 24))
+    return pd.DataFrame(values, columns=[f"h{h:02d}" for h in hours]).assign(day=range(n))
+
+
+def test_isolation_forest_finds_an_odd_shape_with_the_same_total():
+    days = _days()
+    features = [f"h{h:02d}" for h in range(24)]
+    odd = days.loc[40, features].to_numpy()
+    days.loc[40, features] = odd.sum() / 24  # same total, spread flat over the day
+    out = isolation_anomalies(days, features, contamination=0.02, seed=0)
+    assert out.loc[40, "anomaly"] and out["anomaly"].sum() <= 2  # 2 % of 60 days
+    assert out["anomaly_score"].idxmax() == 40
+    hour = int(out.loc[40, "reason"][1:3])  # "h23 = 47.43 where it is usually 20.05"
+    assert hour <= 4 or hour >= 21  # a flat day is most unusual at night
+    totals = days.assign(total=days[features].sum(axis=1), all="all")
+    assert not robust_anomalies(totals, "total", ["all"]).loc[40, "anomaly"]  # level is usual
+    again = isolation_anomalies(days, features, contamination=0.02, seed=0)
+    pd.testing.assert_frame_equal(out, again)
+
+
+def test_isolation_forest_refuses_bad_input():
+    days = _days(10)
+    with pytest.raises(ParameterError, match="contamination"):
+        isolation_anomalies(days, ["h00"], contamination=0.9)
+    with pytest.raises(ParameterError, match=r"\['h99'\] are not columns"):
+        isolation_anomalies(days, ["h00", "h99"])
+    with pytest.raises(ParameterError, match="missing values"):
+        isolation_anomalies(days.assign(h00=np.nan), ["h00", "h01"])

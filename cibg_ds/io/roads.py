@@ -1,0 +1,93 @@
+"""Road networks: line layers from GeoPackage, GeoJSON, shapefile or GeoParquet."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from cibg_ds.errors import InputError
+
+SEGMENT = "segment_id"
+METRIC_CRS = "EPSG:31370"
+_LINES = {"LineString", "MultiLineString"}
+
+
+def _read(path: Path, layer: str | None):
+    import geopandas as gpd
+
+    if path.suffix.lower() in (".parquet", ".geoparquet"):
+        return gpd.read_parquet(path)
+    return gpd.read_file(path, layer=layer)
+
+
+def load_roads(source: str | os.PathLike, layer: str | None = None, id_column: str | None = None):
+    """Return a road network as one line per segment, in EPSG:31370.
+
+    Parameters
+    ----------
+    source : path-like
+        GeoPackage, GeoJSON, shapefile (anything GDAL reads) or GeoParquet (``.parquet``).
+    layer : str, optional
+        Layer inside a multi-layer file.
+    id_column : str, optional
+        Column that identifies a segment. Default ``segment_id`` when present, else the
+        row number. Multi-part lines are split, each part keeping its segment's id.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``segment_id`` first, the file's other attributes, ``length_m`` and the geometry.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read, has no CRS, holds no lines, or the id column is
+        missing or not unique.
+
+    Examples
+    --------
+    >>> from cibg_ds.synthetic.network import build_network
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "roads.geojson"
+    >>> build_network().to_geodataframe().to_crs(4326).to_file(path)
+    >>> roads = load_roads(path)
+    >>> roads.crs.to_epsg(), roads["segment_id"].is_unique
+    (31370, True)
+    """
+    path = Path(source)
+    if not path.exists():
+        raise InputError(f"{path}: road network file not found")
+    try:
+        raw = _read(path, layer)
+    except Exception as exc:  # pyogrio and pyarrow raise several types; all mean unreadable
+        raise InputError(f"{path}: cannot read the road network ({exc})") from None
+    if raw.crs is None:
+        raise InputError(f"{path}: no coordinate reference system; set one (e.g. EPSG:31370)")
+    kinds = set(raw.geom_type.dropna())
+    if not kinds or not kinds <= _LINES:
+        raise InputError(
+            f"{path}: a road network holds lines; found {sorted(kinds) or 'no geometry'}"
+        )
+    id_column = id_column or (SEGMENT if SEGMENT in raw.columns else None)
+    if id_column is None:
+        raw[SEGMENT] = np.arange(len(raw))
+    elif id_column not in raw.columns:
+        raise InputError(
+            f"{path}: no column {id_column!r}; columns are {list(raw.columns)}. "
+            "Pass id_column= the column that names each segment."
+        )
+    else:
+        if not raw[id_column].is_unique:
+            raise InputError(
+                f"{path}: column {id_column!r} repeats ids; segment ids must be unique"
+            )
+        raw = raw.rename(columns={id_column: SEGMENT})
+    roads = raw[raw.geometry.notna() & ~raw.geometry.is_empty].explode(index_parts=False)
+    roads = roads.to_crs(METRIC_CRS).reset_index(drop=True)
+    roads["length_m"] = roads.geometry.length.round(1)
+    columns = [SEGMENT, *(c for c in roads.columns if c not in (SEGMENT, "geometry")), "geometry"]
+    out = roads[columns]
+    out.attrs["source"] = str(path)
+    return out
