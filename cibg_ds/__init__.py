@@ -27,6 +27,7 @@ __all__ = [
     "mobility",
     "privacy",
     "quality",
+    "reports",
     "schema",
     "show_versions",
     "synthetic",
@@ -34,7 +35,8 @@ __all__ = [
 ]
 
 _SUBMODULES = {
-    "cluster", "config", "io", "mobility", "privacy", "quality", "schema", "synthetic", "viz",
+    "cluster", "config", "io", "mobility", "privacy", "quality", "reports", "schema", "synthetic",
+    "viz",
 }  # fmt: skip
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
@@ -45,6 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         mobility,
         privacy,
         quality,
+        reports,
         schema,
         synthetic,
         viz,

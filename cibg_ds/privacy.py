@@ -50,6 +50,13 @@ class Suppression:
     """Rows in the table."""
 
 
+def _nullable(dtype):
+    """Return a dtype of the same kind that holds missing values."""
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    return "Float64" if pd.api.types.is_numeric_dtype(dtype) else dtype
+
+
 def suppress(table: pd.DataFrame, k: int | None = None, count: str = COUNT, values=None):
     """Blank the rows backed by fewer than ``k`` distinct vehicles.
 
@@ -83,9 +90,7 @@ def suppress(table: pd.DataFrame, k: int | None = None, count: str = COUNT, valu
         values = [c for c in table.columns if c not in keys.columns and c not in KEY_COLUMNS]
     out = table.copy()
     for col in values:
-        out[col] = out[col].astype(
-            "Float64" if pd.api.types.is_numeric_dtype(out[col]) else out[col].dtype
-        )
+        out[col] = out[col].astype(_nullable(out[col].dtype))
         out.loc[small, col] = pd.NA
     out[SUPPRESSED] = small
     return out, Suppression(k, int(small.sum()), len(table))

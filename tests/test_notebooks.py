@@ -1,5 +1,7 @@
 """Real Papermill runs of the shipped notebooks on the registered ``cibg-ds`` kernel."""
 
+import json
+
 import pytest
 
 from tests.conftest import ROOT
@@ -51,3 +53,39 @@ def test_quality_notebook_validates_quarantines_and_reports(tmp_path, dask_sched
     assert "lat_in_belgium" in html  # among the worst expectations
     assert any("image/png" in o.get("data", {}) for o in outputs)
     assert (tmp_path / "report.html").exists() and (tmp_path / "q" / "rejected").exists()
+
+
+@pytest.mark.cluster
+def test_mobility_notebook_maps_and_publishes_only_checked_tables(
+    tmp_path, dask_scheduler, sim_clean
+):
+    import papermill
+
+    products = tmp_path / "products"
+    executed = papermill.execute_notebook(
+        ROOT / "notebooks" / "mobility" / "freight.ipynb",
+        tmp_path / "executed.ipynb",
+        parameters={
+            "data_path": str(sim_clean.out),
+            "start": "2026-11-06",
+            "end": "2026-11-07",
+            "k": 4,
+            "products_dir": str(products),
+            "scheduler_address": dask_scheduler,
+        },
+        kernel_name="cibg-ds",
+        cwd=str(tmp_path),
+        progress_bar=False,
+    )
+    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    pngs = sum("image/png" in o.get("data", {}) for o in outputs)
+    assert pngs >= 7  # volumes, roads, hourly, congestion, OD, through, Euro
+    html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+    assert "leaflet" in html.lower()  # the folium map
+    assert "Schematic geometry" in html
+    summary = json.loads((products / "summary.json").read_text())
+    assert summary["k"] == 4 and summary["period"]["end"] == "2026-11-07"
+    assert all(t["publishable"] for t in summary["privacy"])
+    for name in ("volumes", "roads", "hourly", "congestion", "od", "through", "euro"):
+        assert (products / f"{name}.png").stat().st_size > 10_000, name

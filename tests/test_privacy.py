@@ -12,6 +12,7 @@ def _table():
             "hour": [7, 7, 8],
             "n_vehicles": [12, 4, 5],
             "vkm": [120.5, 3.2, 9.9],
+            "anomaly": [False, True, False],
         }
     )
 
@@ -23,6 +24,7 @@ def test_cells_under_k_are_blanked_and_counted():
     assert pd.isna(row["vkm"]) and pd.isna(row["n_vehicles"]) and row["suppressed"]
     assert published["commune"].tolist() == ["21001", "21004", "21009"]  # keys stay
     assert published["hour"].tolist() == [7, 7, 8]  # numeric keys too
+    assert published["anomaly"].dtype == "boolean" and pd.isna(row["anomaly"])
     assert published.loc[2, "vkm"] == 9.9  # exactly k is published
     assert suppress(_table(), k=3)[1].cells == 0
 

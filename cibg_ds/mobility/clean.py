@@ -32,6 +32,26 @@ def _steps(x, y, t, units, lag: int) -> np.ndarray:
     return np.where(same, speed, 0.0 if lag == 1 else np.inf)
 
 
+def _flag_speeds(reason, x, y, t, units, max_speed_kmh) -> None:
+    """Mark spikes and impossible speeds among the fixes still kept (in order, per unit)."""
+    keep = np.flatnonzero(reason == "")
+    if len(keep) == 0:
+        return
+    kx, ky, kt, ku = x[keep], y[keep], t[keep], units[keep]
+    step = _steps(kx, ky, kt, ku, 1)  # fix i -> i+1
+    into, out_of = np.r_[0.0, step], np.r_[step, 0.0]
+    bridge = np.full(len(keep), np.inf)  # fix i-1 -> i+1, skipping i
+    if len(keep) > 2:
+        bridge[1:-1] = _steps(kx, ky, kt, ku, 2)
+    # a spike jumps away and back: impossible in and out, its neighbours consistent
+    spike = (into > max_speed_kmh) & (out_of > max_speed_kmh) & (bridge <= max_speed_kmh)
+    reason[keep[spike]] = "spike"
+    # an impossible speed from the previous fix that survives the spike removal
+    left = keep[~spike]
+    into_left = np.r_[0.0, _steps(x[left], y[left], t[left], units[left], 1)]
+    reason[left[into_left > max_speed_kmh]] = "impossible_speed"
+
+
 def flag_fixes(
     pings: pd.DataFrame,
     communes=None,
@@ -79,21 +99,7 @@ def flag_fixes(
     outside = ok.copy()
     outside[ok] = ~shapely.contains_xy(area, x[ok], y[ok])
     reason[outside] = "outside_region"
-    # speeds between the fixes still kept, in order, per unit
-    keep = np.flatnonzero(reason == "")
-    kx, ky, kt, ku = x[keep], y[keep], t[keep], units[keep]
-    step = _steps(kx, ky, kt, ku, 1)  # fix i -> i+1
-    into, out_of = np.r_[0.0, step], np.r_[step, 0.0]
-    bridge = np.full(len(keep), np.inf)  # fix i-1 -> i+1, skipping i
-    if len(keep) > 2:
-        bridge[1:-1] = _steps(kx, ky, kt, ku, 2)
-    # a spike jumps away and back: impossible in and out, its neighbours consistent
-    spike = (into > max_speed_kmh) & (out_of > max_speed_kmh) & (bridge <= max_speed_kmh)
-    reason[keep[spike]] = "spike"
-    # an impossible speed from the previous fix that survives the spike removal
-    left = keep[~spike]
-    into_left = np.r_[0.0, _steps(x[left], y[left], t[left], units[left], 1)]
-    reason[left[into_left > max_speed_kmh]] = "impossible_speed"
+    _flag_speeds(reason, x, y, t, units, max_speed_kmh)
     return df.assign(**{REASON: pd.array(reason, dtype="string")})
 
 

@@ -1,5 +1,15 @@
 """Static charts and maps (matplotlib); interactive maps (folium) where they earn their place."""
 
+from cibg_ds.viz.maps import interactive_map, static_map
+from cibg_ds.viz.mobility import plot_euro, plot_hourly, plot_od, plot_through
 from cibg_ds.viz.quality import plot_unexpected
 
-__all__ = ["plot_unexpected"]
+__all__ = [
+    "interactive_map",
+    "plot_euro",
+    "plot_hourly",
+    "plot_od",
+    "plot_through",
+    "plot_unexpected",
+    "static_map",
+]

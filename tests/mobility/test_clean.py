@@ -43,3 +43,12 @@ def test_clean_feed_keeps_its_fixes_inside_the_region(two_days):
 def test_bad_parameters():
     with pytest.raises(ParameterError, match="max_speed_kmh"):
         clean(_track(), max_speed_kmh=0)
+
+
+def test_nothing_left_to_check_is_not_an_error(two_days):
+    kept, report = clean(two_days.head(0))
+    assert len(kept) == 0 and report["fixes"].sum() == 0
+    far = two_days.head(50).assign(lat=40.0)  # all outside the region
+    kept, report = clean(far)
+    assert len(kept) == 0
+    assert report.set_index("reason").loc["outside_region", "fixes"] == 50

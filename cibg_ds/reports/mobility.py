@@ -1,0 +1,248 @@
+"""The freight-traffic report: every indicator table, suppressed and checked for publication.
+
+One call, :func:`mobility_report`, computes what the mobility notebook shows and the
+pipeline ships; each table has passed :func:`cibg_ds.privacy.check_publishable`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cibg_ds import schema as s
+from cibg_ds.cluster import is_dask
+from cibg_ds.config import get_settings
+from cibg_ds.errors import ParameterError
+from cibg_ds.mobility import (
+    aggregate,
+    aggregate_roads,
+    clean,
+    congestion,
+    default_roads,
+    detect_stops,
+    hourly_profile,
+    od_matrix,
+    od_table,
+    robust_anomalies,
+    segment_trips,
+    through_share,
+    vehicle_km,
+)
+from cibg_ds.mobility.grid import cell_polygons
+from cibg_ds.privacy import Suppression, check_publishable, resolve_k, suppress
+
+
+def select_period(pings, start: str | None = None, end: str | None = None, tz=None):
+    """Keep the fixes from local date ``start`` up to and including local date ``end``."""
+    tz = tz or get_settings().timezone
+    try:
+        lo = pd.Timestamp(start).tz_localize(tz) if start else None
+        hi = (pd.Timestamp(end) + pd.Timedelta(days=1)).tz_localize(tz) if end else None
+    except ValueError as exc:
+        raise ParameterError(f"start/end must be dates like 2026-11-02 ({exc})") from None
+    if lo is not None and hi is not None and lo >= hi:
+        raise ParameterError(f"start {start} is after end {end}")
+    keep = True
+    if lo is not None:
+        keep = pings[s.TS] >= lo
+    if hi is not None:
+        keep = keep & (pings[s.TS] < hi)
+    return pings if keep is True else pings[keep]
+
+
+def _euro_by_commune(vkm: pd.DataFrame) -> pd.DataFrame:
+    """Share of vehicle-km by Euro class per commune.
+
+    ``n_vehicles`` is the largest hourly distinct count (every truck has one class, so the
+    classes add up within an hour): a lower bound of the commune's distinct vehicles, which
+    keeps the suppression on the safe side.
+    """
+    hourly = vkm.groupby(["commune", "hour"], observed=True)["n_vehicles"].sum()
+    km = vkm.pivot_table(index="commune", columns=s.EURO_CLASS, values="vkm", aggfunc="sum")
+    km = km.reindex(columns=s.EURO_CLASSES, fill_value=0).fillna(0)
+    share = km.div(km.sum(axis=1), axis=0).rename(columns=lambda e: f"euro_{e}")
+    share["euro_le5"] = share[[f"euro_{e}" for e in s.EURO_CLASSES if e <= 5]].sum(axis=1)
+    share["vkm"] = km.sum(axis=1)
+    share["n_vehicles"] = hourly.groupby(level="commune").max()
+    share.columns.name = None
+    return share.reset_index()
+
+
+def _daily_by_commune(vkm: pd.DataFrame) -> pd.DataFrame:
+    frame = vkm.assign(date=vkm["hour"].dt.strftime("%Y-%m-%d"))
+    hourly = frame.groupby(["commune", "date", "hour"], observed=True)["n_vehicles"].sum()
+    daily = frame.groupby(["commune", "date"], observed=True)["vkm"].sum().to_frame()
+    daily["n_vehicles"] = hourly.groupby(level=["commune", "date"]).max()
+    return daily.reset_index()
+
+
+@dataclasses.dataclass
+class MobilityReport:
+    """Published indicator tables of one period, with what their suppression blanked.
+
+    Attributes
+    ----------
+    tables : dict of str to pandas.DataFrame
+        ``cells`` (cell x daytype, with geometry), ``roads`` (segment x daytype, with
+        geometry), ``congestion`` (cell, with geometry), ``hourly`` (weekday x hour),
+        ``od`` (origin x destination), ``through_hour``, ``through_weight``, ``euro``
+        (commune), ``anomalies`` (commune x day).
+    suppression : dict of str to Suppression
+    clean_report : pandas.DataFrame
+        What cleaning removed, per reason (sums to the fixes read).
+    meta : dict
+        Period, cell size, k, network source, fix and trip counts.
+    """
+
+    tables: dict
+    suppression: dict
+    clean_report: pd.DataFrame
+    meta: dict
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    def od_matrix(self) -> pd.DataFrame:
+        """Return the 20 x 20 trip matrix (communes + outside); suppressed pairs are blank."""
+        return od_matrix(self.tables["od"], "n_trips")
+
+    def privacy_summary(self) -> pd.DataFrame:
+        """Per table: rows, rows suppressed, k, and whether it passes the check."""
+        rows = []
+        for name, table in self.tables.items():
+            sup = self.suppression[name]
+            verdict = check_publishable(pd.DataFrame(table), sup.k)
+            rows.append((name, sup.rows, sup.cells, sup.k, verdict.ok))
+        return pd.DataFrame(rows, columns=["table", "rows", "suppressed", "k", "publishable"])
+
+    def write(self, directory: str | os.PathLike) -> list[Path]:
+        """Write every table (CSV; GeoJSON for the mapped ones) and ``summary.json``.
+
+        Each file is written beside its destination and renamed into place, so a reader
+        never sees half a file.
+        """
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, table in self.tables.items():
+            if "geometry" in table.columns:
+                written.append(_atomic(out / f"{name}.geojson", table.to_crs(4326).to_file))
+                table = pd.DataFrame(table).drop(columns="geometry")
+            written.append(
+                _atomic(out / f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False))
+            )
+        summary = {**self.meta, "privacy": self.privacy_summary().to_dict(orient="records")}
+        text = json.dumps(summary, indent=2, default=str)
+        written.append(_atomic(out / "summary.json", lambda p: Path(p).write_text(text)))
+        return written
+
+
+def _atomic(path: Path, write) -> Path:
+    tmp = path.with_name(f".{path.name}.tmp")
+    if path.suffix == ".geojson":
+        write(tmp, driver="GeoJSON")
+    else:
+        write(tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def _geo(table: pd.DataFrame, geometry):
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(table, geometry=np.asarray(geometry), crs=geometry.crs)
+
+
+def mobility_report(
+    pings, *, cell="250m", k=None, roads=None, start=None, end=None, gap="5min"
+) -> MobilityReport:
+    """Compute, suppress and check every freight indicator of one period.
+
+    Parameters
+    ----------
+    pings : pandas.DataFrame or dask.dataframe.DataFrame
+        Canonical pings (raw: they are cleaned here, and what was removed is reported).
+    cell : str
+        Grid cell size (``"100m"``, ``"250m"``, ``"1km"``).
+    k : int, optional
+        Minimum distinct vehicles per published cell (default the ``k_anonymity`` setting).
+    roads : geopandas.GeoDataFrame, optional
+        From :func:`cibg_ds.io.load_roads`; default the schematic network.
+    start, end : str, optional
+        Local dates (inclusive) of the period.
+    gap : str
+        Silence that ends a trip.
+
+    Returns
+    -------
+    MobilityReport
+
+    Raises
+    ------
+    cibg_ds.privacy.PrivacyError
+        If a table would not pass the check (a bug, never expected).
+    ParameterError
+        For an empty period.
+    """
+    k = resolve_k(k)
+    tz = get_settings().timezone
+    roads = default_roads() if roads is None else roads
+    kept, clean_report = clean(select_period(pings, start, end, tz))
+    if is_dask(kept):
+        kept = kept.persist()
+    n_fixes = len(kept)
+    if n_fixes == 0:
+        raise ParameterError(
+            f"no clean fixes between {start or 'the start'} and {end or 'the end'}"
+        )
+    trips = segment_trips(kept, gap)
+    stops = detect_stops(kept, gap=gap)
+    if is_dask(trips):
+        trips, stops = trips.compute(), stops.compute()
+    vkm = vehicle_km(kept, gap)
+    raw = {
+        "cells": aggregate(kept, cell=cell, by="daytype", gap=gap),
+        "roads": aggregate_roads(kept, roads, by="daytype", gap=gap),
+        "congestion": congestion(kept, cell=cell),
+        "hourly": hourly_profile(vkm, "weekday"),
+        "od": od_table(trips),
+        "through_hour": through_share(trips, "hour", stops, tz),
+        "through_weight": through_share(trips, s.WEIGHT_CLASS, stops, tz),
+        "euro": _euro_by_commune(vkm),
+        "anomalies": robust_anomalies(_daily_by_commune(vkm), "vkm", ["commune"]),
+    }
+    unsnapped = raw["roads"].attrs.get("unsnapped_fixes", 0)
+    tables, suppression = {}, {}
+    for name, table in raw.items():
+        published, report = suppress(table, k)
+        check_publishable(published, k).raise_if_not(f"mobility table {name!r}")
+        tables[name], suppression[name] = published, report
+    tables["cells"] = _geo(tables["cells"], cell_polygons(tables["cells"]["cell_id"]))
+    tables["congestion"] = _geo(
+        tables["congestion"], cell_polygons(tables["congestion"]["cell_id"])
+    )
+    lines = roads.drop_duplicates("segment_id").set_index("segment_id").geometry
+    tables["roads"] = _geo(
+        tables["roads"], lines.loc[tables["roads"]["segment_id"]].set_crs(roads.crs)
+    )
+    meta = {
+        "period": {"start": start, "end": end, "timezone": tz},
+        "cell": cell,
+        "k": k,
+        "roads": roads.attrs.get("source", "given"),
+        "roads_schematic": bool(roads.attrs.get("schematic", False)),
+        "fixes_read": int(clean_report["fixes"].sum()),
+        "fixes_clean": int(n_fixes),
+        "fixes_off_road": int(unsnapped),
+        "trips": len(trips),
+        "vehicles": int(trips[s.OBU_ID].nunique()),
+    }
+    return MobilityReport(tables, suppression, clean_report, meta)
+
+
+__all__ = ["MobilityReport", "Suppression", "mobility_report", "select_period"]

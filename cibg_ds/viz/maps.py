@@ -1,0 +1,123 @@
+"""Maps: static choropleths (matplotlib, PNG) and interactive ones (folium), one style for all.
+
+Every map says where its geometry comes from, and says so loudly when it is schematic.
+"""
+
+from __future__ import annotations
+
+SCHEMES = ("quantiles", "fisherjenks", "equalinterval", "naturalbreaks")
+
+
+def _schematic(*frames) -> bool:
+    return any(f is not None and f.attrs.get("schematic") for f in frames)
+
+
+def _note(*frames) -> str:
+    if _schematic(*frames):
+        return "Schematic geometry (not official boundaries or roads)"
+    return ""
+
+
+def static_map(gdf, column, title, *, communes=None, scheme=None, k=5, cmap="viridis", ax=None):
+    """Draw a choropleth (polygons) or a coloured line map of ``column``.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Polygons or lines; rows with a missing value (suppressed) are drawn in grey.
+    column : str
+    title : str
+    communes : geopandas.GeoDataFrame, optional
+        Commune outlines drawn on top, for orientation.
+    scheme : str, optional
+        Classification by mapclassify (``quantiles``, ``fisherjenks``, ...), stated in the
+        legend; default a continuous colour bar.
+    k : int
+        Number of classes of ``scheme``.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    if scheme is not None and scheme.lower() not in SCHEMES:
+        from cibg_ds.errors import ParameterError
+
+        raise ParameterError(f"scheme must be one of {list(SCHEMES)}, got {scheme!r}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 6.5))
+    crs = communes.crs if communes is not None else gdf.crs
+    data = gdf.to_crs(crs)
+    lines = data.geom_type.isin(["LineString", "MultiLineString"]).all()
+    style = {"linewidth": 2.2} if lines else {"edgecolor": "none"}
+    legend = {"title": f"{column} ({scheme}, {k} classes)"} if scheme else {"label": column}
+    if scheme:  # beside the map, never over it
+        legend.update(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    data.plot(
+        column=column,
+        ax=ax,
+        cmap=cmap,
+        scheme=scheme,
+        k=k,
+        legend=True,
+        legend_kwds=legend,
+        missing_kwds={"color": "#dddddd", "label": "suppressed / no data"},
+        **style,
+    )
+    if communes is not None:
+        communes.boundary.plot(ax=ax, color="#333333", linewidth=0.6)
+    ax.set_title(title)
+    ax.set_axis_off()
+    note = _note(gdf, communes)
+    if note:
+        ax.annotate(note, (0.01, 0.01), xycoords="axes fraction", fontsize=8, color="#b00020")
+    return ax
+
+
+def interactive_map(gdf, column, *, tooltip=None, scheme=None, k=5, communes=None, name=None):
+    """Return a folium map of ``column`` (polygons or lines) with tooltips.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+    column : str
+    tooltip : list of str, optional
+        Columns shown on hover (default: ``column``).
+    scheme, k : optional
+        As in :func:`static_map`.
+    communes : geopandas.GeoDataFrame, optional
+        Commune outlines as a second layer.
+    name : str, optional
+        Layer name.
+
+    Returns
+    -------
+    folium.Map
+    """
+    import folium
+
+    data = gdf.to_crs(4326)
+    m = data.explore(
+        column=column,
+        tooltip=tooltip or [column],
+        scheme=scheme,
+        k=k,
+        cmap="viridis",
+        tiles="CartoDB positron",
+        name=name or column,
+        missing_kwds={"color": "#bbbbbb"},
+        style_kwds={"weight": 3} if data.geom_type.str.contains("Line").all() else {},
+    )
+    if communes is not None:
+        cols = [c for c in ("nis", "name_fr", "name_nl") if c in communes.columns]
+        communes.to_crs(4326)[[*cols, "geometry"]].explore(
+            m=m, name="communes", style_kwds={"fill": False, "color": "#333333", "weight": 1}
+        )
+    note = _note(gdf, communes)
+    if note:
+        html = f'<div style="position:fixed;bottom:8px;left:8px;z-index:999;background:#fff;padding:2px 6px;color:#b00020;font-size:12px">{note}</div>'  # noqa: E501
+        m.get_root().html.add_child(folium.Element(html))
+    folium.LayerControl().add_to(m)
+    return m

@@ -1,0 +1,69 @@
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from cibg_ds.errors import ParameterError
+from cibg_ds.mobility import aggregate, clean
+from cibg_ds.privacy import check_publishable
+from cibg_ds.reports import mobility_report, select_period
+
+
+@pytest.fixture(scope="module")
+def report(two_days):
+    return mobility_report(two_days, cell="250m", k=5)
+
+
+def test_every_table_is_suppressed_and_publishable(report):
+    summary = report.privacy_summary()
+    assert set(summary["table"]) == set(report.tables)
+    assert summary["publishable"].all()
+    assert summary["suppressed"].sum() > 0  # two days of 120 trucks leave thin cells
+    for name, table in report.tables.items():
+        assert check_publishable(pd.DataFrame(table), 5).ok, name
+        shown = table[~table["suppressed"]]
+        assert (shown["n_vehicles"] >= 5).all(), name
+        assert table.loc[table["suppressed"], "n_vehicles"].isna().all(), name
+
+
+def test_counts_add_up_to_what_was_read(two_days, report):
+    assert report.meta["fixes_read"] == len(two_days)
+    kept, _ = clean(two_days)
+    assert report.meta["fixes_clean"] == len(kept)
+    cells = report["cells"]
+    expected = aggregate(kept, "250m", by="daytype")
+    shown = cells[~cells["suppressed"]]
+    merged = shown.merge(expected, on=["cell_id", "daytype"], suffixes=("", "_raw"))
+    assert len(merged) == len(shown)
+    assert (merged["n_vehicles"] == merged["n_vehicles_raw"]).all()
+    assert cells.crs.to_epsg() == 3035 and cells.geometry.area.round().eq(250 * 250).all()
+    matrix = report.od_matrix()
+    assert matrix.shape == (20, 20)
+
+
+def test_products_are_written_whole_and_carry_no_ids(tmp_path, report):
+    written = report.write(tmp_path)
+    names = {p.name for p in written}
+    assert {"cells.geojson", "cells.csv", "od.csv", "summary.json"} <= names
+    assert not list(tmp_path.glob(".*.tmp"))
+    for path in tmp_path.glob("*.csv"):
+        table = pd.read_csv(path)
+        assert "obu_id" not in table.columns, path.name
+    roads = gpd.read_file(tmp_path / "roads.geojson")
+    assert roads.geom_type.isin(["LineString"]).all() and len(roads) == len(report["roads"])
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["k"] == 5 and all(t["publishable"] for t in summary["privacy"])
+
+
+def test_period_selection(two_days):
+    tuesday = select_period(two_days, "2026-11-03", "2026-11-03")
+    local = tuesday["ts"].dt.tz_convert("Europe/Brussels").dt.strftime("%Y-%m-%d")
+    assert set(local) == {"2026-11-03"} and 0 < len(tuesday) < len(two_days)
+    assert len(select_period(two_days, None, None)) == len(two_days)
+    with pytest.raises(ParameterError, match="after end"):
+        select_period(two_days, "2026-11-05", "2026-11-01")
+    with pytest.raises(ParameterError, match="dates like"):
+        select_period(two_days, "next tuesday")
+    with pytest.raises(ParameterError, match="no clean fixes between 2027-01-01"):
+        mobility_report(two_days, start="2027-01-01")
