@@ -35,6 +35,25 @@ def is_dask(data) -> bool:
     return type(data).__module__.startswith("dask")
 
 
+TASKS_SHUFFLE_MAX_PARTITIONS = 128
+
+
+def shuffle_method(frame) -> str | None:
+    """Choose how to shuffle a Dask frame of narrow rows (keys, ints, floats).
+
+    The ``dataframe.shuffle.method`` Dask setting wins when set. Otherwise the in-memory
+    task shuffle for up to 128 partitions (measured faster there:
+    ``benchmarks/bench_aggregate.py``), and Dask's default (peer-to-peer, disk-backed,
+    made for many partitions) beyond.
+    """
+    import dask
+
+    chosen = dask.config.get("dataframe.shuffle.method", None)
+    if chosen is not None:
+        return chosen
+    return "tasks" if frame.npartitions <= TASKS_SHUFFLE_MAX_PARTITIONS else None
+
+
 def machine_size() -> tuple[int, int]:
     """Return ``(cores, memory_bytes)`` usable by this process (cgroup-aware via distributed)."""
     from dask.system import CPU_COUNT

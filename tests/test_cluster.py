@@ -66,3 +66,17 @@ def test_local_cluster_starts_when_nothing_is_configured(monkeypatch):
         link = client.dashboard_link
     assert link.startswith("http://127.0.0.1:")
     _no_default_client()
+
+
+def test_shuffle_method_follows_the_setting_then_the_partition_count():
+    import dask
+    import dask.dataframe as dd
+    import pandas as pd
+
+    from cibg_ds.cluster import shuffle_method
+
+    small = dd.from_pandas(pd.DataFrame({"a": range(10)}), npartitions=2)
+    large = dd.from_pandas(pd.DataFrame({"a": range(1000)}), npartitions=200)
+    assert shuffle_method(small) == "tasks" and shuffle_method(large) is None
+    with dask.config.set({"dataframe.shuffle.method": "p2p"}):
+        assert shuffle_method(small) == "p2p"

@@ -6,13 +6,18 @@ import numpy as np
 import pandas as pd
 
 from cibg_ds import schema as s
-from cibg_ds.cluster import is_dask
+from cibg_ds.cluster import is_dask, shuffle_method
 from cibg_ds.config import get_settings
+from cibg_ds.errors import ParameterError
 from cibg_ds.mobility.geo import to_lonlat
-from cibg_ds.mobility.grid import CELL, cell_ids, cell_size, time_bins
+from cibg_ds.mobility.grid import CELL, cell_codes, cell_labels, cell_size, time_bins
 from cibg_ds.mobility.trips import label_trips, segments
+from cibg_ds.mobility.units import unit_keys
 
 COUNTRIES_SHOWN = ("BE", "NL", "FR", "DE", "PL")
+UNIT = "unit_key"
+MEASURES = ("speed", "vkm", "shares")
+"""Optional measures; ``n_fixes`` and ``n_vehicles`` are always computed."""
 
 
 class GridCells:
@@ -27,15 +32,19 @@ class GridCells:
         self.cell = cell
 
     def __call__(self, lon, lat) -> np.ndarray:
-        """Return the cell id of each point."""
-        return cell_ids(lon, lat, self.cell)
+        """Return the int64 cell code of each point (labelled once, after aggregation)."""
+        return cell_codes(lon, lat, self.cell)
+
+    def label(self, codes) -> np.ndarray:
+        """Return the standard cell ids of codes."""
+        return cell_labels(codes, self.cell)
 
 
 def _keys(place, by: str) -> list[str]:
     return [place.key, *time_bins(pd.Series(pd.to_datetime([], utc=True)), by, "UTC").columns]
 
 
-def _binned(pings: pd.DataFrame, place, by, tz) -> pd.DataFrame:
+def _binned(pings: pd.DataFrame, place, by, tz, measures=MEASURES) -> pd.DataFrame:
     """Return the columns the statistics need, with the place and the bin of every fix.
 
     ``place(lon, lat)`` returns the place of each point (missing where it has none).
@@ -43,8 +52,11 @@ def _binned(pings: pd.DataFrame, place, by, tz) -> pd.DataFrame:
     bins = time_bins(pings[s.TS], by, tz)
     out = pd.DataFrame({place.key: place(pings[s.LON], pings[s.LAT])}, index=pings.index)
     out = out.join(bins)
-    out[s.OBU_ID] = pings[s.OBU_ID].to_numpy()
-    out[s.SPEED] = pings[s.SPEED].astype("float64").to_numpy()
+    out[UNIT] = unit_keys(pings[s.OBU_ID])  # 8 bytes a row to shuffle, not a string
+    if "speed" in measures:
+        out[s.SPEED] = pings[s.SPEED].to_numpy(np.float32, na_value=np.nan)
+    if "shares" not in measures:
+        return out
     weight = pings[s.WEIGHT_CLASS].astype("string").to_numpy()
     for w in s.WEIGHT_CLASSES:
         out[f"w_{w}"] = weight == w
@@ -59,15 +71,44 @@ def _binned(pings: pd.DataFrame, place, by, tz) -> pd.DataFrame:
     return out
 
 
+def distinct_by_group(groups: np.ndarray, values, n_groups: int) -> np.ndarray:
+    """Exact number of distinct ``values`` per group code (0 .. n_groups - 1).
+
+    >>> distinct_by_group(np.array([0, 0, 1, 1, 1]), np.array(["a", "a", "a", "b", "c"]), 2)
+    array([1, 3])
+    """
+    units = pd.factorize(values)[0]
+    n_units = int(units.max()) + 1 if len(units) else 1
+    pairs = np.sort(groups.astype(np.int64) * n_units + units)
+    first = np.r_[True, pairs[1:] != pairs[:-1]] if len(pairs) else np.zeros(0, bool)
+    return np.bincount(pairs[first] // n_units, minlength=n_groups)
+
+
+def _sorted_within_groups(g: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sort by (group, value); one integer sort when the values are float32 (speeds)."""
+    narrow = v.astype(np.float32)
+    if len(g) == 0 or g.max() >= 2**31 or not np.array_equal(narrow, v):
+        order = np.lexsort((v, g))
+        return g[order], v[order]
+    bits = narrow.view(np.uint32)
+    # IEEE bits as an unsigned key in the order of the values: flip negatives, set the sign
+    key = np.where(bits >> 31, ~bits, bits | np.uint32(0x80000000)).astype(np.uint64)
+    packed = np.sort((g.astype(np.uint64) << np.uint64(32)) | key)
+    low = (packed & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    bits = np.where(low >> 31, low ^ np.uint32(0x80000000), ~low)
+    return (packed >> np.uint64(32)).astype(np.int64), bits.view(np.float32).astype(np.float64)
+
+
 def quantile_by_group(groups: np.ndarray, values: np.ndarray, n_groups: int, q: float):
     """Per-group quantile with linear interpolation (numpy's default), NaN ignored.
 
     Vectorised: one sort by (group, value), then the interpolation at each group's offset.
+
+    >>> quantile_by_group(np.array([0, 0, 0, 1]), np.array([3.0, 1.0, 2.0, 7.0]), 3, 0.5)
+    array([ 2.,  7., nan])
     """
     keep = ~np.isnan(values)
-    g, v = groups[keep], values[keep]
-    order = np.lexsort((v, g))
-    g, v = g[order], v[order]
+    g, v = _sorted_within_groups(groups[keep], values[keep])
     counts = np.bincount(g, minlength=n_groups)
     starts = np.r_[0, np.cumsum(counts)[:-1]]
     out = np.full(n_groups, np.nan)
@@ -76,24 +117,32 @@ def quantile_by_group(groups: np.ndarray, values: np.ndarray, n_groups: int, q: 
     lo = np.floor(h).astype(np.int64)
     hi = np.minimum(lo + 1, counts[has] - 1)
     low, high = v[starts[has] + lo], v[starts[has] + hi]
-    out[has] = low + (h - lo) * (high - low)
+    frac, diff = h - lo, high - low
+    # numpy's own lerp, so the results are equal to the last bit
+    out[has] = np.where(frac >= 0.5, high - diff * (1 - frac), low + diff * frac)
     return out
 
 
 def _stats(binned: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Per cell and bin; every group must be whole (all its fixes in ``binned``)."""
+    """Per place and bin; every group must be whole (all its fixes in ``binned``)."""
     flags = [c for c in binned.columns if c.startswith(("w_", "euro_", "country_"))]
     binned = binned[binned[keys[0]].notna()]  # fixes in no place
     grouped = binned.groupby(keys, sort=True, observed=True)
-    out = grouped.agg(
-        n_fixes=(s.SPEED, "size"),
-        n_vehicles=(s.OBU_ID, "nunique"),
-        speed_mean=(s.SPEED, "mean"),
-    )
+    out = grouped.size().to_frame("n_fixes")
     codes = grouped.ngroup().to_numpy()
-    out["speed_p85"] = quantile_by_group(codes, binned[s.SPEED].to_numpy(float), len(out), 0.85)
-    shares = grouped[flags].mean().rename(columns=lambda c: f"share_{c}")
-    return out.join(shares).reset_index()
+    out["n_vehicles"] = distinct_by_group(codes, binned[UNIT].to_numpy(), len(out))
+    if s.SPEED in binned.columns:
+        speed = binned[s.SPEED].to_numpy(float)
+        valid = ~np.isnan(speed)
+        total = np.bincount(codes[valid], weights=speed[valid], minlength=len(out))
+        counted = np.bincount(codes[valid], minlength=len(out))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["speed_mean"] = np.where(counted > 0, total / counted, np.nan)
+        out["speed_p85"] = quantile_by_group(codes, speed, len(out), 0.85)
+    if flags:
+        shares = grouped[flags].mean().rename(columns=lambda c: f"share_{c}")
+        out = out.join(shares)
+    return out.reset_index()
 
 
 def _vkm(pings: pd.DataFrame, place, by, tz, gap) -> pd.DataFrame:
@@ -117,7 +166,9 @@ def _vkm(pings: pd.DataFrame, place, by, tz, gap) -> pd.DataFrame:
     )
 
 
-def aggregate(pings, cell="250m", by="hour", tz: str | None = None, gap="5min") -> pd.DataFrame:
+def aggregate(
+    pings, cell="250m", by="hour", tz: str | None = None, gap="5min", measures=MEASURES
+) -> pd.DataFrame:
     """Aggregate fixes to grid cells x time bins.
 
     Parameters
@@ -133,6 +184,9 @@ def aggregate(pings, cell="250m", by="hour", tz: str | None = None, gap="5min") 
         Default: the ``timezone`` setting (Europe/Brussels).
     gap : str
         Segments for ``vkm`` never bridge a silence longer than this (a stop).
+    measures : tuple of str
+        Any of ``speed`` (``speed_mean``, ``speed_p85``), ``vkm`` and ``shares``; leave
+        out what a table does not need (``vkm`` regroups the fixes by vehicle).
 
     Returns
     -------
@@ -144,36 +198,52 @@ def aggregate(pings, cell="250m", by="hour", tz: str | None = None, gap="5min") 
         A cell crossed by a segment without a fix in it has ``n_fixes == 0`` and ``vkm > 0``.
         Cells are not yet suppressed: pass the table to :func:`cibg_ds.privacy.suppress`.
     """
-    return aggregate_places(pings, GridCells(cell), by, tz, gap)
+    return aggregate_places(pings, GridCells(cell), by, tz, gap, measures)
 
 
-def aggregate_places(pings, place, by="hour", tz: str | None = None, gap="5min") -> pd.DataFrame:
+def aggregate_places(
+    pings, place, by="hour", tz: str | None = None, gap="5min", measures=MEASURES
+) -> pd.DataFrame:
     """Aggregate fixes to any places x time bins: the engine behind :func:`aggregate`.
 
     ``place`` has a ``key`` (the place column's name) and is called with longitudes and
     latitudes to return each point's place, missing (None/NaN) for a point in none; such
     fixes and segments are left out. ``place.vkm_at`` says where a fix-to-fix segment's km
     go: ``"midpoint"`` (the place of its midpoint) or ``"ends"`` (half to the place of
-    each fix). On Dask, ``place`` must pickle.
+    each fix). ``place.label(values)``, when present, turns places into their final ids
+    once the table is small. On Dask, ``place`` must pickle.
     """
+    unknown = sorted(set(measures) - set(MEASURES))
+    if unknown:
+        raise ParameterError(f"measures must be among {list(MEASURES)}, got {unknown}")
     tz = tz or get_settings().timezone
     keys = _keys(place, by)
     if not is_dask(pings):
-        stats = _stats(_binned(pings, place, by, tz), keys)
-        vkm = _vkm(pings, place, by, tz, gap)
+        stats = _stats(_binned(pings, place, by, tz, measures), keys)
+        vkm = _vkm(pings, place, by, tz, gap) if "vkm" in measures else None
     else:
-        meta = _binned(pings._meta, place, by, tz)
-        binned = pings.map_partitions(_binned, place, by, tz, meta=meta)
-        # every (cell, bin) group in one partition, so distinct counts and p85 are exact
-        grouped = binned.shuffle(on=keys)
+        meta = _binned(pings._meta, place, by, tz, measures)
+        binned = pings.map_partitions(_binned, place, by, tz, measures, meta=meta)
+        # every (place, bin) group in one partition, so distinct counts and p85 are exact
+        grouped = binned.shuffle(on=keys, method=shuffle_method(binned))
         stats = grouped.map_partitions(_stats, keys, meta=_stats(meta, keys)).compute()
         stats = stats.sort_values(keys, ignore_index=True)
-        parts = pings.shuffle(on=s.OBU_ID).map_partitions(
-            _vkm, place, by, tz, gap, meta=_vkm(pings._meta, place, by, tz, gap)
-        )
-        vkm = parts.compute().groupby(keys, sort=True, observed=True)["vkm"].sum().reset_index()
-    out = stats.merge(vkm, on=keys, how="outer")
-    out[["n_fixes", "n_vehicles"]] = out[["n_fixes", "n_vehicles"]].fillna(0).astype("int64")
-    out["vkm"] = out["vkm"].fillna(0.0)
+        vkm = None
+        if "vkm" in measures:
+            parts = pings.shuffle(on=s.OBU_ID).map_partitions(
+                _vkm, place, by, tz, gap, meta=_vkm(pings._meta, place, by, tz, gap)
+            )
+            vkm = parts.compute().groupby(keys, sort=True, observed=True)["vkm"].sum()
+            vkm = vkm.reset_index()
+    out = stats
+    if vkm is not None:
+        out = stats.merge(vkm, on=keys, how="outer")
+        out[["n_fixes", "n_vehicles"]] = out[["n_fixes", "n_vehicles"]].fillna(0)
+        out["vkm"] = out["vkm"].fillna(0.0)
+    out = out.astype({"n_fixes": "int64", "n_vehicles": "int64"})
+    if hasattr(place, "label"):
+        out[place.key] = place.label(out[place.key].to_numpy())
+        out = out.sort_values(keys, ignore_index=True)
     first = [*keys, "n_fixes", "n_vehicles", "vkm", "speed_mean", "speed_p85"]
+    first = [c for c in first if c in out.columns]
     return out[first + [c for c in out.columns if c not in first]]

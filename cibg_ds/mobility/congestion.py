@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cibg_ds import schema as s
-from cibg_ds.cluster import is_dask
+from cibg_ds.cluster import is_dask, shuffle_method
 from cibg_ds.config import get_settings
 from cibg_ds.mobility.aggregate import quantile_by_group
 from cibg_ds.mobility.grid import CELL, cell_ids
@@ -89,5 +89,7 @@ def congestion(pings, cell="250m", tz: str | None = None, min_speed: float = 5.0
         return _per_cell(_moving(pings, cell, tz, min_speed))
     meta = _moving(pings._meta, cell, tz, min_speed)
     moving = pings.map_partitions(_moving, cell, tz, min_speed, meta=meta)
-    parts = moving.shuffle(on=CELL).map_partitions(_per_cell, meta=_per_cell(meta))
+    parts = moving.shuffle(on=CELL, method=shuffle_method(moving)).map_partitions(
+        _per_cell, meta=_per_cell(meta)
+    )
     return parts.compute().sort_values(CELL, ignore_index=True)

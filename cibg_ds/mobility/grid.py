@@ -12,6 +12,7 @@ from cibg_ds.errors import ParameterError
 GRID_CRS = "EPSG:3035"
 CELL = "cell_id"
 CELL_SIZES = {"100m": 100, "250m": 250, "1km": 1000}
+_OFFSET = 2**31
 BINS = ("hour", "daytype", "date", "weekday_hour")
 """Named time bins (local time); any pandas frequency (``"15min"``, ``"h"``) floors instead."""
 
@@ -31,19 +32,36 @@ def cell_size(cell: str | int) -> int:
     return size
 
 
+def cell_codes(lon, lat, cell="250m") -> np.ndarray:
+    """Return an int64 code of the grid cell of each point (fast to group; see :func:`cell_labels`).
+
+    The code packs the cell's row and column (``row * 2**32 + column + 2**31``).
+    """
+    size = cell_size(cell)
+    x, y = _to_grid().transform(np.asarray(lon, float), np.asarray(lat, float))
+    row = np.floor(np.asarray(y) / size).astype(np.int64)
+    column = np.floor(np.asarray(x) / size).astype(np.int64)
+    return (row << 32) + (column + _OFFSET)
+
+
+def cell_labels(codes, cell="250m") -> np.ndarray:
+    """Return the standard ids (``CRS3035RES250mN3080000E3960000``) of cell codes."""
+    size = cell_size(cell)
+    codes = np.asarray(codes, dtype=np.int64)
+    north = pd.Series((codes >> 32) * size).astype(str)
+    east = pd.Series(((codes & 0xFFFFFFFF) - _OFFSET) * size).astype(str)
+    return (north.radd(f"CRS3035RES{size}mN") + "E" + east).to_numpy(dtype=object)
+
+
 def cell_ids(lon, lat, cell="250m") -> np.ndarray:
     """Return the grid cell id of each point, e.g. ``CRS3035RES250mN3080000E3960000``.
 
     The id names the cell's lower-left corner in EPSG:3035 metres (Eurostat's convention).
+
+    >>> cell_ids([4.3517], [50.8467]).tolist()  # the Grand-Place
+    ['CRS3035RES250mN3097000E3923500']
     """
-    size = cell_size(cell)
-    x, y = _to_grid().transform(np.asarray(lon, float), np.asarray(lat, float))
-    north = (np.floor(y / size) * size).astype(np.int64)
-    east = (np.floor(x / size) * size).astype(np.int64)
-    ids = (
-        pd.Series(north).astype(str).radd(f"CRS3035RES{size}mN") + "E" + pd.Series(east).astype(str)
-    )
-    return ids.to_numpy(dtype=object)
+    return cell_labels(cell_codes(lon, lat, cell), cell)
 
 
 def time_bins(ts: pd.Series, by: str, tz: str) -> pd.DataFrame:

@@ -41,3 +41,25 @@ def by_unit(data, func, meta, *args, **kwargs):
         return func(data, *args, **kwargs)
     shuffled = data.shuffle(on=s.OBU_ID)
     return shuffled.map_partitions(func, *args, meta=meta, **kwargs)
+
+
+_PSEUDONYM = r"[0-9a-fA-F]{16}"
+
+
+def unit_keys(ids) -> np.ndarray:
+    """Return one uint64 per unit id: compact to shuffle, equal exactly when the ids are.
+
+    Pseudonyms of :func:`cibg_ds.io.pseudonymise` (16 hex digits) are read as the 64-bit
+    number they spell, which is one-to-one. Other ids are hashed (pandas' 64-bit hash:
+    two ids share a key with probability about n^2 / 2^65 for n units).
+
+    >>> unit_keys(pd.Series(["00000000000000ff", "ffffffffffffffff"])).tolist()
+    [255, 18446744073709551615]
+    """
+    codes, uniques = pd.factorize(pd.Series(ids), use_na_sentinel=False)
+    uniques = pd.Series(uniques, dtype="string")
+    if uniques.str.fullmatch(_PSEUDONYM).fillna(False).all():
+        keys = np.array([int(u, 16) for u in uniques], dtype=np.uint64)  # the units, not rows
+    else:
+        keys = pd.util.hash_array(uniques.to_numpy(dtype=object))
+    return keys[codes]

@@ -20,11 +20,14 @@ def test_cells_bins_and_counts(kept, table):
     assert table["hour"].between(0, 23).all()
     assert table["n_fixes"].sum() == len(kept)
     assert not table.duplicated(["cell_id", "hour"]).any()
-    binned = _binned(kept, GridCells("250m"), "hour", "Europe/Brussels")
+    cells = GridCells("250m")
+    binned = _binned(kept, cells, "hour", "Europe/Brussels")
+    binned["cell_id"] = cells.label(binned["cell_id"])  # grouped on int codes, labelled once
+    assert binned["unit_key"].nunique() == kept["obu_id"].nunique()  # one key per unit
     groups = binned.groupby(["cell_id", "hour"])
     expected = pd.DataFrame(
         {
-            "n_vehicles": groups["obu_id"].nunique(),
+            "n_vehicles": groups["unit_key"].nunique(),
             "speed_mean": groups["speed_kmh"].mean(),
             "speed_p85": groups["speed_kmh"].agg(lambda v: np.percentile(v, 85)),
         }
@@ -74,3 +77,34 @@ def test_dask_gives_the_same_table(kept, table, dask_client):
     with dask_client.as_current():
         lazy = aggregate(dd.from_pandas(kept, npartitions=6, sort=False), cell="250m", by="hour")
     pd.testing.assert_frame_equal(lazy, table, check_dtype=False)
+
+
+def test_measures_leave_out_what_is_not_needed(kept, table):
+    lean = aggregate(kept, cell="250m", by="hour", measures=("speed",))
+    assert list(lean.columns) == [
+        "cell_id", "hour", "n_fixes", "n_vehicles", "speed_mean", "speed_p85"
+    ]  # fmt: skip
+    full = table[table["n_fixes"] > 0].reset_index(drop=True)
+    pd.testing.assert_frame_equal(lean, full[lean.columns], check_dtype=False)
+    counts = aggregate(kept, cell="250m", by="hour", measures=())
+    assert list(counts.columns) == ["cell_id", "hour", "n_fixes", "n_vehicles"]
+    with pytest.raises(ParameterError, match="measures must be among"):
+        aggregate(kept, measures=("speed", "noise"))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_group_quantiles_and_distinct_counts_equal_numpy(dtype):
+    from cibg_ds.mobility.aggregate import distinct_by_group, quantile_by_group
+
+    rng = np.random.default_rng(7)
+    groups = rng.integers(0, 50, 5_000)
+    values = rng.normal(20, 30, 5_000).astype(dtype).astype("float64")  # negatives too
+    values[rng.random(5_000) < 0.05] = np.nan
+    values[:10] = -0.0
+    units = rng.integers(0, 40, 5_000).astype(str)
+    for q in (0.5, 0.85, 0.95):
+        got = quantile_by_group(groups, values, 52, q)
+        want = [np.nanpercentile(values[groups == g], 100 * q) for g in range(50)]
+        assert np.allclose(got[:50], want, rtol=0, atol=0) and np.isnan(got[50:]).all()
+    distinct = distinct_by_group(groups, units, 52)
+    assert distinct.tolist() == [len(set(units[groups == g])) for g in range(52)]

@@ -1,0 +1,191 @@
+"""Pings by 250 m cell x local hour: DuckDB vs cibg_ds on Dask, same Parquet, same threads.
+
+Run: ``.venv/bin/python benchmarks/bench_aggregate.py [--copies 2] [--threads 2]``
+(``--copies`` of a 10 M-ping simulated week, so 2 = 20 M pings) and, for the scaling run,
+``--scale 1 10 --memory-limit 2.5GB`` (10 M and 100 M pings, ours only, peak memory).
+
+Both sides compute, per EPSG:3035 250 m cell and local hour of day: fixes, exact distinct
+vehicles, mean speed and the 85th percentile (linear interpolation). DuckDB reads the
+Parquet files itself with ``threads`` threads and projects with the same ellipsoidal
+Lambert azimuthal equal-area formulas pyproj uses for EPSG:3035 (written out in SQL: the
+spatial extension is not on PyPI for this DuckDB); ours is
+:func:`cibg_ds.mobility.aggregate` with ``measures=("speed",)`` on a LocalCluster of
+``threads`` single-threaded workers. Tables must be identical (ids, counts; speeds to
+1e-9 relative); the ratio of wall times is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from bench_validate import scaled
+
+ROOT = Path(__file__).resolve().parents[1]
+PINGS_PER_TRUCK_DAY = 105
+
+# EPSG:3035: GRS80, latitude of origin 52 N, longitude 10 E, false easting 4,321,000 m and
+# northing 3,210,000 m. Snyder (1987), Map Projections - A Working Manual, pp. 187-188.
+_A, _F = 6378137.0, 1 / 298.257222101
+_E2 = 2 * _F - _F * _F
+_E = math.sqrt(_E2)
+
+
+def _q(phi: float) -> float:
+    s = math.sin(phi)
+    return (1 - _E2) * (s / (1 - _E2 * s * s) - math.log((1 - _E * s) / (1 + _E * s)) / (2 * _E))
+
+
+_QP = _q(math.pi / 2)
+_B0 = math.asin(_q(math.radians(52)) / _QP)
+_RQ = _A * math.sqrt(_QP / 2)
+_D = _A * (math.cos(math.radians(52)) / math.sqrt(1 - _E2 * math.sin(math.radians(52)) ** 2))
+_D /= _RQ * math.cos(_B0)
+
+SQL = f"""
+WITH fixes AS (
+  SELECT obu_id, CAST(speed_kmh AS DOUBLE) AS speed,
+         hour(timezone('Europe/Brussels', ts)) AS hour,
+         radians(lon) - radians(10.0) AS lam,
+         sin(radians(lat)) AS s
+  FROM read_parquet('{{glob}}')
+), beta AS (
+  SELECT obu_id, speed, hour, lam,
+         asin((1 - {_E2!r}) * (s / (1 - {_E2!r} * s * s)
+              - ln((1 - {_E!r} * s) / (1 + {_E!r} * s)) / (2 * {_E!r})) / {_QP!r}) AS b
+  FROM fixes
+), projected AS (
+  SELECT obu_id, speed, hour, b, lam,
+         {_RQ!r} * sqrt(2 / (1 + {math.sin(_B0)!r} * sin(b)
+                             + {math.cos(_B0)!r} * cos(b) * cos(lam))) AS bb
+  FROM beta
+), cells AS (
+  SELECT obu_id, speed, hour,
+         CAST(floor((4321000 + bb * {_D!r} * cos(b) * sin(lam)) / 250) * 250 AS BIGINT) AS e,
+         CAST(floor((3210000 + (bb / {_D!r}) * ({math.cos(_B0)!r} * sin(b)
+               - {math.sin(_B0)!r} * cos(b) * cos(lam))) / 250) * 250 AS BIGINT) AS n
+  FROM projected
+)
+SELECT 'CRS3035RES250mN' || n || 'E' || e AS cell_id, CAST(hour AS TINYINT) AS hour,
+       count(*) AS n_fixes, count(DISTINCT obu_id) AS n_vehicles,
+       avg(speed) AS speed_mean, quantile_cont(speed, 0.85) AS speed_p85
+FROM cells GROUP BY ALL ORDER BY cell_id, hour
+"""
+
+
+def dataset(root: Path) -> Path:
+    """A clean simulated week of about 10 M pings, made once under ``data/bench/``."""
+    from distributed import Client
+
+    from cibg_ds.cluster import local_cluster_kwargs
+    from cibg_ds.synthetic import simulate
+
+    out = root / "clean-10000000"
+    if (out / "_meta" / "manifest.json").exists():
+        return out
+    trucks = math.ceil(10_000_000 / (7 * PINGS_PER_TRUCK_DAY))
+    print(f"simulating {trucks:,} trucks x 7 days into {out} (once) ...", flush=True)
+    with Client(**local_cluster_kwargs()) as client:
+        simulate(out, trucks=trucks, days=7, seed=2, overwrite=True, trucks_per_task=500,
+                 client=client, progress=False)  # fmt: skip
+    return out
+
+
+def duckdb_side(path: Path, threads: int) -> tuple[pd.DataFrame, float]:
+    import duckdb
+
+    con = duckdb.connect(config={"threads": threads})
+    start = time.perf_counter()
+    table = con.sql(SQL.format(glob=f"{path}/date=*/*.parquet")).df()
+    return table, time.perf_counter() - start
+
+
+class PeakMemory:
+    """Sample the summed resident memory of this process and the cluster's processes."""
+
+    def __init__(self, client):
+        self.client, self.peak, self._stop = client, 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _rss(self) -> float:
+        import psutil
+
+        workers = self.client.run(lambda: psutil.Process().memory_info().rss)
+        scheduler = self.client.run_on_scheduler(lambda: psutil.Process().memory_info().rss)
+        return (sum(workers.values()) + scheduler + psutil.Process().memory_info().rss) / 2**20
+
+    def _run(self):
+        while not self._stop.wait(0.5):
+            self.peak = max(self.peak, self._rss())
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def ours(path: Path, threads: int, memory_limit: str | None) -> tuple[pd.DataFrame, float, float]:
+    from distributed import Client, LocalCluster
+
+    from cibg_ds.io import read_pings
+    from cibg_ds.mobility import aggregate
+
+    cluster = LocalCluster(n_workers=threads, threads_per_worker=1, host="127.0.0.1",
+                           memory_limit=memory_limit or "auto", dashboard_address=None)  # fmt: skip
+    with cluster, Client(cluster) as client, PeakMemory(client) as memory:
+        client.run(lambda: __import__("cibg_ds.mobility"))  # imports are not the work
+        start = time.perf_counter()
+        table = aggregate(read_pings(path), cell="250m", by="hour", measures=("speed",))
+        elapsed = time.perf_counter() - start
+    return table, elapsed, memory.peak
+
+
+def compare(peer: pd.DataFrame, table: pd.DataFrame) -> None:
+    keys = ["cell_id", "hour"]
+    a = peer.sort_values(keys, ignore_index=True)
+    b = table[a.columns].sort_values(keys, ignore_index=True)
+    assert (a[keys] == b[keys]).all().all(), "cells or hours differ"
+    for col in ("n_fixes", "n_vehicles"):
+        assert (a[col].to_numpy() == b[col].to_numpy()).all(), f"{col} differs"
+    for col in ("speed_mean", "speed_p85"):
+        assert np.allclose(a[col], b[col], rtol=1e-9, atol=0), f"{col} differs"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=2, help="copies of the 10 M-ping week")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--scale", type=int, nargs="*", help="copies to time (ours only)")
+    parser.add_argument("--memory-limit", default=None, help="per worker, e.g. 2.5GB")
+    args = parser.parse_args()
+    base = dataset(ROOT / "data" / "bench")
+    if args.scale:
+        rows = []
+        for copies in args.scale:
+            path = base if copies == 1 else scaled(base, copies)
+            table, seconds, peak = ours(path, args.threads, args.memory_limit)
+            rows.append((copies, int(table["n_fixes"].sum()), seconds, peak))
+            print(f"{rows[-1][1]:>12,} pings: {seconds:7.1f} s, peak {peak:,.0f} MiB", flush=True)
+        first, last = rows[0], rows[-1]
+        print(f"time ratio {last[2] / first[2]:.2f} for {last[1] / first[1]:.2f}x the pings")
+        return
+    path = base if args.copies == 1 else scaled(base, args.copies)
+    peer, peer_s = duckdb_side(path, args.threads)
+    table, ours_s, peak = ours(path, args.threads, args.memory_limit)
+    compare(peer, table)
+    print(f"{int(peer['n_fixes'].sum()):,} pings, {len(peer):,} cell-hours: identical")
+    print(f"DuckDB ({args.threads} threads) {peer_s:.1f} s; "
+          f"cibg_ds ({args.threads} workers) {ours_s:.1f} s, peak {peak:,.0f} MiB; "
+          f"ours / DuckDB = {ours_s / peer_s:.2f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
