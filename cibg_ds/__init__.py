@@ -22,6 +22,7 @@ __all__ = [
     "__version__",
     "cluster",
     "config",
+    "divide",
     "get_client",
     "io",
     "mobility",
@@ -35,14 +36,15 @@ __all__ = [
 ]
 
 _SUBMODULES = {
-    "cluster", "config", "io", "mobility", "privacy", "quality", "reports", "schema", "synthetic",
-    "viz",
+    "cluster", "config", "divide", "io", "mobility", "privacy", "quality", "reports", "schema",
+    "synthetic", "viz",
 }  # fmt: skip
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from cibg_ds import (
         cluster,
         config,
+        divide,
         io,
         mobility,
         privacy,

@@ -89,3 +89,53 @@ def test_mobility_notebook_maps_and_publishes_only_checked_tables(
     assert all(t["publishable"] for t in summary["privacy"])
     for name in ("volumes", "roads", "hourly", "congestion", "od", "through", "euro"):
         assert (products / f"{name}.png").stat().st_size > 10_000, name
+
+
+def _run(notebook, tmp_path, **parameters):
+    import papermill
+
+    return papermill.execute_notebook(
+        ROOT / "notebooks" / notebook,
+        tmp_path / "executed.ipynb",
+        parameters=parameters,
+        kernel_name="cibg-ds",
+        cwd=str(tmp_path),
+        progress_bar=False,
+    )
+
+
+def _outputs(executed):
+    return [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
+
+
+def test_divide_overview_maps_the_index_and_writes_products(tmp_path):
+    products = tmp_path / "products"
+    executed = _run("divide/overview.ipynb", tmp_path, n_sim=100, products_dir=str(products),
+                    weighting="pca")  # fmt: skip
+    outputs = _outputs(executed)
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 7
+    html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+    assert "leaflet" in html.lower() and "pca weights" in html
+    text = "".join(o.get("data", {}).get("text/markdown", "") for o in outputs)
+    assert "schematic" in text and "illustrative sample" in text
+    for name in ("index_map", "rank_intervals", "skills", "reach"):
+        assert (products / f"{name}.png").stat().st_size > 10_000
+    assert (products / "communes.geojson").exists()
+
+
+def test_commune_profile_by_dutch_name(tmp_path):
+    executed = _run("divide/commune_profile.ipynb", tmp_path, commune="Sint-Gillis", n_sim=50,
+                    products_dir=str(tmp_path))  # fmt: skip
+    outputs = _outputs(executed)
+    assert not [o for o in outputs if o.output_type == "error"]
+    text = "".join(o.get("data", {}).get("text/markdown", "") for o in outputs)
+    assert "Saint-Gilles / Sint-Gillis" in text and "Exclusion-risk rank" in text
+    assert (tmp_path / "profile_21013.png").exists() and (tmp_path / "map_21013.png").exists()
+
+
+def test_an_unknown_commune_stops_the_profile_with_the_valid_names(tmp_path):
+    import papermill
+
+    with pytest.raises(papermill.PapermillExecutionError, match="valid communes: Anderlecht"):
+        _run("divide/commune_profile.ipynb", tmp_path, commune="Atlantis")

@@ -1,15 +1,27 @@
-"""Readers and writers: communes, reference figures, road networks, truck pings."""
+"""Readers and writers: communes, figures, Statbel files, computer spaces, roads, pings."""
 
-from cibg_ds.io.communes import load_commune_facts, load_communes, load_regional_figures
+from cibg_ds.io.communes import (
+    load_commune_facts,
+    load_communes,
+    load_regional_figures,
+    resolve_commune,
+)
 from cibg_ds.io.pings import pseudonymise, read_pings, write_parquet_atomic
 from cibg_ds.io.roads import load_roads
+from cibg_ds.io.spaces import load_computer_spaces
+from cibg_ds.io.statbel import fiscal_income, population_structure, read_statbel
 
 __all__ = [
+    "fiscal_income",
     "load_commune_facts",
     "load_communes",
+    "load_computer_spaces",
     "load_regional_figures",
     "load_roads",
+    "population_structure",
     "pseudonymise",
     "read_pings",
+    "read_statbel",
+    "resolve_commune",
     "write_parquet_atomic",
 ]

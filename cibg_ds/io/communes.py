@@ -15,7 +15,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from cibg_ds.errors import InputError
+from cibg_ds.errors import InputError, ParameterError
 from cibg_ds.schema import BRUSSELS_NIS, COMMUNE_COLUMNS, NAME_FR, NAME_NL, NIS
 
 METRIC_CRS = "EPSG:31370"
@@ -201,3 +201,39 @@ def load_communes(source: str | os.PathLike | None = None, layer: str | None = N
     )[list(COMMUNE_COLUMNS)]
     gdf.attrs.update(schematic=False, source=where)
     return gdf
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return "".join(ch for ch in plain.lower() if ch.isalnum())
+
+
+def resolve_commune(commune) -> str:
+    """Return the NIS code of a commune given its code or its French or Dutch name.
+
+    Case, accents, spaces and hyphens do not matter (``"saint gilles"``, ``"Sint-Gillis"``,
+    ``21013``).
+
+    Raises
+    ------
+    ParameterError
+        For an unknown commune, listing the valid names.
+
+    Examples
+    --------
+    >>> resolve_commune("Sint-Gillis"), resolve_commune(21013), resolve_commune("ixelles")
+    ('21013', '21013', '21009')
+    """
+    facts = _facts()
+    key = _fold(commune)
+    for column in (NIS, NAME_FR, NAME_NL):
+        match = facts.loc[facts[column].map(_fold) == key, NIS]
+        if len(match):
+            return str(match.iloc[0])
+    names = ", ".join(
+        f"{fr} / {nl} ({nis})"
+        for nis, fr, nl in facts[[NIS, NAME_FR, NAME_NL]].itertuples(index=False)
+    )
+    raise ParameterError(f"unknown commune {commune!r}; valid communes: {names}")

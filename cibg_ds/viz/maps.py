@@ -5,6 +5,8 @@ Every map says where its geometry comes from, and says so loudly when it is sche
 
 from __future__ import annotations
 
+import pandas as pd
+
 SCHEMES = ("quantiles", "fisherjenks", "equalinterval", "naturalbreaks")
 
 
@@ -18,7 +20,19 @@ def _note(*frames) -> str:
     return ""
 
 
-def static_map(gdf, column, title, *, communes=None, scheme=None, k=5, cmap="viridis", ax=None):
+def static_map(
+    gdf,
+    column,
+    title,
+    *,
+    communes=None,
+    scheme=None,
+    k=5,
+    cmap="viridis",
+    highlight=None,
+    missing_label="suppressed / no data",
+    ax=None,
+):
     """Draw a choropleth (polygons) or a coloured line map of ``column``.
 
     Parameters
@@ -34,6 +48,10 @@ def static_map(gdf, column, title, *, communes=None, scheme=None, k=5, cmap="vir
         legend; default a continuous colour bar.
     k : int
         Number of classes of ``scheme``.
+    highlight : str, optional
+        NIS code of a commune to outline in red (commune profiles).
+    missing_label : str
+        Legend entry of rows without a value (grey).
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -52,22 +70,29 @@ def static_map(gdf, column, title, *, communes=None, scheme=None, k=5, cmap="vir
     data = gdf.to_crs(crs)
     lines = data.geom_type.isin(["LineString", "MultiLineString"]).all()
     style = {"linewidth": 2.2} if lines else {"edgecolor": "none"}
-    legend = {"title": f"{column} ({scheme}, {k} classes)"} if scheme else {"label": column}
-    if scheme:  # beside the map, never over it
-        legend.update(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    categorical = not pd.api.types.is_numeric_dtype(data[column])
+    if scheme or categorical:  # a legend beside the map, never over it
+        heading = f"{column} ({scheme}, {k} classes)" if scheme else column
+        legend = {"title": heading, "fontsize": 8, "loc": "upper left", "bbox_to_anchor": (1, 1)}
+    else:
+        legend = {"label": column}
     data.plot(
         column=column,
         ax=ax,
         cmap=cmap,
         scheme=scheme,
         k=k,
+        categorical=categorical,
         legend=True,
         legend_kwds=legend,
-        missing_kwds={"color": "#dddddd", "label": "suppressed / no data"},
+        missing_kwds={"color": "#dddddd", "label": missing_label},
         **style,
     )
     if communes is not None:
         communes.boundary.plot(ax=ax, color="#333333", linewidth=0.6)
+    if highlight is not None:
+        outline = (communes if communes is not None else data).to_crs(crs)
+        outline[outline["nis"] == highlight].boundary.plot(ax=ax, color="#e31a1c", linewidth=2.5)
     ax.set_title(title)
     ax.set_axis_off()
     note = _note(gdf, communes)

@@ -97,21 +97,12 @@ def _facts_with_faults():
 
 
 def _indicators():
-    facts = load_commune_facts()
-    out = pd.DataFrame(
-        {
-            "nis": facts["nis"],
-            "population": facts["population_2026"],
-            "share_65plus_pct": facts["share_65plus_pct"],
-            "unemployment_pct": facts["unemployment_rate_2021_pct"],
-            "single_parent_pct": facts["single_parent_share_2021_pct"],
-            "non_eu_nationals_pct": facts["non_eu_nationals_2021"] / facts["population_2026"] * 100,
-            "income_eur": facts["avg_net_taxable_income_2023_eur"].astype(float),
-            "density_per_km2": facts["population_2026"] / facts["area_km2"],
-        }
-    )
+    from cibg_ds.divide import indicators
+
+    out = indicators(validate=False)
     out.loc[3, "income_eur"] = np.nan
     out.loc[4, "density_per_km2"] = 90_000
+    out.loc[5, "computers_per_10k"] = -1.0
     return out
 
 

@@ -1,0 +1,24 @@
+"""Digital-divide mapping at commune level: indicators, index, skills, typology, space."""
+
+from cibg_ds.divide.access import reach
+from cibg_ds.divide.index import IndexResult, exclusion_index
+from cibg_ds.divide.indicators import INDICATORS, Indicator, indicators, risk_columns
+from cibg_ds.divide.skills import skill_estimates
+from cibg_ds.divide.spatial import local_moran, moran, queen_weights
+from cibg_ds.divide.typology import TypologyResult, typology
+
+__all__ = [
+    "INDICATORS",
+    "IndexResult",
+    "Indicator",
+    "TypologyResult",
+    "exclusion_index",
+    "indicators",
+    "local_moran",
+    "moran",
+    "queen_weights",
+    "reach",
+    "risk_columns",
+    "skill_estimates",
+    "typology",
+]

@@ -1,0 +1,218 @@
+"""The digital-divide report: indicators, index, skills, typology, spatial patterns, reach.
+
+:func:`divide_report` computes everything the regional overview and the commune profiles
+show, from the same inputs and choices, so the 19 profiles and the overview always agree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from cibg_ds.divide import (
+    exclusion_index,
+    indicators,
+    local_moran,
+    moran,
+    reach,
+    risk_columns,
+    skill_estimates,
+    typology,
+)
+from cibg_ds.divide.indicators import BY_COLUMN
+from cibg_ds.io import load_communes, load_computer_spaces, resolve_commune
+from cibg_ds.privacy import check_publishable
+from cibg_ds.reports.mobility import _atomic
+from cibg_ds.schema import NAME_FR, NAME_NL, NIS
+
+
+@dataclasses.dataclass
+class DivideReport:
+    """Every table of the digital-divide analysis for one set of inputs and choices."""
+
+    indicators: pd.DataFrame
+    index: object
+    skills: pd.DataFrame
+    typology: object
+    moran: pd.DataFrame
+    lisa: pd.DataFrame
+    reach: pd.DataFrame
+    communes: object
+    meta: dict
+
+    def map_table(self):
+        """Communes with the index, skills, group, LISA quadrant and reach (GeoDataFrame)."""
+        t = self.index.table[[NIS, "score", "rank", "rank_lo", "rank_hi"]]
+        t = t.merge(self.skills[[NIS, "limited", "none", "limited_pct"]], on=NIS)
+        t = t.merge(self.typology.labels[[NIS, "group"]], on=NIS)
+        t = t.merge(self.lisa[[NIS, "quadrant", "p_sim"]], on=NIS)
+        t = t.merge(self.reach[[NIS, "residents_per_computer", "distance_m", "at_risk_beyond"]],
+                    on=NIS)  # fmt: skip
+        gdf = self.communes.merge(t, on=NIS)
+        gdf.attrs = dict(self.communes.attrs)
+        return gdf
+
+    def tables(self) -> dict:
+        """Return the tables that may be published, by name."""
+        return {
+            "indicators": self.indicators,
+            "index": self.index.table,
+            "sensitivity": self.index.sensitivity,
+            "skills": self.skills,
+            "typology": self.typology.labels.merge(
+                self.typology.groups[["group", "description"]], on="group"
+            ),
+            "moran": self.moran,
+            "lisa": self.lisa,
+            "reach": self.reach,
+        }
+
+    def profile(self, commune) -> dict:
+        """Everything about one commune (NIS code, French or Dutch name)."""
+        nis = resolve_commune(commune)
+        ind = self.indicators.set_index(NIS)
+        columns = risk_columns(self.indicators)
+        z = (ind[columns] - ind[columns].mean()) / ind[columns].std(ddof=0)
+        comparison = pd.DataFrame(
+            {
+                "indicator": [BY_COLUMN[c].label for c in columns],
+                "commune": ind.loc[nis, columns].to_numpy(float),
+                "region_median": ind[columns].median().to_numpy(),
+                "z": z.loc[nis].to_numpy(),
+                "direction": [BY_COLUMN[c].direction for c in columns],
+            }
+        )
+        row = lambda t: t.set_index(NIS).loc[nis]  # noqa: E731
+        group = int(row(self.typology.labels)["group"])
+        profile = {
+            "nis": nis,
+            "name_fr": ind.loc[nis, NAME_FR],
+            "name_nl": ind.loc[nis, NAME_NL],
+            "comparison": comparison,
+            "index": row(self.index.table),
+            "skills": row(self.skills),
+            "group": group,
+            "group_description": self.typology.groups.set_index("group").loc[group, "description"],
+            "lisa": row(self.lisa),
+            "reach": row(self.reach),
+        }
+        profile["summary"] = self._summary(profile)
+        return profile
+
+    def _summary(self, p: dict) -> list[str]:
+        """Return the profile's key figures as sentences (Markdown)."""
+        idx, skills, reached, lisa = p["index"], p["skills"], p["reach"], p["lisa"]
+        per_computer = reached["residents_per_computer"]
+        supply = (
+            f"{per_computer:,.0f} residents per public computer"
+            if pd.notna(per_computer)
+            else "no public computer space in the commune"
+        )
+        lines = [
+            f"**{p['name_fr']} / {p['name_nl']}** (NIS {p['nis']})",
+            f"Exclusion-risk rank **{idx['rank']}** of {len(self.index.table)} (90 % interval "
+            f"{idx['rank_lo']:.0f} to {idx['rank_hi']:.0f}; 1 = highest risk)",
+            f"Residents with limited digital skills: **{skills['limited']:,}** "
+            f"({skills['limited_lo']:,} to {skills['limited_hi']:,}), "
+            f"of whom {skills['none']:,} with none",
+            f"Group {p['group']}: {p['group_description']}",
+            f"Local Moran quadrant of the index: {lisa['quadrant']} (p = {lisa['p_sim']:.3f}); "
+            + self.meta["moran_note"],
+            f"{supply.capitalize()}; the nearest space is {reached['distance_m']:,.0f} m from "
+            f"the town centre ({reached['nearest_space']})",
+        ]
+        if self.meta["schematic_geometry"]:
+            lines.append("Maps use schematic commune shapes (not official boundaries).")
+        if self.meta["illustrative_spaces"]:
+            lines.append("Computer spaces: the illustrative sample, not real places.")
+        return lines
+
+    def write(self, directory: str | os.PathLike) -> list[Path]:
+        """Write every table as CSV, the map as GeoJSON and ``summary.json``, atomically."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, table in self.tables().items():
+            written.append(
+                _atomic(out / f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False))
+            )
+        gdf = self.map_table()
+        written.append(_atomic(out / "communes.geojson", gdf.to_crs(4326).to_file))
+        text = json.dumps(self.meta, indent=2, default=str)
+        written.append(_atomic(out / "summary.json", lambda p: Path(p).write_text(text)))
+        return written
+
+
+def divide_report(
+    *,
+    population=None,
+    income=None,
+    extra=None,
+    spaces=None,
+    communes=None,
+    impute="neighbours",
+    normalisation="minmax",
+    weighting="equal",
+    aggregation="arithmetic",
+    n_sim=1000,
+    seed=0,
+    max_distance_m=1500.0,
+) -> DivideReport:
+    """Compute the whole digital-divide analysis for one set of inputs and choices.
+
+    Parameters
+    ----------
+    population, income : path-like, optional
+        Statbel files (see :func:`cibg_ds.divide.indicators`).
+    extra : path-like or DataFrame, optional
+        CSV (or table) with ``nis`` and further indicators (census 2021 shares).
+    spaces : path-like, optional
+        Public computer spaces file; default the embedded illustrative sample.
+    communes : path-like, optional
+        Boundaries; default the embedded schematic geometry (maps say so).
+    impute, normalisation, weighting, aggregation, n_sim, seed, max_distance_m
+        As in :func:`cibg_ds.divide.indicators`, :func:`~cibg_ds.divide.exclusion_index`
+        and :func:`~cibg_ds.divide.reach`.
+
+    Returns
+    -------
+    DivideReport
+    """
+    if extra is not None and not isinstance(extra, pd.DataFrame):
+        extra = pd.read_csv(extra, dtype={NIS: str})
+    spaces_gdf = load_computer_spaces(spaces or None)
+    table = indicators(population or None, income or None, extra, spaces_gdf, impute)
+    gdf = load_communes(communes or None)
+    index = exclusion_index(table, None, normalisation, weighting, aggregation, n_sim, seed)
+    skills = skill_estimates(table, n_sim=n_sim, seed=seed)
+    groups = typology(table, seed=seed)
+    geo = gdf.merge(table[[NIS, *risk_columns(table)]], on=NIS)
+    geo = geo.merge(index.table[[NIS, "score"]], on=NIS)
+    stats = [moran(geo, col, seed=seed) for col in ["score", *risk_columns(table)]]
+    lisa = local_moran(geo, "score", seed=seed)
+    reached = reach(table, spaces_gdf, skills, max_distance_m)
+    meta = {
+        "choices": index.settings,
+        "imputed": table.attrs.get("imputed", {}),
+        "schematic_geometry": bool(gdf.attrs.get("schematic", False)),
+        "geometry_source": gdf.attrs.get("source"),
+        "illustrative_spaces": bool(spaces_gdf.attrs.get("illustrative", False)),
+        "skills_model": skills.attrs["model"],
+        "typology": {"method": groups.method, "k": groups.k},
+        "moran_note": stats[0]["note"],
+        "max_distance_m": max_distance_m,
+        "validation": table.attrs.get("validation", {}).get("success"),
+    }
+    report = DivideReport(
+        table, index, skills, groups, pd.DataFrame(stats), lisa, reached, gdf, meta
+    )
+    for name, t in report.tables().items():
+        check_publishable(t, count=None).raise_if_not(f"digital-divide table {name!r}")
+    return report
+
+
+__all__ = ["DivideReport", "divide_report"]

@@ -1,0 +1,58 @@
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from cibg_ds.errors import ParameterError
+from cibg_ds.privacy import check_publishable
+from cibg_ds.reports import divide_report
+
+
+@pytest.fixture(scope="module")
+def report():
+    return divide_report(n_sim=100, seed=3)
+
+
+def test_tables_agree_with_each_other_and_may_be_published(report):
+    tables = report.tables()
+    for name, table in tables.items():
+        assert check_publishable(table, count=None).ok, name
+    nis = sorted(report.indicators["nis"])
+    for name in ("index", "skills", "typology", "lisa", "reach"):
+        assert sorted(tables[name]["nis"]) == nis, name
+    assert report.skills["limited"].sum() == 475_000
+    assert report.meta["schematic_geometry"] and report.meta["illustrative_spaces"]
+    assert "low power" in report.meta["moran_note"]
+    gdf = report.map_table()
+    assert len(gdf) == 19 and gdf.attrs["schematic"]
+    assert set(gdf["quadrant"]) <= {"HH", "LH", "LL", "HL"}
+
+
+def test_profile_by_name_or_code(report):
+    by_name = report.profile("Sint-Gillis")
+    by_code = report.profile("21013")
+    assert by_name["nis"] == by_code["nis"] == "21013"
+    assert by_name["index"]["rank"] == report.index.table.set_index("nis").loc["21013", "rank"]
+    assert len(by_name["comparison"]) == len(report.index.settings["columns"])
+    assert any("Exclusion-risk rank" in line for line in by_name["summary"])
+    assert any("schematic" in line for line in by_name["summary"])
+    with pytest.raises(ParameterError, match="valid communes: Anderlecht"):
+        report.profile("Atlantis")
+
+
+def test_products(tmp_path, report):
+    written = report.write(tmp_path)
+    assert {p.name for p in written} >= {"index.csv", "skills.csv", "communes.geojson"}
+    gdf = gpd.read_file(tmp_path / "communes.geojson")
+    assert len(gdf) == 19 and gdf.crs.to_epsg() == 4326
+    index = pd.read_csv(tmp_path / "index.csv", dtype={"nis": str})
+    assert index["rank"].tolist() == report.index.table["rank"].tolist()
+    meta = json.loads((tmp_path / "summary.json").read_text())
+    assert meta["choices"]["n_sim"] == 100 and meta["choices"]["seed"] == 3
+
+
+def test_real_boundaries_are_used_when_given(communes_geojson):
+    report = divide_report(communes=communes_geojson, n_sim=20)
+    assert not report.meta["schematic_geometry"]
+    assert not report.map_table().attrs["schematic"]
