@@ -67,10 +67,10 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'cibg_ds' has no attribute {name!r}")
 
 
-def show_versions() -> dict[str, str]:
+def show_versions(print_out: bool = True) -> dict[str, str]:
     """Print and return the versions of Python, this package and its key dependencies.
 
-    Paste the output into a bug report.
+    Paste the output into a bug report; ``print_out=False`` only returns them (manifests).
 
     Returns
     -------
@@ -92,7 +92,8 @@ def show_versions() -> dict[str, str]:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
-    width = max(map(len, versions))
-    for name, version in versions.items():
-        print(f"{name:<{width}} : {version}")
+    if print_out:
+        width = max(map(len, versions))
+        for name, version in versions.items():
+            print(f"{name:<{width}} : {version}")
     return versions

@@ -1,6 +1,8 @@
 """The ``cibg-ds`` command.
 
-Exit codes: 0 success, 1 the job failed (bad data, cluster unreachable), 2 usage error.
+Exit codes: 0 success, 1 the job failed (bad data, a failed task, a refused bundle,
+cluster unreachable), 2 usage error (bad arguments, an invalid pipeline), 75 another run of
+the pipeline holds the lock (try again later), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -10,8 +12,6 @@ import sys
 from pathlib import Path
 
 from cibg_ds.errors import CibgDsError, InputError, ParameterError
-
-DEMO_OUT = Path("data/demo/pings")
 
 
 def _positive(text: str) -> int:
@@ -40,9 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--overwrite", action="store_true", help="replace an existing dataset")
     sim.add_argument("--scheduler", help="Dask scheduler address (else DASK_SCHEDULER_ADDRESS)")
 
-    demo = sub.add_parser("demo", help="the main job on embedded data: simulate a day of traffic")
-    demo.add_argument("--out", type=Path, default=DEMO_OUT, help=f"output folder ({DEMO_OUT})")
-    demo.add_argument("--trucks", type=_positive, default=2000, help="fleet size (2000)")
+    demo = sub.add_parser("demo", help="the whole workbench on embedded data (pipelines/demo.yaml)")
+    demo.add_argument("--trucks", type=_positive, default=None, help="fleet size (the pipeline's)")
+    demo.add_argument("--jobs", type=_positive, default=None, help="tasks at once (all cores)")
+    demo.add_argument("--reports", type=Path, default=Path("reports"), help="run records root")
 
     val = sub.add_parser("validate", help="validate a dataset with a Great Expectations suite")
     val.add_argument("path", help="pings file, folder or glob; or a CSV/Parquet table")
@@ -57,8 +58,89 @@ def _parser() -> argparse.ArgumentParser:
     )
     val.add_argument("--scheduler", help="Dask scheduler address (else DASK_SCHEDULER_ADDRESS)")
 
+    run = sub.add_parser("run", help="run a pipeline of notebooks (pipelines/*.yaml)")
+    run.add_argument("pipeline", help="pipeline file, or a name in pipelines/ (demo)")
+    run.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                     help="pipeline parameter (repeatable)")  # fmt: skip
+    run.add_argument("--only", action="append", metavar="TASK", help="run only this task")
+    run.add_argument("--force", action="store_true", help="run even unchanged tasks")
+    run.add_argument("--jobs", type=_positive, default=1, help="tasks at the same time (1)")
+    run.add_argument("--reports", type=Path, default=Path("reports"), help="run records root")
+    run.add_argument("--log", help="log to this file instead of the terminal")
+
+    dlv = sub.add_parser("deliver", help="zip one run's reports and products for a client")
+    dlv.add_argument("run", type=Path, help="run directory (reports/<pipeline>/<run-id|latest>)")
+    dlv.add_argument("--to", type=Path, required=True, help="folder for the zip")
+    dlv.add_argument("--agency", help="only what this agency may receive")
+
     sub.add_parser("versions", help="print the versions of Python and the key packages")
     return parser
+
+
+PIPELINES = Path(__file__).resolve().parents[1] / "pipelines"
+
+
+def _pipeline_path(text: str) -> Path:
+    path = Path(text)
+    if path.exists() or path.suffix in (".yaml", ".yml"):
+        return path
+    return PIPELINES / f"{text}.yaml"
+
+
+def _params(pairs: list[str]) -> dict:
+    import yaml
+
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ParameterError(f"-p takes KEY=VALUE, got {pair!r}")
+        out[key.strip()] = yaml.safe_load(value) if value else ""
+    return out
+
+
+def _run(args: argparse.Namespace) -> int:
+    from cibg_ds.pipelines import PipelineError, RunLocked, run_pipeline
+
+    try:
+        result = run_pipeline(_pipeline_path(args.pipeline), _params(args.param), args.only,
+                              args.force, args.jobs, args.reports, args.log)  # fmt: skip
+    except PipelineError as exc:
+        raise ParameterError(str(exc)) from None
+    except RunLocked as exc:
+        print(f"cibg-ds run: {exc}", file=sys.stderr)
+        return 75
+    print(result.summary())
+    return result.exit_code
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import os
+
+    from cibg_ds.pipelines import deliver, run_pipeline
+
+    jobs = args.jobs or max(os.cpu_count() or 1, 1)
+    overrides = {"trucks": args.trucks} if args.trucks else {}
+    print(f"cibg-ds demo: a week of synthetic truck traffic through every report ({jobs} jobs)")
+    result = run_pipeline(PIPELINES / "demo.yaml", overrides, jobs=jobs, reports=args.reports)
+    print(result.summary())
+    if result.exit_code:
+        return result.exit_code
+    bundles = [deliver(result.run_dir, result.run_dir.parent / "bundles", agency)
+               for agency in ("brussels-mobility", "digital-inclusion")]  # fmt: skip
+    html = result.run_dir / "html"
+    print(f"\nreports (HTML, no code): {html}\nrecord: {result.run_dir / 'manifest.json'}")
+    print("client bundles:\n" + "\n".join(f"  {b}" for b in bundles))
+    print(f"latest run: {result.run_dir.parent / 'latest'}")
+    return 0
+
+
+def _deliver(args: argparse.Namespace) -> int:
+    from cibg_ds.pipelines import deliver
+
+    target = deliver(args.run, args.to, args.agency)
+    print(f"bundle: {target}")
+    return 0
 
 
 def _simulate(args: argparse.Namespace, overwrite: bool) -> int:
@@ -115,16 +197,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "simulate":
             return _simulate(args, overwrite=args.overwrite)
         if args.command == "demo":
-            print(f"cibg-ds demo: simulating one working day of {args.trucks} trucks ...")
-            code = _simulate(args, overwrite=True)
-            print(
-                "\nNext: read it with\n"
-                "  import cibg_ds as cd\n"
-                f"  pings = cd.io.read_pings({str(args.out)!r})"
-            )
-            return code
+            return _demo(args)
         if args.command == "validate":
             return _validate(args)
+        if args.command == "run":
+            return _run(args)
+        if args.command == "deliver":
+            return _deliver(args)
         if args.command == "versions":
             from cibg_ds import show_versions
 

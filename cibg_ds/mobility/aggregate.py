@@ -153,12 +153,12 @@ def _vkm(pings: pd.DataFrame, place, by, tz, gap) -> pd.DataFrame:
     if place.vkm_at == "ends":
         # half to the place of each fix: a chord across a bend has its midpoint off the road
         ends = np.r_[seg.index.to_numpy() - 1, seg.index.to_numpy()]
-        lon, lat = fixes[s.LON].to_numpy()[ends], fixes[s.LAT].to_numpy()[ends]
+        where = np.asarray(place(fixes[s.LON].to_numpy(), fixes[s.LAT].to_numpy()))[ends]
         km = np.r_[km, km] / 2
         when = pd.concat([when, when], ignore_index=True)
     else:
-        lon, lat = to_lonlat(seg["mid_x"].to_numpy(), seg["mid_y"].to_numpy())
-    frame = pd.DataFrame({place.key: place(lon, lat)})
+        where = place(*to_lonlat(seg["mid_x"].to_numpy(), seg["mid_y"].to_numpy()))
+    frame = pd.DataFrame({place.key: where})
     frame = frame.join(time_bins(when.reset_index(drop=True), by, tz))
     frame["vkm"] = km
     return (

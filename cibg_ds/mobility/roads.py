@@ -25,7 +25,8 @@ def default_roads():
 class RoadSnapper:
     """Places each point on the nearest road segment within ``max_distance_m``.
 
-    One STR-tree over the segments, queried for all points at once; a point farther than
+    One STR-tree over the segments, queried for all points at once (every segment within
+    the radius, then the nearest by exact distance); a point farther than
     ``max_distance_m`` from every segment gets no segment (``<NA>``). Of equidistant
     segments (a point on a junction) the first in the table wins. Pickles without its
     tree, so it travels to Dask workers cheaply.
@@ -64,15 +65,15 @@ class RoadSnapper:
         if self._tree is None:
             self._tree = shapely.STRtree(self.lines)
         x, y = to_metric(lon, lat)
-        (point, line), dist = self._tree.query_nearest(
-            shapely.points(x, y),
-            max_distance=self.max_distance_m,
-            return_distance=True,
-            all_matches=False,
-        )
+        points = shapely.points(x, y)
+        # every segment within the radius, then the nearest per point (ties: first segment)
+        point, line = self._tree.query(points, predicate="dwithin", distance=self.max_distance_m)
+        dist = shapely.distance(points[point], self.lines[line])
+        order = np.lexsort((line, dist, point))
+        first = order[np.r_[True, point[order][1:] != point[order][:-1]]] if len(order) else order
         rows = np.full(len(x), -1, dtype=np.int64)
         distance = np.full(len(x), np.nan)
-        rows[point], distance[point] = line, dist
+        rows[point[first]], distance[point[first]] = line[first], dist[first]
         return rows, distance
 
     def __call__(self, lon, lat) -> pd.api.extensions.ExtensionArray:

@@ -161,6 +161,7 @@ def divide_report(
     n_sim=1000,
     seed=0,
     max_distance_m=1500.0,
+    validate=True,
 ) -> DivideReport:
     """Compute the whole digital-divide analysis for one set of inputs and choices.
 
@@ -174,9 +175,10 @@ def divide_report(
         Public computer spaces file; default the embedded illustrative sample.
     communes : path-like, optional
         Boundaries; default the embedded schematic geometry (maps say so).
-    impute, normalisation, weighting, aggregation, n_sim, seed, max_distance_m
+    impute, normalisation, weighting, aggregation, n_sim, seed, max_distance_m, validate
         As in :func:`cibg_ds.divide.indicators`, :func:`~cibg_ds.divide.exclusion_index`
-        and :func:`~cibg_ds.divide.reach`.
+        and :func:`~cibg_ds.divide.reach`. ``validate=False`` skips the GX suite, for runs
+        that repeat inputs another task of the same run has validated (commune profiles).
 
     Returns
     -------
@@ -185,7 +187,7 @@ def divide_report(
     if extra is not None and not isinstance(extra, pd.DataFrame):
         extra = pd.read_csv(extra, dtype={NIS: str})
     spaces_gdf = load_computer_spaces(spaces or None)
-    table = indicators(population or None, income or None, extra, spaces_gdf, impute)
+    table = indicators(population or None, income or None, extra, spaces_gdf, impute, validate)
     gdf = load_communes(communes or None)
     index = exclusion_index(table, None, normalisation, weighting, aggregation, n_sim, seed)
     skills = skill_estimates(table, n_sim=n_sim, seed=seed)

@@ -1,0 +1,126 @@
+"""Client bundles: the HTML reports, products and manifest of one run, for one agency.
+
+Only tasks that name their ``agencies`` in the pipeline are shipped (default: internal).
+
+Nothing leaves unless every table in the bundle passes
+:func:`cibg_ds.privacy.check_publishable`: tables describing vehicles need their distinct
+vehicle counts at or above k (or suppressed), and no table may hold unit ids or individual
+fixes. HTML reports are searched for unit ids too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+from cibg_ds.errors import CibgDsError
+from cibg_ds.privacy import COUNT, ID_COLUMNS, check_publishable
+
+TABLES = (".csv", ".geojson", ".parquet")
+SHIPPED = (*TABLES, ".html", ".png", ".json")
+
+
+class BundleRefused(CibgDsError):
+    """A bundle that would let unpublishable data out; nothing was written."""
+
+
+def _read(path: Path) -> pd.DataFrame:
+    if path.suffix == ".csv":
+        return pd.read_csv(path)
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    import geopandas as gpd
+
+    return pd.DataFrame(gpd.read_file(path).drop(columns="geometry"))
+
+
+def _files(run_dir: Path, manifest: dict, agency: str | None) -> list[Path]:
+    """Return the HTML reports and products of the tasks meant for ``agency``.
+
+    A task ships only to the agencies it lists; a task that lists none is internal (the
+    raw feed, the quarantine) and never leaves.
+    """
+    chosen = []
+    for name, record in manifest["tasks"].items():
+        agencies = manifest.get("agencies", {}).get(name, [])
+        if not agencies or (agency and agency not in agencies):
+            continue
+        if record.get("html"):
+            chosen.append(run_dir / record["html"])
+        for product in manifest.get("products", {}).get(name, []):
+            path = run_dir / product
+            files = sorted(path.rglob("*")) if path.is_dir() else [path]
+            chosen += [f for f in files if f.is_file() and f.suffix in SHIPPED]
+    return sorted(set(chosen))
+
+
+def check_bundle(files: list[Path], k: int | None = None) -> list[str]:
+    """Return the privacy problems of the files, in words (empty: publishable)."""
+    problems = []
+    for path in files:
+        if path.suffix in TABLES:
+            table = _read(path)
+            count = COUNT if COUNT in table.columns else None
+            verdict = check_publishable(table, k, count=count)
+            problems += [f"{path.name}: {p}" for p in verdict.problems]
+        elif path.suffix == ".html":
+            text = path.read_text(errors="ignore")
+            found = sorted(c for c in ID_COLUMNS if f">{c}<" in text)
+            if found:
+                problems.append(f"{path.name}: shows unit id column(s) {found}")
+    return problems
+
+
+def deliver(run: str | os.PathLike, to: str | os.PathLike, agency: str | None = None, k=None):
+    """Write ``<pipeline>-<run-id>[-<agency>].zip`` into ``to``, or refuse with the reasons.
+
+    Parameters
+    ----------
+    run : path-like
+        A run directory (``reports/<pipeline>/<run-id>`` or ``.../latest``).
+    to : path-like
+        Folder for the zip.
+    agency : str, optional
+        Only the tasks meant for this agency (their ``agencies`` in the pipeline); default
+        every task meant for some agency. Tasks without ``agencies`` are internal.
+    k : int, optional
+        Threshold for the check (default the ``k_anonymity`` setting).
+
+    Returns
+    -------
+    pathlib.Path
+        The zip file.
+
+    Raises
+    ------
+    BundleRefused
+        When a table or report fails the privacy check (nothing is written).
+    """
+    run_dir = Path(run).resolve()
+    manifest_path = run_dir / "manifest.json"
+    if not manifest_path.exists():
+        raise CibgDsError(f"{run}: not a run directory (no manifest.json)")
+    manifest = json.loads(manifest_path.read_text())
+    if manifest["status"] != "complete":
+        raise BundleRefused(
+            f"{run}: run {manifest['run_id']} is {manifest['status']}, not complete"
+        )
+    files = _files(run_dir, manifest, agency)
+    problems = check_bundle(files, k)
+    if problems:
+        raise BundleRefused("bundle refused, nothing written:\n- " + "\n- ".join(problems))
+    out_dir = Path(to)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name = f"{manifest['pipeline']}-{manifest['run_id']}" + (f"-{agency}" if agency else "")
+    target = out_dir / f"{name}.zip"
+    tmp = target.with_name(f".{target.name}.tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        for path in files:
+            bundle.write(path, path.relative_to(run_dir))
+        bundle.write(manifest_path, "manifest.json")
+    os.replace(tmp, target)
+    return target

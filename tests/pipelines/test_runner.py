@@ -1,0 +1,203 @@
+"""The runner on tiny real notebooks: every failure mode of a scheduled run."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+
+import pandas as pd
+import pytest
+
+from cibg_ds.cli import main
+from cibg_ds.pipelines import BundleRefused, RunLocked, deliver, run_pipeline
+from tests.conftest import ROOT
+from tests.pipelines.conftest import write_pipeline
+
+PIPE = """
+name: t
+parameters: {n: 1, fail_b: false, die_b: 0, sleep_a: 0.0}
+tasks:
+  a:
+    notebook: step.ipynb
+    parameters: {label: a, n: "${n}", out: "${run}/a.csv", sleep: "${sleep_a}"}
+    products: [a.csv]
+  b:
+    notebook: step.ipynb
+    inputs: ["${run}/a.csv"]
+    parameters: {label: b, out: "${run}/b.csv", fail: "${fail_b}", die: "${die_b}"}
+    products: [b.csv]
+    retries: 1
+    agencies: [mobility]
+  c:
+    notebook: step.ipynb
+    inputs: ["${run}/b.csv"]
+    parameters: {label: c, out: "${run}/c.csv"}
+    products: [c.csv]
+  d:
+    notebook: step.ipynb
+    parameters: {label: d, out: "${run}/d.csv"}
+    products: [d.csv]
+    agencies: [divide]
+"""
+
+
+ALWAYS_DIES = """
+name: dies
+tasks:
+  b:
+    notebook: step.ipynb
+    parameters: {label: b, out: "${run}/b.csv", die: 5}
+    retries: 1
+"""
+
+
+def _run(workdir, **kw):
+    reports = workdir / "reports"
+    return run_pipeline(write_pipeline(workdir, PIPE), reports=reports, jobs=2, **kw)
+
+
+def _runs(run_dir, task):
+    path = run_dir / f"{task}.csv.runs"
+    return int(path.read_text()) if path.exists() else 0
+
+
+def test_a_run_leaves_a_complete_record_and_a_second_run_skips(workdir):
+    first = _run(workdir)
+    assert first.status == "complete" and first.exit_code == 0
+    d = first.run_dir
+    manifest = json.loads((d / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and set(manifest["tasks"]) == set("abcd")
+    assert manifest["tasks"]["a"]["status"] == "ok" and manifest["versions"]["papermill"]
+    for task in "abcd":
+        assert (d / f"{task}.csv").exists()
+        html = (d / "html" / f"{task}.html").read_text()
+        assert "wrote" in html and "secret_code_marker" not in html  # outputs, no code
+        assert (d / "notebooks" / f"{task}.ipynb").exists()
+    assert (workdir / "reports" / "t" / "latest").resolve() == d
+    second = _run(workdir)
+    assert second.run_dir != d
+    assert {r.status for r in second.tasks.values()} == {"cached"}
+    assert (second.run_dir / "c.csv").exists()  # a cached task's record is copied in
+    assert _runs(d, "a") == 1
+    third = _run(workdir, overrides={"n": 2})  # a changes, so b and c after it; d does not
+    status = {n: r.status for n, r in third.tasks.items()}
+    assert status == {"a": "ok", "b": "ok", "c": "ok", "d": "cached"}
+    forced = _run(workdir, overrides={"n": 2}, only=["d"], force=True)
+    assert {n: r.status for n, r in forced.tasks.items()} == {
+        "a": "cached", "b": "cached", "c": "cached", "d": "ok"
+    }  # fmt: skip
+
+
+def test_a_failing_cell_keeps_its_notebook_and_skips_only_what_needs_it(workdir):
+    result = _run(workdir, overrides={"fail_b": True})
+    status = {n: r.status for n, r in result.tasks.items()}
+    assert status == {"a": "ok", "b": "failed", "c": "skipped", "d": "ok"}
+    b = result.tasks["b"]
+    assert b.attempts == 1  # a cell error is never retried
+    assert "ValueError: boom in b" in b.error["message"] and "cell [" in b.error["message"]
+    executed = (result.run_dir / "notebooks" / "b.ipynb").read_text()
+    assert "boom in b" in executed
+    assert result.exit_code == 1 and "failed   b: cell [" in result.summary()
+    assert not (workdir / "reports" / "t" / "latest").exists()
+
+
+def test_a_dead_kernel_is_retried_a_bounded_number_of_times(workdir):
+    once = _run(workdir, overrides={"die_b": 1})
+    assert once.tasks["b"].status == "ok" and once.tasks["b"].attempts == 2
+    dying = write_pipeline(workdir, ALWAYS_DIES, "dies.yaml")
+    always = run_pipeline(dying, reports=workdir / "reports2")
+    b = always.tasks["b"]
+    assert b.status == "failed" and b.attempts == 2 and b.error["kind"] == "dead kernel"
+
+
+def test_unknown_parameters_and_types_stop_before_anything_runs(workdir, capsys):
+    path = write_pipeline(workdir, PIPE)
+    reports = workdir / "reports"
+    assert main(["run", str(path), "-p", "colour=red", "--reports", str(reports)]) == 2
+    assert "unknown pipeline parameter" in capsys.readouterr().err
+    assert main(["run", str(path), "-p", "n=many", "--reports", str(reports)]) == 2
+    assert "'n' must be int" in capsys.readouterr().err
+    assert not (reports / "t").exists() or not any((reports / "t").glob("2*"))
+
+
+def _start(workdir, *args):
+    path = write_pipeline(workdir, PIPE)
+    cmd = [sys.executable, "-m", "cibg_ds.cli", "run", str(path), "--reports",
+           str(workdir / "reports"), "--log", str(workdir / "run.log"), *args]  # fmt: skip
+    return subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
+
+
+def _wait_for(predicate, timeout=60):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_a_second_concurrent_start_says_so_and_does_nothing(workdir, capsys):
+    first = _start(workdir, "-p", "sleep_a=8")
+    try:
+        lock = workdir / "reports" / "t" / ".lock"
+        assert _wait_for(lambda: lock.exists() and "pid" in lock.read_text())
+        with pytest.raises(RunLocked, match="already running"):
+            _run(workdir)
+        assert main(["run", str(workdir / "p.yaml"), "--reports", str(workdir / "reports")]) == 75
+        assert "already running" in capsys.readouterr().err
+    finally:
+        assert first.wait(120) == 0
+
+
+def test_an_interrupted_run_resumes_from_what_finished(workdir):
+    proc = _start(workdir, "-p", "sleep_a=0", "--jobs", "1")
+    state = workdir / "reports" / "t" / ".state.json"
+    assert _wait_for(lambda: state.exists() and len(json.loads(state.read_text())) >= 2, 120)
+    os.killpg(proc.pid, signal.SIGKILL)  # the machine goes down mid-run
+    proc.wait()
+    runs = sorted((workdir / "reports" / "t").glob("2*"))
+    assert len(runs) == 1
+    manifest = json.loads((runs[0] / "manifest.json").read_text())
+    assert manifest["status"] == "running"
+    done = set(json.loads(state.read_text()))
+    resumed = _run(workdir)
+    assert resumed.run_dir == runs[0] and resumed.status == "complete"
+    for task in done:
+        assert resumed.tasks[task].status == "cached" and _runs(runs[0], task) == 1
+    assert not list(runs[0].rglob(".*.tmp*"))
+
+
+def test_bundles_ship_what_may_leave_and_refuse_the_rest(workdir):
+    result = _run(workdir)
+    bundle = deliver(result.run_dir, workdir / "out", agency="divide")
+    names = set(zipfile.ZipFile(bundle).namelist())
+    assert {"manifest.json", "html/d.html", "d.csv"} <= names
+    assert "b.csv" not in names and "html/b.html" not in names  # b is for mobility only
+    assert "html/a.html" not in names and "a.csv" not in names  # a names no agency: internal
+    assert main(["deliver", str(result.run_dir), "--to", str(workdir / "cli")]) == 0
+    pd.DataFrame({"cell": ["x"], "n_vehicles": [2], "vkm": [3.0]}).to_csv(
+        result.run_dir / "d.csv", index=False
+    )
+    with pytest.raises(BundleRefused, match=r"d.csv: 1 row.*fewer than 5 distinct vehicles"):
+        deliver(result.run_dir, workdir / "refused")
+    assert not (workdir / "refused").exists() or not list((workdir / "refused").iterdir())
+    pd.DataFrame({"obu_id": ["u1"], "n_vehicles": [9]}).to_csv(
+        result.run_dir / "d.csv", index=False
+    )
+    with pytest.raises(BundleRefused, match="obu_id"):
+        deliver(result.run_dir, workdir / "refused")
+
+
+def test_the_notebooks_stand_on_their_own_with_the_plain_papermill_command(tmp_path):
+    out = tmp_path / "profile.ipynb"
+    cmd = [str(ROOT / ".venv" / "bin" / "papermill"), "notebooks/divide/commune_profile.ipynb",
+           str(out), "-k", "cibg-ds", "-p", "commune", "Ixelles", "-p", "n_sim", "20",
+           "-p", "products_dir", str(tmp_path)]  # fmt: skip
+    if not os.path.exists(cmd[0]):
+        cmd[0] = "papermill"
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Ixelles / Elsene" in out.read_text()
