@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CONSTRAINTS := requirements/constraints.txt
 
-.PHONY: install demo test lint lab kernel bench clean
+.PHONY: install browser demo test lint lab kernel bench clean
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,21 +15,31 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 
 install: $(STAMP)  ## create .venv and install the pinned package, dev tools and the cibg-ds kernel
 
-demo: install      ## simulate a day of truck traffic on the embedded network and say where it went
+demo: install      ## the demo pipeline on embedded data (simulate, validate, reports, bundles)
 	$(BIN)/cibg-ds demo
 
-test: install      ## the whole test suite (starts real dask scheduler/worker processes)
+browser:           ## Debian's chromium for the JupyterLab test (apt-get as root when missing)
+	@command -v chromium >/dev/null || { [ "$$(id -u)" -eq 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } || \
+	  echo "chromium missing and not root: the JupyterLab test is skipped (apt-get install chromium)"
+
+test: install browser  ## the whole test suite (real dask processes, papermill, JupyterLab in chromium)
 	$(BIN)/python -m pytest
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-lab: install       ## JupyterLab on 127.0.0.1 with the cibg-ds kernel
-	$(BIN)/jupyter lab --ip 127.0.0.1 --no-browser --notebook-dir .
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-bench: install     ## side-by-side measurements (not part of the tests)
+lab: install       ## JupyterLab on 127.0.0.1 with the cibg-ds kernel, notebooks and sample data
+	@test -f data/demo/pings/_meta/manifest.json || \
+	  $(BIN)/cibg-ds simulate --trucks 400 --days 2 --out data/demo/pings --overwrite
+	$(BIN)/jupyter lab --ip 127.0.0.1 --no-browser --notebook-dir . $(ROOT_FLAG)
+
+bench: install     ## side-by-side measurements (not part of the tests; see benchmarks/README.md)
 	$(BIN)/python benchmarks/bench_simulate.py
+	$(BIN)/python benchmarks/bench_demo.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -45,72 +45,63 @@ def _dask_cli() -> str:
     return str(candidate) if candidate.exists() else shutil.which("dask")
 
 
-@pytest.fixture(scope="session")
-def dask_scheduler(tmp_path_factory):
-    """Address of a real ``dask scheduler`` with two ``dask worker`` processes on 127.0.0.1."""
-    from distributed import Client
+class DaskProcesses:
+    """A real ``dask scheduler`` and ``dask worker`` processes on 127.0.0.1 (with nannies)."""
 
-    logs = tmp_path_factory.mktemp("dask-logs")
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    cli = _dask_cli()
-    procs = [
-        subprocess.Popen(
-            [
-                cli,
-                "scheduler",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--dashboard-address",
-                f"127.0.0.1:{_free_port()}",
-            ],
-            stdout=open(logs / "scheduler.log", "w"),
-            stderr=subprocess.STDOUT,
-        )
-    ]
-    for i in range(2):
-        procs.append(
-            subprocess.Popen(
-                [
-                    cli,
-                    "worker",
-                    address,
-                    "--nthreads",
-                    "1",
-                    "--memory-limit",
-                    "2GB",
-                    "--name",
-                    f"w{i}",
-                    "--local-directory",
-                    str(logs / f"w{i}"),
-                    "--no-dashboard",
-                ],
-                stdout=open(logs / f"worker{i}.log", "w"),
-                stderr=subprocess.STDOUT,
-            )
-        )
-    try:
-        deadline = time.monotonic() + 60
+    def __init__(self, logs: Path, workers: int = 2, memory_limit: str = "2GB", extra=()):
+        self.logs, self.procs, self.workers = logs, [], []
+        port = _free_port()
+        self.address = f"tcp://127.0.0.1:{port}"
+        self.cli = _dask_cli()
+        self._spawn("scheduler", ["scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                  "--dashboard-address", f"127.0.0.1:{_free_port()}"])  # fmt: skip
+        for i in range(workers):
+            self.workers.append(self._spawn(f"w{i}", [
+                "worker", self.address, "--nthreads", "1", "--memory-limit", memory_limit,
+                "--name", f"w{i}", "--local-directory", str(logs / f"w{i}"), "--no-dashboard",
+                *extra,
+            ]))  # fmt: skip
+        self.wait_for(workers)
+
+    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+        proc = subprocess.Popen([self.cli, *args], stdout=open(self.logs / f"{name}.log", "w"),
+                                stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        self.procs.append(proc)
+        return proc
+
+    def wait_for(self, n: int, timeout: float = 60) -> None:
+        from distributed import Client
+
+        deadline = time.monotonic() + timeout
         while True:
             try:
-                with Client(address, timeout="5s", set_as_default=False) as client:
-                    client.wait_for_workers(2, timeout=60)
-                break
+                with Client(self.address, timeout="5s", set_as_default=False) as client:
+                    client.wait_for_workers(n, timeout=timeout)
+                return
             except OSError:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.5)
-        yield address
-    finally:
-        for proc in reversed(procs):
-            proc.terminate()
-        for proc in procs:
+
+    def stop(self) -> None:
+        for proc in reversed(self.procs):
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs:
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@pytest.fixture(scope="session")
+def dask_scheduler(tmp_path_factory):
+    """Address of a real ``dask scheduler`` with two ``dask worker`` processes on 127.0.0.1."""
+    cluster = DaskProcesses(tmp_path_factory.mktemp("dask-logs"))
+    try:
+        yield cluster.address
+    finally:
+        cluster.stop()
 
 
 @pytest.fixture(scope="session")

@@ -260,13 +260,21 @@ class _Run:
         return rec
 
     # -- the DAG ----------------------------------------------------------------------
+    def _priority(self, item) -> tuple[int, int]:
+        name = item[0]
+        return (-len(self.p.downstream(name)), list(self.p.tasks).index(name))
+
     def run(self, only: set[str] | None) -> None:
         pending = dict(self.p.tasks)
         running: dict[cf.Future, str] = {}
         total, done = len(pending), 0
         with cf.ThreadPoolExecutor(max_workers=self.jobs) as pool:
             while pending or running:
-                for name, task in list(pending.items()):
+                # the task with most work waiting on it first: the critical path is not
+                # queued behind a fan-out
+                for name, task in sorted(pending.items(), key=self._priority):
+                    if len(running) >= self.jobs:
+                        break
                     ups = [self.records[u] for u in self.p.upstream[name]]
                     if any(u.status in ("failed", "skipped") for u in ups):
                         bad = next(u.name for u in ups if u.status in ("failed", "skipped"))

@@ -44,6 +44,20 @@ class DivideReport:
     communes: object
     meta: dict
 
+    def _repr_html_(self) -> str:
+        notes = []
+        if self.meta["schematic_geometry"]:
+            notes.append("schematic commune geometry")
+        if self.meta["illustrative_spaces"]:
+            notes.append("illustrative computer spaces")
+        caveat = f" <i>({'; '.join(notes)})</i>" if notes else ""
+        return (
+            f"<p><b>Digital divide</b>, 19 communes{caveat}: "
+            f"{int(self.skills['limited'].sum()):,} residents with limited digital skills, "
+            f"{int(self.skills['none'].sum()):,} with none; typology of {self.typology.k} "
+            f"groups.</p>" + self.index._repr_html_()
+        )
+
     def map_table(self):
         """Communes with the index, skills, group, LISA quadrant and reach (GeoDataFrame)."""
         t = self.index.table[[NIS, "score", "rank", "rank_lo", "rank_hi"]]

@@ -107,6 +107,17 @@ class MobilityReport:
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
 
+    def _repr_html_(self) -> str:
+        m = self.meta
+        period = f"{m['period']['start'] or 'start'} to {m['period']['end'] or 'end'}"
+        head = (
+            f"<p><b>Freight indicators</b>, {period} ({m['period']['timezone']}): "
+            f"{m['fixes_clean']:,} clean fixes of {m['fixes_read']:,} read, {m['trips']:,} "
+            f"trips by {m['vehicles']:,} trucks; {m['cell']} cells; cells with fewer than "
+            f"{m['k']} distinct vehicles suppressed.</p>"
+        )
+        return head + self.privacy_summary().to_html(index=False)
+
     def od_matrix(self) -> pd.DataFrame:
         """Return the 20 x 20 trip matrix (communes + outside); suppressed pairs are blank."""
         return od_matrix(self.tables["od"], "n_trips")

@@ -56,3 +56,9 @@ def test_real_boundaries_are_used_when_given(communes_geojson):
     report = divide_report(communes=communes_geojson, n_sim=20)
     assert not report.meta["schematic_geometry"]
     assert not report.map_table().attrs["schematic"]
+
+
+def test_reports_show_themselves_in_a_notebook(report):
+    html = report._repr_html_()
+    assert "475,000 residents" in html and "schematic commune geometry" in html
+    assert "<table" in html

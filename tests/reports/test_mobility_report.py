@@ -27,6 +27,11 @@ def test_every_table_is_suppressed_and_publishable(report):
         assert table.loc[table["suppressed"], "n_vehicles"].isna().all(), name
 
 
+def test_the_report_shows_itself_in_a_notebook(report):
+    html = report._repr_html_()
+    assert "Freight indicators" in html and "publishable" in html and "<table" in html
+
+
 def test_counts_add_up_to_what_was_read(two_days, report):
     assert report.meta["fixes_read"] == len(two_days)
     kept, _ = clean(two_days)
@@ -67,3 +72,30 @@ def test_period_selection(two_days):
         select_period(two_days, "next tuesday")
     with pytest.raises(ParameterError, match="no clean fixes between 2027-01-01"):
         mobility_report(two_days, start="2027-01-01")
+
+
+@pytest.mark.cluster
+def test_the_same_report_on_separate_dask_processes_and_on_a_local_cluster(sim_clean, dask_client):
+    """The mobility job gives the same tables on an existing cluster as on a LocalCluster."""
+    from distributed import Client, LocalCluster
+
+    from cibg_ds.io import read_pings
+
+    with dask_client.as_current():
+        remote = mobility_report(read_pings(sim_clean.out), start="2026-11-06", end="2026-11-07")
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+        Client(cluster, set_as_default=False) as local_client,
+        local_client.as_current(),
+    ):
+        local = mobility_report(read_pings(sim_clean.out), start="2026-11-06", end="2026-11-07")
+    assert remote.meta == local.meta
+    for name in remote.tables:
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(remote[name]).reset_index(drop=True),
+            pd.DataFrame(local[name]).reset_index(drop=True),
+            check_dtype=False,
+            obj=name,
+        )

@@ -1,0 +1,165 @@
+"""JupyterLab for real: a token-protected server on 127.0.0.1, Debian's headless Chromium
+driven by Playwright, a shipped notebook run cell by cell on the ``cibg-ds`` kernel."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ON_CI, ROOT, _free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+# as root, on a closed network: no sandbox, no background connections (they are refused)
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-dev-shm-usage"]  # fmt: skip
+
+
+SETTINGS = [
+    # every cell in the page (JupyterLab 4 renders only the visible ones by default)
+    ("notebook-extension", "tracker", {"windowingMode": "none"}),
+    ("apputils-extension", "notification", {"fetchNews": "false", "checkForUpdates": False}),
+]
+
+
+@pytest.fixture
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        if ON_CI:
+            pytest.fail("/usr/bin/chromium is missing on CI: .ci/run installs Debian's chromium")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    return CHROMIUM
+
+
+def _up(url: str, token: str, proc, timeout: float = 90) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+            return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """``jupyter lab`` on 127.0.0.1 with a token, serving a copy of the overview notebook."""
+    shutil.copy(ROOT / "notebooks" / "divide" / "overview.ipynb", tmp_path / "overview.ipynb")
+    settings = tmp_path / "settings" / "@jupyterlab"
+    for extension, plugin, value in SETTINGS:
+        target = settings / extension / f"{plugin}.jupyterlab-settings"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(value))
+    port, token = _free_port(), secrets.token_hex(16)
+    jupyter = Path(sys.executable).with_name("jupyter")
+    log = (tmp_path / "lab.log").open("w")
+    proc = subprocess.Popen(
+        [
+            str(jupyter),
+            "lab",
+            "--no-browser",
+            "--ip",
+            "127.0.0.1",
+            f"--port={port}",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={tmp_path}",
+            "--ServerApp.open_browser=False",
+            f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
+            "--LabApp.expose_app_in_browser=True",  # window.jupyterapp, to read cell states
+            *(["--allow-root"] if os.geteuid() == 0 else []),  # CI machines run as root
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    if not _up(url, token, proc):
+        proc.terminate()
+        pytest.fail(f"jupyter lab did not start: {(tmp_path / 'lab.log').read_text()[-2000:]}")
+    try:
+        # the token is required: without it the API refuses
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(f"{url}/api/contents", timeout=5)
+        yield url, token, tmp_path
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        log.close()
+
+
+def test_the_overview_notebook_runs_in_jupyterlab_in_a_real_browser(chromium, lab):
+    from playwright.sync_api import sync_playwright
+
+    url, token, root = lab
+    shot = root / "jupyterlab.png"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), headless=True, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{url}/lab/tree/overview.ipynb?token={token}")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+        # the notebook names its kernel: wait until cibg-ds is up and idle
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
+                               timeout=120_000)  # fmt: skip
+        # the status bar says the kernel is connected and idle before anything is run
+        page.get_by_text("cibg-ds | Idle").wait_for(timeout=120_000)
+        counts = (
+            "() => window.jupyterapp.shell.currentWidget.content.widgets"
+            ".filter(c => c.model.type === 'code').map(c => c.model.executionCount)"
+        )
+        assert page.locator(".jp-CodeCell").count() >= 10
+        deadline = time.monotonic() + 240
+        for _ in range(3):  # a click lost while the page settles is clicked again
+            page.get_by_role("menuitem", name="Run", exact=True).click()  # as a user does
+            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+            started = time.monotonic()
+            while time.monotonic() < deadline:
+                done = page.evaluate(counts)
+                busy = page.locator(".jp-Notebook-ExecutionIndicator[data-status='busy']").count()
+                if all(c is not None for c in done) and not busy:
+                    break
+                if not busy and not any(done) and time.monotonic() - started > 20:
+                    break  # nothing started: click again
+                time.sleep(1)
+            if any(done):
+                break
+        while time.monotonic() < deadline:  # then let every cell finish
+            done = page.evaluate(counts)
+            busy = page.locator(".jp-Notebook-ExecutionIndicator[data-status='busy']").count()
+            if all(c is not None for c in done) and not busy:
+                break
+            time.sleep(1)
+        page.wait_for_timeout(1500)  # let the last outputs paint
+        page.locator(".jp-OutputArea-output iframe").first.scroll_into_view_if_needed()
+        page.screenshot(path=str(shot), full_page=False)
+        prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
+        errors = page.locator(
+            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+        )
+        error_text = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t]
+        tables = page.locator(".jp-OutputArea-output table.dataframe").count()
+        maps = page.locator(".jp-OutputArea-output iframe").count()
+        images = page.locator(".jp-OutputArea-output img").count()
+        kernel = page.locator(".jp-Notebook-toolbarKernelName, .jp-KernelName").first.inner_text()
+        # inside the folium map's frame, our own note rendered (the tiles and Leaflet come
+        # from a CDN, which a closed network does not reach)
+        frame = page.frame_locator(".jp-OutputArea-output iframe").first
+        note = frame.locator("text=Schematic geometry").count()
+        browser.close()
+    assert all(p.strip()[1:-2].isdigit() for p in prompts), prompts  # every cell ran
+    assert not error_text, error_text[0][:2000]
+    assert tables >= 3  # the indicator, index and reach tables
+    assert maps >= 1 and note == 1  # the folium map
+    assert images >= 5  # the static maps and charts
+    assert "cibg-ds" in kernel
+    assert shot.stat().st_size > 50_000
+    print(f"screenshot: {shot}")
