@@ -109,7 +109,8 @@ class PeakMemory:
     """Sample the summed resident memory of this process and the cluster's processes."""
 
     def __init__(self, client):
-        self.client, self.peak, self._stop = client, 0.0, threading.Event()
+        self.client, self.peak, self.spilled = client, 0.0, 0.0
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _rss(self) -> float:
@@ -119,9 +120,17 @@ class PeakMemory:
         scheduler = self.client.run_on_scheduler(lambda: psutil.Process().memory_info().rss)
         return (sum(workers.values()) + scheduler + psutil.Process().memory_info().rss) / 2**20
 
+    def _spilled(self) -> float:
+        def disk(dask_worker):
+            total = getattr(dask_worker.data, "spilled_total", None)
+            return total.disk if total is not None else 0
+
+        return sum(self.client.run(disk).values()) / 2**20
+
     def _run(self):
         while not self._stop.wait(0.5):
             self.peak = max(self.peak, self._rss())
+            self.spilled = max(self.spilled, self._spilled())
 
     def __enter__(self):
         self._thread.start()
@@ -132,7 +141,7 @@ class PeakMemory:
         self._thread.join()
 
 
-def ours(path: Path, threads: int, memory_limit: str | None) -> tuple[pd.DataFrame, float, float]:
+def ours(path: Path, threads: int, memory_limit: str | None):
     from distributed import Client, LocalCluster
 
     from cibg_ds.io import read_pings
@@ -145,7 +154,7 @@ def ours(path: Path, threads: int, memory_limit: str | None) -> tuple[pd.DataFra
         start = time.perf_counter()
         table = aggregate(read_pings(path), cell="250m", by="hour", measures=("speed",))
         elapsed = time.perf_counter() - start
-    return table, elapsed, memory.peak
+    return table, elapsed, memory.peak, memory.spilled
 
 
 def compare(peer: pd.DataFrame, table: pd.DataFrame) -> None:
@@ -171,15 +180,16 @@ def main() -> None:
         rows = []
         for copies in args.scale:
             path = base if copies == 1 else scaled(base, copies)
-            table, seconds, peak = ours(path, args.threads, args.memory_limit)
+            table, seconds, peak, spilled = ours(path, args.threads, args.memory_limit)
             rows.append((copies, int(table["n_fixes"].sum()), seconds, peak))
-            print(f"{rows[-1][1]:>12,} pings: {seconds:7.1f} s, peak {peak:,.0f} MiB", flush=True)
+            print(f"{rows[-1][1]:>12,} pings: {seconds:7.1f} s, peak {peak:,.0f} MiB, "
+                  f"spilled to disk at most {spilled:,.0f} MiB", flush=True)  # fmt: skip
         first, last = rows[0], rows[-1]
         print(f"time ratio {last[2] / first[2]:.2f} for {last[1] / first[1]:.2f}x the pings")
         return
     path = base if args.copies == 1 else scaled(base, args.copies)
     peer, peer_s = duckdb_side(path, args.threads)
-    table, ours_s, peak = ours(path, args.threads, args.memory_limit)
+    table, ours_s, peak, _ = ours(path, args.threads, args.memory_limit)
     compare(peer, table)
     print(f"{int(peer['n_fixes'].sum()):,} pings, {len(peer):,} cell-hours: identical")
     print(f"DuckDB ({args.threads} threads) {peer_s:.1f} s; "
