@@ -141,7 +141,7 @@ class PeakMemory:
         self._thread.join()
 
 
-def ours(path: Path, threads: int, memory_limit: str | None):
+def ours(path: Path, threads: int, memory_limit: str | None, blocksize: str = "64MB"):
     from distributed import Client, LocalCluster
 
     from cibg_ds.io import read_pings
@@ -152,7 +152,8 @@ def ours(path: Path, threads: int, memory_limit: str | None):
     with cluster, Client(cluster) as client, PeakMemory(client) as memory:
         client.run(lambda: __import__("cibg_ds.mobility"))  # imports are not the work
         start = time.perf_counter()
-        table = aggregate(read_pings(path), cell="250m", by="hour", measures=("speed",))
+        pings = read_pings(path, blocksize=blocksize)
+        table = aggregate(pings, cell="250m", by="hour", measures=("speed",))
         elapsed = time.perf_counter() - start
     return table, elapsed, memory.peak, memory.spilled
 
@@ -174,13 +175,16 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--scale", type=int, nargs="*", help="copies to time (ours only)")
     parser.add_argument("--memory-limit", default=None, help="per worker, e.g. 2.5GB")
+    parser.add_argument("--blocksize", default="64MB", help="Parquet bytes per partition")
     args = parser.parse_args()
     base = dataset(ROOT / "data" / "bench")
     if args.scale:
         rows = []
         for copies in args.scale:
             path = base if copies == 1 else scaled(base, copies)
-            table, seconds, peak, spilled = ours(path, args.threads, args.memory_limit)
+            table, seconds, peak, spilled = ours(
+                path, args.threads, args.memory_limit, args.blocksize
+            )
             rows.append((copies, int(table["n_fixes"].sum()), seconds, peak))
             print(f"{rows[-1][1]:>12,} pings: {seconds:7.1f} s, peak {peak:,.0f} MiB, "
                   f"spilled to disk at most {spilled:,.0f} MiB", flush=True)  # fmt: skip
