@@ -42,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="the whole workbench on embedded data (pipelines/demo.yaml)")
     demo.add_argument("--trucks", type=_positive, default=None, help="fleet size (the pipeline's)")
+    demo.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                      help="other demo pipeline parameter (days, n_sim, ...)")  # fmt: skip
     demo.add_argument("--jobs", type=_positive, default=None, help="tasks at once (all cores)")
     demo.add_argument("--reports", type=Path, default=Path("reports"), help="run records root")
 
@@ -117,12 +119,17 @@ def _run(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     import os
 
-    from cibg_ds.pipelines import deliver, run_pipeline
+    from cibg_ds.pipelines import PipelineError, deliver, run_pipeline
 
     jobs = args.jobs or max(os.cpu_count() or 1, 1)
-    overrides = {"trucks": args.trucks} if args.trucks else {}
+    overrides = _params(args.param)
+    if args.trucks:
+        overrides["trucks"] = args.trucks
     print(f"cibg-ds demo: a week of synthetic truck traffic through every report ({jobs} jobs)")
-    result = run_pipeline(PIPELINES / "demo.yaml", overrides, jobs=jobs, reports=args.reports)
+    try:
+        result = run_pipeline(PIPELINES / "demo.yaml", overrides, jobs=jobs, reports=args.reports)
+    except PipelineError as exc:
+        raise ParameterError(str(exc)) from None
     print(result.summary())
     if result.exit_code:
         return result.exit_code

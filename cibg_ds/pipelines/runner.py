@@ -295,6 +295,9 @@ class _Run:
                     selected = only is None or task.group in only or name in only
                     if (not selected or not self.force) and self._reuse(task, rec.fingerprint):
                         rec.status = "cached"
+                        notebook, html = self._outputs(task)
+                        rec.notebook = str(notebook.relative_to(self.dir))
+                        rec.html = str(html.relative_to(self.dir))
                         del pending[name]
                         done += 1
                         self.log.info("[%d/%d] unchanged %s", done, total, name)

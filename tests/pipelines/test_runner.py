@@ -81,6 +81,7 @@ def test_a_run_leaves_a_complete_record_and_a_second_run_skips(workdir):
     assert second.run_dir != d
     assert {r.status for r in second.tasks.values()} == {"cached"}
     assert (second.run_dir / "c.csv").exists()  # a cached task's record is copied in
+    assert second.tasks["c"].html == "html/c.html" and (second.run_dir / "html" / "c.html").exists()
     assert _runs(d, "a") == 1
     third = _run(workdir, overrides={"n": 2})  # a changes, so b and c after it; d does not
     status = {n: r.status for n, r in third.tasks.items()}
