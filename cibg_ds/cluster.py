@@ -241,3 +241,16 @@ def compute(tasks: list, desc: str = "compute", progress: bool | None = None) ->
         finally:
             client.cancel(futures)
     return results
+
+
+def compute_frame(frame, desc: str = "compute", progress: bool | None = None):
+    """Compute a Dask DataFrame to pandas with a progress bar over its partitions.
+
+    The partitions come back in order and are concatenated (an empty frame keeps the
+    meta's columns and dtypes).
+    """
+    import pandas as pd
+
+    parts = compute(frame.to_delayed(), desc=desc, progress=progress)
+    parts = [p for p in parts if len(p)] or [frame._meta]
+    return pd.concat(parts, ignore_index=True)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from cibg_ds import schema as s
-from cibg_ds.cluster import is_dask, shuffle_method
+from cibg_ds.cluster import compute_frame, is_dask, shuffle_method
 from cibg_ds.config import get_settings
 from cibg_ds.errors import ParameterError
 from cibg_ds.mobility.geo import to_lonlat
@@ -226,14 +226,15 @@ def aggregate_places(
         binned = pings.map_partitions(_binned, place, by, tz, measures, meta=meta)
         # every (place, bin) group in one partition, so distinct counts and p85 are exact
         grouped = binned.shuffle(on=keys, method=shuffle_method(binned))
-        stats = grouped.map_partitions(_stats, keys, meta=_stats(meta, keys)).compute()
-        stats = stats.sort_values(keys, ignore_index=True)
+        stats = grouped.map_partitions(_stats, keys, meta=_stats(meta, keys))
+        stats = compute_frame(stats, "aggregate").sort_values(keys, ignore_index=True)
         vkm = None
         if "vkm" in measures:
             parts = pings.shuffle(on=s.OBU_ID).map_partitions(
                 _vkm, place, by, tz, gap, meta=_vkm(pings._meta, place, by, tz, gap)
             )
-            vkm = parts.compute().groupby(keys, sort=True, observed=True)["vkm"].sum()
+            vkm = compute_frame(parts, "vehicle-km")
+            vkm = vkm.groupby(keys, sort=True, observed=True)["vkm"].sum()
             vkm = vkm.reset_index()
     out = stats
     if vkm is not None:

@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -50,6 +51,8 @@ class TaskRecord:
     notebook: str | None = None
     html: str | None = None
     error: dict | None = None
+    dask_dashboard: str | None = None
+    """The Dask dashboard the notebook printed (``cibg_ds.get_client``), when it used Dask."""
 
 
 @dataclasses.dataclass
@@ -256,6 +259,7 @@ class _Run:
         if notebook.exists():
             _html(notebook, html)
             rec.html = str(html.relative_to(self.dir))
+            rec.dask_dashboard = _dashboard(notebook)
         rec.ended, rec.seconds = _now(), time.perf_counter() - start
         return rec
 
@@ -348,6 +352,15 @@ class _Run:
             "dask_scheduler": os.environ.get("DASK_SCHEDULER_ADDRESS"),
         }
         _write_json(self.dir / "manifest.json", manifest)
+
+
+_DASHBOARD = re.compile(r"Dask: [^;\n]*; dashboard (https?://\S+)")
+
+
+def _dashboard(notebook: Path) -> str | None:
+    """Return the dashboard link ``cibg_ds.get_client`` printed in the notebook, if any."""
+    match = _DASHBOARD.search(notebook.read_text(errors="ignore"))
+    return match.group(1) if match else None
 
 
 def _quality_summaries(run_dir: Path) -> dict:

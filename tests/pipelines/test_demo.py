@@ -24,6 +24,8 @@ def test_demo_pipeline_runs_every_notebook_and_bundles_for_each_agency(tmp_path,
     manifest = json.loads((d / "manifest.json").read_text())
     assert manifest["data_quality"]  # the validation summary is carried into the record
     assert all(q["success"] for q in manifest["data_quality"].values())
+    first = json.loads((sorted((tmp_path / "demo").glob("2*"))[0] / "manifest.json").read_text())
+    assert first["tasks"]["mobility"]["dask_dashboard"].startswith("http://127.0.0.1:")
     assert len(list((d / "html").glob("profile_21*.html"))) == 19
     assert (d / "products" / "mobility" / "summary.json").exists()
     assert (d / "products" / "divide" / "communes.geojson").exists()
