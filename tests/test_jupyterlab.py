@@ -41,6 +41,23 @@ def chromium() -> Path:
     return CHROMIUM
 
 
+EXECUTION_COUNTS = (
+    "() => window.jupyterapp.shell.currentWidget.content.widgets"
+    ".filter(c => c.model.type === 'code').map(c => c.model.executionCount)"
+)
+BUSY = ".jp-Notebook-ExecutionIndicator[data-status='busy']"
+
+
+def _wait(page, condition, seconds: float) -> bool:
+    """Poll the cells' execution counts and the busy indicator until ``condition`` holds."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition(page.evaluate(EXECUTION_COUNTS), page.locator(BUSY).count() > 0):
+            return True
+        time.sleep(1)
+    return False
+
+
 def _up(url: str, token: str, proc, timeout: float = 90) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
@@ -112,32 +129,13 @@ def test_the_overview_notebook_runs_in_jupyterlab_in_a_real_browser(chromium, la
                                timeout=120_000)  # fmt: skip
         # the status bar says the kernel is connected and idle before anything is run
         page.get_by_text("cibg-ds | Idle").wait_for(timeout=120_000)
-        counts = (
-            "() => window.jupyterapp.shell.currentWidget.content.widgets"
-            ".filter(c => c.model.type === 'code').map(c => c.model.executionCount)"
-        )
         assert page.locator(".jp-CodeCell").count() >= 10
-        deadline = time.monotonic() + 240
         for _ in range(3):  # a click lost while the page settles is clicked again
             page.get_by_role("menuitem", name="Run", exact=True).click()  # as a user does
             page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-            started = time.monotonic()
-            while time.monotonic() < deadline:
-                done = page.evaluate(counts)
-                busy = page.locator(".jp-Notebook-ExecutionIndicator[data-status='busy']").count()
-                if all(c is not None for c in done) and not busy:
-                    break
-                if not busy and not any(done) and time.monotonic() - started > 20:
-                    break  # nothing started: click again
-                time.sleep(1)
-            if any(done):
+            if _wait(page, lambda ran, busy: any(ran) or busy, seconds=20):
                 break
-        while time.monotonic() < deadline:  # then let every cell finish
-            done = page.evaluate(counts)
-            busy = page.locator(".jp-Notebook-ExecutionIndicator[data-status='busy']").count()
-            if all(c is not None for c in done) and not busy:
-                break
-            time.sleep(1)
+        _wait(page, lambda ran, busy: all(c is not None for c in ran) and not busy, seconds=240)
         page.wait_for_timeout(1500)  # let the last outputs paint
         page.locator(".jp-OutputArea-output iframe").first.scroll_into_view_if_needed()
         page.screenshot(path=str(shot), full_page=False)

@@ -246,12 +246,11 @@ def exclusion_index(
         "seed": seed,
         "vary": list(vary),
     }
-    sensitivity = _sensitivity(x, columns, weighting, normalisation, aggregation, rank)
+    sensitivity = _sensitivity(x, columns, weights, weighting, normalisation, aggregation, rank)
     return IndexResult(out, sensitivity, pd.Series(weights, index=columns), settings, sims)
 
 
-def _sensitivity(x, columns, weighting, normalisation, aggregation, base) -> pd.DataFrame:
-    weights = _weights(weighting, x, columns)
+def _sensitivity(x, columns, weights, weighting, normalisation, aggregation, base):
     switches = []
     for other in NORMALISATIONS:
         if other != normalisation:

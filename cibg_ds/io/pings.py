@@ -13,7 +13,6 @@ import glob
 import hashlib
 import hmac
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import pandas as pd
 
 from cibg_ds import schema as s
 from cibg_ds.errors import InputError
+from cibg_ds.io.atomic import atomic_path
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zst")
@@ -291,14 +291,6 @@ def write_parquet_atomic(df: pd.DataFrame, path: str | os.PathLike, **kwargs) ->
     -------
     pathlib.Path
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         df.to_parquet(tmp, index=False, **kwargs)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return Path(path)

@@ -106,7 +106,7 @@ def population_structure(path: str | os.PathLike) -> pd.DataFrame:
     frame = pd.DataFrame({NIS: table[NIS], "age": age, "n": count})
     grouped = frame.groupby(NIS)
     total = grouped["n"].sum(min_count=1)
-    complete = grouped["n"].apply(lambda n: n.notna().all())
+    complete = grouped["n"].count() == grouped["n"].size()  # no suppressed cell
     out = pd.DataFrame({"population": total})
     for low, name in ((65, "share_65plus_pct"), (75, "share_75plus_pct")):
         older = frame[frame["age"] >= low].groupby(NIS)["n"].sum(min_count=1)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from cibg_ds.errors import CibgDsError
+from cibg_ds.io.atomic import atomic_path
 from cibg_ds.privacy import COUNT, ID_COLUMNS, check_publishable
 
 TABLES = (".csv", ".geojson", ".parquet")
@@ -117,10 +118,11 @@ def deliver(run: str | os.PathLike, to: str | os.PathLike, agency: str | None = 
     out_dir.mkdir(parents=True, exist_ok=True)
     name = f"{manifest['pipeline']}-{manifest['run_id']}" + (f"-{agency}" if agency else "")
     target = out_dir / f"{name}.zip"
-    tmp = target.with_name(f".{target.name}.tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+    with (
+        atomic_path(target) as tmp,
+        zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as bundle,
+    ):
         for path in files:
             bundle.write(path, path.relative_to(run_dir))
         bundle.write(manifest_path, "manifest.json")
-    os.replace(tmp, target)
     return target

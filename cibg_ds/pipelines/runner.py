@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from cibg_ds.errors import CibgDsError
+from cibg_ds.io.atomic import write_text_atomic
 from cibg_ds.pipelines.model import Pipeline, Task, load_pipeline
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,9 +93,7 @@ def _safe(name: str) -> str:
 
 
 def _write_json(path: Path, data) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str))
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(data, indent=2, default=str))
 
 
 def file_fingerprint(path: Path) -> str:
@@ -162,9 +161,7 @@ def _html(notebook: Path, target: Path) -> None:
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)  # fmt: skip
     body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(body)
-    os.replace(tmp, target)
+    write_text_atomic(target, body)
 
 
 def _parameters_for(task: Task, run_dir: Path) -> dict:
@@ -178,6 +175,9 @@ class _Run:
         self.records = {name: TaskRecord(name) for name in pipeline.tasks}
         self.inputs: dict[str, str] = {}
         self.started = _now()
+        from cibg_ds import show_versions
+
+        self.versions = show_versions(print_out=False)  # once: the manifest is saved often
 
     # -- fingerprints -----------------------------------------------------------------
     def fingerprint(self, task: Task) -> str:
@@ -332,8 +332,6 @@ class _Run:
                                        rec.error["message"])  # fmt: skip
 
     def save(self, status: str) -> None:
-        from cibg_ds import show_versions
-
         manifest = {
             "pipeline": self.p.name,
             "definition": str(self.p.path),
@@ -347,7 +345,7 @@ class _Run:
             "products": {n: list(t.products) for n, t in self.p.tasks.items()},
             "agencies": {n: list(t.agencies) for n, t in self.p.tasks.items() if t.agencies},
             "input_fingerprints": self.inputs,
-            "versions": show_versions(print_out=False),
+            "versions": self.versions,
             "data_quality": _quality_summaries(self.dir),
             "dask_scheduler": os.environ.get("DASK_SCHEDULER_ADDRESS"),
         }

@@ -5,10 +5,10 @@ from __future__ import annotations
 import html
 import json
 import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 
+from cibg_ds.io.atomic import write_text_atomic
 from cibg_ds.quality.result import ValidationResult
 
 _STYLE = """
@@ -20,15 +20,6 @@ th{background:#f6f8fa} td.num{text-align:right;font-variant-numeric:tabular-nums
 code{background:#f6f8fa;padding:0 .2rem} .badge{font-weight:600}
 dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}
 """
-
-
-def _atomic_write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-    return path
 
 
 def _fmt(value) -> str:
@@ -114,6 +105,8 @@ def write_report(result: ValidationResult, path: str | os.PathLike, extra: dict 
     summary["expectation_results"] = json.loads(
         frame.to_json(orient="records", default_handler=str)
     )
-    html_path = _atomic_write(path.with_suffix(".html"), to_html(result))
-    json_path = _atomic_write(path.with_suffix(".json"), json.dumps(summary, indent=2, default=str))
+    html_path = write_text_atomic(path.with_suffix(".html"), to_html(result))
+    json_path = write_text_atomic(
+        path.with_suffix(".json"), json.dumps(summary, indent=2, default=str)
+    )
     return html_path, json_path

@@ -25,8 +25,9 @@ from cibg_ds.divide import (
 )
 from cibg_ds.divide.indicators import BY_COLUMN
 from cibg_ds.io import load_communes, load_computer_spaces, resolve_commune
+from cibg_ds.io.atomic import write_text_atomic
 from cibg_ds.privacy import check_publishable
-from cibg_ds.reports.mobility import _atomic
+from cibg_ds.reports.mobility import write_csv_atomic, write_geojson_atomic
 from cibg_ds.schema import NAME_FR, NAME_NL, NIS
 
 
@@ -148,16 +149,10 @@ class DivideReport:
     def write(self, directory: str | os.PathLike) -> list[Path]:
         """Write every table as CSV, the map as GeoJSON and ``summary.json``, atomically."""
         out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, table in self.tables().items():
-            written.append(
-                _atomic(out / f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False))
-            )
-        gdf = self.map_table()
-        written.append(_atomic(out / "communes.geojson", gdf.to_crs(4326).to_file))
+        written = [write_csv_atomic(out / f"{name}.csv", t) for name, t in self.tables().items()]
+        written.append(write_geojson_atomic(out / "communes.geojson", self.map_table()))
         text = json.dumps(self.meta, indent=2, default=str)
-        written.append(_atomic(out / "summary.json", lambda p: Path(p).write_text(text)))
+        written.append(write_text_atomic(out / "summary.json", text))
         return written
 
 

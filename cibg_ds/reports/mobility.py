@@ -18,6 +18,7 @@ from cibg_ds import schema as s
 from cibg_ds.cluster import is_dask
 from cibg_ds.config import get_settings
 from cibg_ds.errors import ParameterError
+from cibg_ds.io.atomic import atomic_path, write_text_atomic
 from cibg_ds.mobility import (
     aggregate,
     aggregate_roads,
@@ -55,29 +56,33 @@ def select_period(pings, start: str | None = None, end: str | None = None, tz=No
     return pings if keep is True else pings[keep]
 
 
-def _euro_by_commune(vkm: pd.DataFrame) -> pd.DataFrame:
-    """Share of vehicle-km by Euro class per commune.
+def _vehicles_at_least(vkm: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Return a lower bound of the distinct vehicles per ``keys``: the largest hourly count.
 
-    ``n_vehicles`` is the largest hourly distinct count (every truck has one class, so the
-    classes add up within an hour): a lower bound of the commune's distinct vehicles, which
-    keeps the suppression on the safe side.
+    Every truck has one weight and one Euro class, so the classes add up within an hour;
+    across hours the same truck may count again, so only the maximum is safe. Suppressing
+    on a lower bound errs on the side of privacy.
     """
-    hourly = vkm.groupby(["commune", "hour"], observed=True)["n_vehicles"].sum()
+    hourly = vkm.groupby([*keys, "hour"], observed=True)["n_vehicles"].sum()
+    return hourly.groupby(level=keys).max()
+
+
+def _euro_by_commune(vkm: pd.DataFrame) -> pd.DataFrame:
+    """Share of vehicle-km by Euro class per commune, with a lower bound of its vehicles."""
     km = vkm.pivot_table(index="commune", columns=s.EURO_CLASS, values="vkm", aggfunc="sum")
     km = km.reindex(columns=s.EURO_CLASSES, fill_value=0).fillna(0)
     share = km.div(km.sum(axis=1), axis=0).rename(columns=lambda e: f"euro_{e}")
     share["euro_le5"] = share[[f"euro_{e}" for e in s.EURO_CLASSES if e <= 5]].sum(axis=1)
     share["vkm"] = km.sum(axis=1)
-    share["n_vehicles"] = hourly.groupby(level="commune").max()
+    share["n_vehicles"] = _vehicles_at_least(vkm, ["commune"])
     share.columns.name = None
     return share.reset_index()
 
 
 def _daily_by_commune(vkm: pd.DataFrame) -> pd.DataFrame:
     frame = vkm.assign(date=vkm["hour"].dt.strftime("%Y-%m-%d"))
-    hourly = frame.groupby(["commune", "date", "hour"], observed=True)["n_vehicles"].sum()
     daily = frame.groupby(["commune", "date"], observed=True)["vkm"].sum().to_frame()
-    daily["n_vehicles"] = hourly.groupby(level=["commune", "date"]).max()
+    daily["n_vehicles"] = _vehicles_at_least(frame, ["commune", "date"])
     return daily.reset_index()
 
 
@@ -138,28 +143,29 @@ class MobilityReport:
         never sees half a file.
         """
         out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
         written = []
         for name, table in self.tables.items():
             if "geometry" in table.columns:
-                written.append(_atomic(out / f"{name}.geojson", table.to_crs(4326).to_file))
+                written.append(write_geojson_atomic(out / f"{name}.geojson", table))
                 table = pd.DataFrame(table).drop(columns="geometry")
-            written.append(
-                _atomic(out / f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False))
-            )
+            written.append(write_csv_atomic(out / f"{name}.csv", table))
         summary = {**self.meta, "privacy": self.privacy_summary().to_dict(orient="records")}
         text = json.dumps(summary, indent=2, default=str)
-        written.append(_atomic(out / "summary.json", lambda p: Path(p).write_text(text)))
+        written.append(write_text_atomic(out / "summary.json", text))
         return written
 
 
-def _atomic(path: Path, write) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp")
-    if path.suffix == ".geojson":
-        write(tmp, driver="GeoJSON")
-    else:
-        write(tmp)
-    os.replace(tmp, path)
+def write_csv_atomic(path: Path, table: pd.DataFrame) -> Path:
+    """Write a table as CSV, atomically."""
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, index=False)
+    return path
+
+
+def write_geojson_atomic(path: Path, gdf) -> Path:
+    """Write a GeoDataFrame as GeoJSON in WGS84, atomically."""
+    with atomic_path(path) as tmp:
+        gdf.to_crs(4326).to_file(tmp, driver="GeoJSON")
     return path
 
 

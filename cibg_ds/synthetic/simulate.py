@@ -22,6 +22,7 @@ import numpy as np
 from cibg_ds import schema as s
 from cibg_ds.config import get_settings
 from cibg_ds.errors import InputError, ParameterError
+from cibg_ds.io.atomic import atomic_path, write_text_atomic
 
 META_DIR = "_meta"
 MANIFEST = "manifest.json"
@@ -213,17 +214,13 @@ def _run(jobs, seed, out, dirty, settings, client, progress) -> list[dict]:
 def _write_roads(path: Path) -> Path:
     from cibg_ds.synthetic.network import build_network
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{path.name}")
-    build_network().to_geodataframe().to_file(tmp, driver="GPKG", layer="roads")
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        build_network().to_geodataframe().to_file(tmp, driver="GPKG", layer="roads")
     return path
 
 
 def _write_json(path: Path, payload: dict) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2, default=str) + "\n")
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(payload, indent=2, default=str) + "\n")
 
 
 def _write_manifests(result: SimulationResult, trucks, days, first_day, seed, dirty) -> None:

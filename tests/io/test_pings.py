@@ -131,3 +131,13 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         write_parquet_atomic(Boom({"a": [1]}), tmp_path / "out.parquet")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_interrupted_atomic_write_leaves_nothing(tmp_path):
+    from cibg_ds.io.atomic import atomic_path
+
+    target = tmp_path / "out" / "table.csv"
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("the disk filled up")
+    assert not target.exists() and not list(target.parent.iterdir())

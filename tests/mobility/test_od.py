@@ -1,7 +1,6 @@
 import pytest
 
 from cibg_ds.mobility import (
-    clean,
     detect_stops,
     od_matrix,
     od_table,
@@ -13,8 +12,8 @@ from cibg_ds.privacy import check_publishable, suppress
 
 
 @pytest.fixture(scope="module")
-def trips(two_days):
-    return segment_trips(clean(two_days)[0])
+def trips(kept):
+    return segment_trips(kept)
 
 
 def test_od_table_and_matrix(trips):
@@ -29,8 +28,8 @@ def test_od_table_and_matrix(trips):
     assert shown.sum().sum() < len(trips)  # small cells are blanked
 
 
-def test_through_traffic(two_days, trips):
-    stops = detect_stops(clean(two_days)[0])
+def test_through_traffic(kept, trips):
+    stops = detect_stops(kept)
     flags = through_trips(trips, stops)
     through = trips[flags]
     assert 0 < len(through) < len(trips)

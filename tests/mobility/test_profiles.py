@@ -4,7 +4,6 @@ import pytest
 
 from cibg_ds.errors import ParameterError
 from cibg_ds.mobility import (
-    clean,
     hourly_profile,
     isolation_anomalies,
     robust_anomalies,
@@ -13,8 +12,8 @@ from cibg_ds.mobility import (
 
 
 @pytest.fixture(scope="module")
-def vkm(two_days):
-    return vehicle_km(clean(two_days)[0])
+def vkm(kept):
+    return vehicle_km(kept)
 
 
 def test_hourly_profiles(vkm):

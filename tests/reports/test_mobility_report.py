@@ -51,7 +51,7 @@ def test_products_are_written_whole_and_carry_no_ids(tmp_path, report):
     written = report.write(tmp_path)
     names = {p.name for p in written}
     assert {"cells.geojson", "cells.csv", "od.csv", "summary.json"} <= names
-    assert not list(tmp_path.glob(".*.tmp"))
+    assert not list(tmp_path.glob(".*.tmp*"))
     for path in tmp_path.glob("*.csv"):
         table = pd.read_csv(path)
         assert "obu_id" not in table.columns, path.name

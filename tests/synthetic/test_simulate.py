@@ -30,7 +30,7 @@ def test_dataset_is_partitioned_by_local_day_with_a_manifest(sim_clean):
     days = manifest["rows_by_date"]
     assert days["2026-11-08"] < 0.15 * days["2026-11-06"]  # Sunday vs Friday
     assert (out / "_meta" / "roads.gpkg").exists()
-    assert not list(out.rglob("*.tmp"))
+    assert not list(out.rglob("*.tmp*"))
 
 
 def test_same_seed_same_data_whatever_the_task_size(tmp_path, dask_client, sim_clean):
