@@ -24,6 +24,7 @@ __all__ = [
     "config",
     "divide",
     "get_client",
+    "i18n",
     "io",
     "mobility",
     "privacy",
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 _SUBMODULES = {
-    "cluster", "config", "divide", "io", "mobility", "privacy", "quality", "reports", "schema",
+    "cluster", "config", "divide", "i18n", "io", "mobility", "privacy", "quality", "reports", "schema",
     "synthetic", "viz",
 }  # fmt: skip
 
@@ -45,6 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         cluster,
         config,
         divide,
+        i18n,
         io,
         mobility,
         privacy,
