@@ -37,8 +37,8 @@ __all__ = [
 ]
 
 _SUBMODULES = {
-    "cluster", "config", "divide", "i18n", "io", "mobility", "privacy", "quality", "reports", "schema",
-    "synthetic", "viz",
+    "cluster", "config", "divide", "i18n", "io", "mobility", "privacy", "quality", "reports",
+    "schema", "synthetic", "viz",
 }  # fmt: skip
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only

@@ -45,13 +45,13 @@ def check_lang(lang: str) -> str:
 
 
 def catalogue_path(lang: str) -> Path:
-    """The ``.po`` file of a language."""
+    """Return the ``.po`` file of a language."""
     return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 @functools.cache
 def translations(lang: str) -> _gettext.NullTranslations:
-    """The gettext translations of ``lang``, compiled from its ``.po`` file once per process."""
+    """Return the translations of ``lang``, compiled from its ``.po`` file once per process."""
     lang = check_lang(lang)
     if lang == "en":
         return _gettext.NullTranslations()
@@ -67,7 +67,7 @@ def translations(lang: str) -> _gettext.NullTranslations:
 
 
 def gettext(lang: str) -> Callable[[str], str]:
-    """A ``_()`` function translating English messages into ``lang``.
+    """Return a ``_()`` function translating English messages into ``lang``.
 
     Examples
     --------
@@ -81,7 +81,7 @@ def gettext(lang: str) -> Callable[[str], str]:
 
 
 def name_column(lang: str) -> str:
-    """Which name column of a commune or road table to show in ``lang``.
+    """Return the name column of a commune or road table to show in ``lang``.
 
     French and Dutch readers get their own language; English readers get ``name_fr``
     (Brussels' English usage follows the French names; both are kept in the tables).
