@@ -1,8 +1,10 @@
 """Report languages: French, Dutch and English through gettext catalogues.
 
-The messages live in ``cibg_ds/locale/<lang>/LC_MESSAGES/cibg_ds.po`` (English is the
-source language, so it needs no catalogue). The ``.po`` files are the only source: they are
-compiled in memory with Babel on first use, so no binary ``.mo`` is committed.
+The messages live in ``cibg_ds/locale/<lang>/LC_MESSAGES/*.po`` (English is the source
+language, so it needs no catalogue); one language may have several ``.po`` files (one per
+part of the product: ``cibg_ds.po``, ``reports.po``, ``charts.po``...), read together. The
+``.po`` files are the only source: they are compiled in memory with Babel on first use, so
+no binary ``.mo`` is committed.
 
 Conventions
 -----------
@@ -44,9 +46,9 @@ def check_lang(lang: str) -> str:
     return lang.strip().lower()
 
 
-def catalogue_path(lang: str) -> Path:
-    """Return the ``.po`` file of a language."""
-    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+def catalogue_paths(lang: str) -> list[Path]:
+    """Return the ``.po`` files of a language, sorted by name."""
+    return sorted((LOCALE_DIR / check_lang(lang) / "LC_MESSAGES").glob("*.po"))
 
 
 @functools.cache
@@ -58,10 +60,18 @@ def translations(lang: str) -> _gettext.NullTranslations:
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    with catalogue_path(lang).open("rb") as handle:
-        catalog = read_po(handle, locale=lang, domain=DOMAIN)
+    merged = None
+    for path in catalogue_paths(lang):
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=lang, domain=DOMAIN)
+        if merged is None:
+            merged = catalog
+        else:
+            for message in catalog:
+                if message.id:
+                    merged[message.id] = message
     buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
+    write_mo(buffer, merged, use_fuzzy=False)
     buffer.seek(0)
     return _gettext.GNUTranslations(buffer)
 

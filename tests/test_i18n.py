@@ -37,9 +37,11 @@ def _notebook_messages() -> set[str]:
 
 
 def _catalogue(lang: str) -> dict[str, str]:
-    with cd.i18n.catalogue_path(lang).open("rb") as handle:
-        catalog = read_po(handle, locale=lang)
-    return {m.id: m.string for m in catalog if m.id}
+    messages = {}
+    for path in cd.i18n.catalogue_paths(lang):
+        with path.open("rb") as handle:
+            messages.update({m.id: m.string for m in read_po(handle, locale=lang) if m.id})
+    return messages
 
 
 @pytest.mark.parametrize("lang", ["fr", "nl"])
@@ -47,7 +49,7 @@ def test_every_message_is_translated(lang):
     catalogue = _catalogue(lang)
     used = _package_messages() | _notebook_messages()
     missing = sorted(m for m in used if not catalogue.get(m))
-    assert not missing, f"{cd.i18n.catalogue_path(lang).name} ({lang}) lacks {missing}"
+    assert not missing, f"cibg_ds/locale/{lang}/LC_MESSAGES/*.po lack {missing}"
 
 
 @pytest.mark.parametrize("lang", ["fr", "nl"])
