@@ -27,6 +27,7 @@ __all__ = [
     "i18n",
     "io",
     "mobility",
+    "pipelines",
     "privacy",
     "quality",
     "reports",
@@ -37,8 +38,8 @@ __all__ = [
 ]
 
 _SUBMODULES = {
-    "cluster", "config", "divide", "i18n", "io", "mobility", "privacy", "quality", "reports",
-    "schema", "synthetic", "viz",
+    "cluster", "config", "divide", "i18n", "io", "mobility", "pipelines", "privacy", "quality",
+    "reports", "schema", "synthetic", "viz",
 }  # fmt: skip
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
@@ -49,6 +50,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         i18n,
         io,
         mobility,
+        pipelines,
         privacy,
         quality,
         reports,
@@ -67,6 +69,11 @@ def __getattr__(name: str):
 
         return get_client
     raise AttributeError(f"module 'cibg_ds' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """List the public API (what ``cd.<TAB>`` completes), submodules included."""
+    return sorted(__all__)
 
 
 def show_versions(print_out: bool = True) -> dict[str, str]:
