@@ -94,8 +94,10 @@ class DivideReport:
         z = (ind[columns] - ind[columns].mean()) / ind[columns].std(ddof=0)
         comparison = pd.DataFrame(
             {
+                "column": columns,
                 "indicator": [BY_COLUMN[c].label for c in columns],
                 "commune": ind.loc[nis, columns].to_numpy(float),
+                "region_mean": ind[columns].mean().to_numpy(),  # the reference of ``z``
                 "region_median": ind[columns].median().to_numpy(),
                 "z": z.loc[nis].to_numpy(),
                 "direction": [BY_COLUMN[c].direction for c in columns],
