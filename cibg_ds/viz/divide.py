@@ -147,11 +147,12 @@ def plot_profile(comparison, title: str = "", lang: str = "en", ax=None):
 
     reference = comparison["region_mean"] if "region_mean" in comparison else None
     for i, value in enumerate(comparison["commune"]):
-        text = format_decimal(round(value, 1), format="#,##0.0", locale=lang)
+        pattern = "#,##0" if abs(value) >= 1000 else "#,##0.0"
+        text = format_decimal(round(value, 1), format=pattern, locale=lang)
         if reference is not None:
             text = _("{value} (mean of the communes {mean})").format(
                 value=text,
-                mean=format_decimal(round(reference.iloc[i], 1), format="#,##0.0", locale=lang),
+                mean=format_decimal(round(reference.iloc[i], 1), format=pattern, locale=lang),
             )
         ax.annotate(text, (0, i), xytext=(4, 8), textcoords="offset points", fontsize=7,
                     color="#333333")  # fmt: skip

@@ -60,7 +60,7 @@ def _visible(cmap):
 
     if isinstance(cmap, str) and cmap in SEQUENTIAL:
         base = mpl.colormaps[cmap]
-        return ListedColormap(base(np.linspace(0.25, 1.0, 256)), name=f"{cmap}_visible")
+        return ListedColormap(base(np.linspace(0.3, 1.0, 256)), name=f"{cmap}_visible")
     return cmap
 
 
@@ -100,7 +100,7 @@ def static_map(
     highlight=None,
     missing_label=None,
     legend_title=None,
-    fmt="{:,.1f}",
+    decimals=1,
     lang="en",
     names=True,
     ax=None,
@@ -129,8 +129,8 @@ def static_map(
         Legend entry of rows without a value (grey); default "suppressed / no data".
     legend_title : str, optional
         What the colours show, with its unit (default ``column``).
-    fmt : str
-        Format of the class bounds in the legend.
+    decimals : int
+        Decimals of the class bounds in the legend (written as ``lang`` writes numbers).
     lang : str
         Language of the legend and of the commune names.
     names : bool
@@ -147,6 +147,7 @@ def static_map(
     from cibg_ds.viz.figures import describe
 
     tr = gettext(lang)
+    missing_label = missing_label or tr(_("suppressed / no data"))
     if scheme is not None and scheme.lower() not in SCHEMES:
         from cibg_ds.errors import ParameterError
 
@@ -168,7 +169,7 @@ def static_map(
             )
         legend = {"title": heading, "fontsize": 8, "loc": "upper left", "bbox_to_anchor": (1, 1)}
         if scheme:
-            legend["fmt"] = fmt
+            legend["fmt"] = f"{{:.{decimals}f}}"
     else:
         legend = {"label": heading, "shrink": 0.7}
     data.plot(
@@ -180,12 +181,11 @@ def static_map(
         categorical=categorical,
         legend=True,
         legend_kwds=legend,
-        missing_kwds={
-            "color": "#dddddd",
-            "label": missing_label or tr(_("suppressed / no data")),
-        },
+        missing_kwds=_missing_style("nis" in data.columns, missing_label),
         **style,
     )
+    if scheme:
+        _localise_legend(ax, decimals, lang)
     if communes is not None:
         communes.to_crs(crs).boundary.plot(ax=ax, color="#333333", linewidth=0.6)
         if names:
@@ -200,6 +200,29 @@ def static_map(
         ax.annotate(note, (0.01, 0.01), xycoords="axes fraction", fontsize=8, color="#b00020")
     describe(ax, _map_description(data, column, title, communes, lang))
     return ax
+
+
+def _missing_style(polygons_of_communes: bool, label: str) -> dict:
+    """Blank communes are hatched (unlike any class colour); blank cells and roads grey."""
+    if polygons_of_communes:
+        return {"facecolor": "white", "edgecolor": "#888888", "hatch": "///", "label": label}
+    return {"color": "#dddddd", "label": label}
+
+
+def _localise_legend(ax, decimals: int, lang: str) -> None:
+    """Rewrite the class bounds "a, b" of a classified legend as "a – b" in ``lang``'s numbers."""
+    from cibg_ds.viz.tables import number
+
+    legend = ax.get_legend()
+    if legend is None:
+        return
+    for text in legend.get_texts():
+        parts = text.get_text().split(", ")
+        try:
+            bounds = [float(p) for p in parts]
+        except ValueError:
+            continue
+        text.set_text(" – ".join(number(b, decimals, lang) for b in bounds))
 
 
 def _map_description(data, column, title, communes, lang) -> str:

@@ -127,7 +127,7 @@ def plot_through(share: pd.DataFrame, by: str = "hour", lang: str = "en", k=None
     ax.set_xlabel(_("hour of day (Brussels time)") if by == "hour" else _("weight class"))
     ax.set_title(_("Share of trips that cross the region without stopping"))
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     best = values.idxmax() if shown.any() else None
     describe(
         ax,
@@ -168,8 +168,8 @@ def plot_euro(shares: pd.DataFrame, label: str = "commune", lang: str = "en", ax
     ax.set_xlim(0, 100)
     ax.set_xlabel(_("share of truck vehicle-kilometres (%)"))
     ax.set_title(_("Euro emission class of truck vehicle-kilometres\n"
-                   "Euro 5 and older: red shades; Euro 6: blue"), fontsize=10)  # fmt: skip
-    ax.legend(fontsize=7, ncols=7, loc="lower center", bbox_to_anchor=(0.5, 1.08), frameon=False)
+                   "Euro 5 and older: red shades; Euro 6: blue"), fontsize=10, pad=22)  # fmt: skip
+    ax.legend(fontsize=7, ncols=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     old = 100 * shares[[c for c in cols if c != "euro_6"]].astype(float).fillna(0).sum(axis=1)
     if len(shares):
         first = shares[label].astype(str).iloc[int(np.argmax(old.to_numpy()))]
