@@ -10,7 +10,7 @@ from cibg_ds.viz.figures import describe, show
 from cibg_ds.viz.maps import interactive_map, label_communes, lisa_map, static_map
 from cibg_ds.viz.mobility import plot_euro, plot_hourly, plot_od, plot_through
 from cibg_ds.viz.quality import plot_unexpected
-from cibg_ds.viz.tables import commune_names, number, readable
+from cibg_ds.viz.tables import commune_names, number, readable, typology_table
 from cibg_ds.viz.tables import show as show_table
 from cibg_ds.viz.text import notes, section
 
@@ -36,4 +36,5 @@ __all__ = [
     "show",
     "show_table",
     "static_map",
+    "typology_table",
 ]

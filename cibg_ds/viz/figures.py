@@ -60,10 +60,7 @@ def show(ax_or_figure, alt: str | None = None, path: str | os.PathLike | None = 
     path : path-like, optional
         Also write the PNG there (the same bytes as shown).
 
-    Returns
-    -------
-    str
-        The description used.
+    Nothing is returned, so a notebook cell ending with ``show(...)`` shows the figure only.
     """
     import matplotlib.pyplot as plt
     from IPython.display import display
@@ -79,4 +76,3 @@ def show(ax_or_figure, alt: str | None = None, path: str | os.PathLike | None = 
     bundle = {"text/html": img_html(png, text), "text/plain": text}
     display(bundle, raw=True)
     plt.close(figure)  # shown once, as HTML, not again by the inline backend
-    return text

@@ -131,7 +131,19 @@ CLEAN_REASONS = {
     "impossible_speed": _("impossible speed"),
     "kept": _("kept"),
 }
+METHODS = {
+    "minmax": _("min-max scaling"),
+    "zscore": _("z-scores"),
+    "rank": _("ranks"),
+    "arithmetic": _("arithmetic mean"),
+    "geometric": _("geometric mean"),
+    "equal": _("equal weights"),
+    "pca": _("PCA weights"),
+    "kmeans": _("k-means"),
+    "hierarchical": _("hierarchical"),
+}
 CHOICES = {
+    "weights": _("weights"),
     "normalisation": _("normalisation"),
     "aggregation": _("aggregation"),
     "weighting": _("weighting"),
@@ -156,8 +168,44 @@ def label(column: str, lang: str = "en") -> str:
 
 
 def indicator_label(column: str, lang: str = "en") -> str:
-    """Return an indicator's name in ``lang`` (with its unit), or the column if unknown."""
-    return label(column, lang)
+    """Return an indicator's (or a method's) name in ``lang``, or ``column`` if unknown."""
+    from cibg_ds.divide.indicators import BY_COLUMN
+
+    if (column in BY_COLUMN or column == "score") and column in COLUMNS:
+        return label(column, lang)
+    if column in METHODS:
+        return gettext(lang)(METHODS[column])
+    return column
+
+
+def typology_table(typology, lang: str = "en") -> pd.DataFrame:
+    """Return the groups of a typology: size, member communes in ``lang``, profile in sd.
+
+    The profile lists the indicators on which the group departs most from the mean of the
+    communes (group centroid, in standard deviations), largest first.
+    """
+    tr = gettext(lang)
+    names = commune_names(lang)
+    members = typology.labels.groupby("group")["nis"].apply(
+        lambda s: ", ".join(sorted(names.get(str(n), str(n)) for n in s))
+    )
+    rows = []
+    for _i, g in typology.groups.iterrows():
+        z = pd.Series({c[2:]: g[c] for c in typology.groups.columns if c.startswith("z_")})
+        top = z.reindex(z.abs().sort_values(ascending=False).index[:3])
+        profile = "; ".join(f"{indicator_label(c, lang)} {number(v, 1, lang, sign=True)}"
+                            for c, v in top.items())  # fmt: skip
+        rows.append((int(g["group"]), int(g["n"]), members.get(g["group"], ""), profile))
+    columns = [
+        tr(_("Group")),
+        tr(_("Communes")),
+        tr(_("Members")),
+        tr(_("Profile: standard deviations from the mean of the communes")),
+    ]
+    out = pd.DataFrame(rows, columns=columns)
+    out[columns[0]] = out[columns[0]].astype("Int64")
+    out[columns[1]] = out[columns[1]].astype("Int64")
+    return out
 
 
 def commune_names(lang: str = "en", communes=None) -> dict:
@@ -183,7 +231,9 @@ def cell_communes(cell_ids, lang: str = "en", communes=None) -> pd.Series:
     unique = ids.drop_duplicates()
     centres = gpd.GeoSeries(cell_polygons(unique), crs=3035).centroid.to_crs(communes.crs)
     joined = gpd.sjoin(
-        gpd.GeoDataFrame({"cell_id": unique.to_numpy()}, geometry=centres.to_numpy()),
+        gpd.GeoDataFrame(
+            {"cell_id": unique.to_numpy()}, geometry=centres.to_numpy(), crs=communes.crs
+        ),
         communes[[name_column(lang), "geometry"]],
         how="left",
         predicate="within",
@@ -301,8 +351,8 @@ def readable(
             values = values.map(
                 lambda b: pd.NA if pd.isna(b) else tr(_("yes")) if b else tr(_("no"))
             )
-        elif column in ("column", "alternative"):
-            values = values.map(lambda c: indicator_label(c, lang) if c in COLUMNS else c)
+        elif column in ("column", "alternative", "indicator"):
+            values = values.map(lambda c: indicator_label(c, lang))
         elif column == "choice":
             values = values.map(lambda c: tr(CHOICES.get(c, c)))
         elif column == "reason":
@@ -311,7 +361,7 @@ def readable(
     return pd.DataFrame(out)
 
 
-def number(value, decimals: int = 0, lang: str = "en") -> str:
+def number(value, decimals: int = 0, lang: str = "en", sign: bool = False) -> str:
     """Write a number as ``lang`` does (thousands separator, decimal mark).
 
     >>> number(129600, 0, "nl"), number(0.5, 1, "fr")
@@ -320,7 +370,8 @@ def number(value, decimals: int = 0, lang: str = "en") -> str:
     from babel.numbers import format_decimal
 
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=lang)
+    text = format_decimal(value, format=pattern, locale=lang)
+    return f"+{text}" if sign and value > 0 else text
 
 
 def show(frame: pd.DataFrame, lang: str = "en", caption: str = "", *, na: str = "–"):
