@@ -405,13 +405,16 @@ def show(frame: pd.DataFrame, lang: str = "en", caption: str = "", *, na: str = 
     styler = frame.style.hide(axis="index").format(formats, na_rep=na)
     if caption:
         styler = styler.set_caption(caption)
-    return styler.set_table_styles(
+    styler = styler.set_table_styles(
         [
             {"selector": "caption", "props": "caption-side: top; text-align: left; color: #444"},
-            {"selector": "td", "props": "text-align: right"},
             {"selector": "th", "props": "text-align: left; vertical-align: bottom"},
         ]
-    ).set_properties(subset=text, **{"text-align": "left"})
+    )
+    numbers = [c for c in frame.columns if c not in text]
+    return styler.set_properties(subset=text, **{"text-align": "left"}).set_properties(
+        subset=numbers, **{"text-align": "right"}
+    )
 
 
 def _decimals(values: np.ndarray) -> int:
