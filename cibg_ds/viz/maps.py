@@ -276,6 +276,7 @@ def lisa_map(gdf, *, alpha: float = 0.05, what: str = "", lang: str = "en", ax=N
 
     from cibg_ds.i18n import gettext, name_column
     from cibg_ds.viz.figures import describe
+    from cibg_ds.viz.tables import number
 
     tr = gettext(lang)
     if ax is None:
@@ -294,7 +295,7 @@ def lisa_map(gdf, *, alpha: float = 0.05, what: str = "", lang: str = "en", ax=N
     ]
     ax.legend(
         handles=handles,
-        title=tr(_("Local Moran, p < {alpha}")).format(alpha=f"{alpha:g}"),
+        title=tr(_("Local Moran, p < {alpha}")).format(alpha=number(alpha, 2, lang)),
         fontsize=8,
         loc="upper left",
         bbox_to_anchor=(1, 1),
@@ -314,7 +315,7 @@ def lisa_map(gdf, *, alpha: float = 0.05, what: str = "", lang: str = "en", ax=N
             title=title,
             n=int((category != "ns").sum()),
             total=len(gdf),
-            alpha=f"{alpha:g}",
+            alpha=number(alpha, 2, lang),
             names=", ".join(map(str, significant)) or "-",
         ),
     )

@@ -11,6 +11,7 @@ import pandas as pd
 
 from cibg_ds.i18n import gettext
 from cibg_ds.viz.figures import describe
+from cibg_ds.viz.tables import number
 
 #: Euro 0 to 5 in reds (darkest: oldest), Euro 6 in blue: the low-emission-zone split.
 EURO_COLOURS = ["#67000d", "#a50f15", "#cb181d", "#ef3b2c", "#fc9272", "#fcbba1", "#2171b5"]
@@ -136,7 +137,7 @@ def plot_through(share: pd.DataFrame, by: str = "hour", lang: str = "en", k=None
             "{n} suppressed."
         ).format(
             by=ax.get_xlabel(),
-            value=f"{values.max():.1f}" if shown.any() else "-",
+            value=number(values.max(), 1, lang) if shown.any() else "-",
             key=best,
             n=int(hidden.sum()),
         ),

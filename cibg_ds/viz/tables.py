@@ -116,6 +116,12 @@ COLUMNS = {
     "at_risk_beyond": Column(_("Residents at risk beyond the reach distance"), "int"),
     "nearest_space": Column(_("Nearest public computer space"), "text"),
     "choice": Column(_("Choice"), "text"),
+    # data quality
+    "expectation": Column(_("Expectation"), "text"),
+    "element_count": Column(_("Rows considered"), "int"),
+    "unexpected_count": Column(_("Unexpected rows"), "int"),
+    "unexpected_percent": Column(_("Unexpected rows"), "pct", "", 2),
+    "alert": Column(_("Above the alert threshold"), "bool"),
     "alternative": Column(_("Alternative"), "text"),
     "mean_abs_shift": Column(_("Mean rank shift"), "num", _("places"), 2),
     "max_abs_shift": Column(_("Largest rank shift"), "num", _("places"), 0),

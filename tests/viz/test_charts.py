@@ -53,7 +53,7 @@ def test_lisa_map_colours_significant_communes_only(divide):
           if q == "HH" and s]  # fmt: skip
     assert all(f == "#d7191c" for f in hh)  # HH is red, never blue
     legend = ax.get_legend()
-    assert "p < 0.05" in legend.get_title().get_text()
+    assert "p < 0,05" in legend.get_title().get_text()  # French decimal comma
     counts = [t.get_text() for t in legend.get_texts()]
     assert f"non significatif ({int((~lisa['significant']).sum())})" in counts
     names = {t.get_text().replace("-\n", "-") for t in ax.texts}
