@@ -128,7 +128,7 @@ def test_divide_overview_maps_the_index_and_writes_products(tmp_path):
     assert not [o for o in outputs if o.output_type == "error"]
     assert _images(outputs) >= 7
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
-    assert "leaflet" in html.lower() and "pca weights" in html
+    assert "leaflet" in html.lower() and "PCA weights" in html
     text = "".join(o.get("data", {}).get("text/markdown", "") for o in outputs)
     assert "schematic" in text and "illustrative sample" in text
     for name in ("index_map", "rank_intervals", "skills", "reach"):
