@@ -409,6 +409,7 @@ def show(frame: pd.DataFrame, lang: str = "en", caption: str = "", *, na: str = 
             formats[column] = lambda v, d=decimals: na if pd.isna(v) else number(v, d, lang)
     text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     styler = frame.style.hide(axis="index").format(formats, na_rep=na)
+    styler = styler.set_table_attributes('class="dataframe"')  # notebook and report styling
     if caption:
         styler = styler.set_caption(caption)
     styler = styler.set_table_styles(
