@@ -10,14 +10,16 @@ import numpy as np
 
 from cibg_ds.i18n import gettext, name_column
 from cibg_ds.viz.figures import describe
-from cibg_ds.viz.tables import CHOICES, indicator_label
+from cibg_ds.viz.tables import CHOICES, commune_names, indicator_label
 
 
 def _names(table, lang):
+    """Return the communes' names in ``lang`` (from the table, else the reference names)."""
     column = name_column(lang)
     if column in table.columns and table[column].notna().all():
         return table[column]
-    return table["nis"]
+    names = commune_names(lang)
+    return table["nis"].astype(str).map(lambda n: names.get(n, n))
 
 
 def plot_rank_intervals(result, lang: str = "en", ax=None):
@@ -50,7 +52,7 @@ def plot_rank_intervals(result, lang: str = "en", ax=None):
         ),
         fontsize=10,
     )
-    ax.legend(fontsize=7, loc="lower left")
+    ax.legend(fontsize=7, loc="lower right")  # the corner the ranks leave empty
     ax.grid(axis="x", alpha=0.3)
     first = t.sort_values("rank").iloc[0]
     describe(
@@ -72,7 +74,7 @@ def plot_skills(estimates, lang: str = "en", ax=None):
     if ax is None:
         _fig, ax = plt.subplots(figsize=(7, 0.32 * len(t) + 1.2))
     y = np.arange(len(t))
-    labels = _names(t, lang) if name_column(lang) in t.columns else t["nis"]
+    labels = _names(t, lang)
     ax.barh(y, t["limited"], color="#fdae6b", label=_("limited skills"))
     ax.barh(y, t["none"], color="#d94801", label=_("of whom no skills"))
     err = [t["limited"] - t["limited_lo"], t["limited_hi"] - t["limited"]]

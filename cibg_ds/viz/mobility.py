@@ -32,26 +32,39 @@ def weekday_names(lang: str = "en") -> list[str]:
     return [str(names[i]).rstrip(".") for i in range(7)]
 
 
-def plot_hourly(profile: pd.DataFrame, by: str = "weekday", lang: str = "en", ax=None):
+def plot_hourly(profile: pd.DataFrame, by: str = "weekday", lang: str = "en", k=None, ax=None):
     """Line per weekday (or commune) of mean vehicle-km per local hour, all 24 hours marked.
 
-    ``profile`` is :func:`cibg_ds.mobility.hourly_profile`; a suppressed hour (fewer than
-    k distinct trucks) or an hour without traffic is a gap in its line, as the note says.
+    ``profile`` is :func:`cibg_ds.mobility.hourly_profile` after suppression: a suppressed
+    hour (fewer than ``k`` distinct trucks) is a gap in its line with a cross on the axis in
+    the line's colour; an hour without traffic is a gap alone, as the note says.
     """
     _ = gettext(lang)
     ax = _axes(ax, (8, 4))
     days = weekday_names(lang)
+    hidden = 0
     for key, part in profile.groupby(by, sort=True):
         label = days[int(key)] if by == "weekday" else str(key)
-        part = part.set_index("hour_of_day")["vkm"].astype(float).reindex(range(24))
-        ax.plot(part.index, part.to_numpy(), marker="o", markersize=3, label=label)
+        part = part.set_index("hour_of_day")
+        values = part["vkm"].astype(float).reindex(range(24))
+        (line,) = ax.plot(values.index, values.to_numpy(), marker="o", markersize=3, label=label)
+        if "suppressed" in part.columns:
+            gone = part.index[part["suppressed"].fillna(False).astype(bool)]
+            ax.plot(gone, np.zeros(len(gone)), "x", color=line.get_color(), markersize=6,
+                    clip_on=False)  # fmt: skip
+            hidden += len(gone)
+    if hidden:
+        ax.plot([], [], "x", color="#555555", label=_("suppressed (fewer than {k} trucks)").format(
+            k=k if k is not None else "k"))  # fmt: skip
     ax.set_xticks(range(24))
     ax.set_xlim(-0.5, 23.5)
+    ax.set_ylim(bottom=0)
     ax.tick_params(axis="x", labelsize=8)
     ax.set_xlabel(_("hour of day (Brussels time)"))
     ax.set_ylabel(_("vehicle-kilometres (mean per day)"))
     ax.set_title(_("Truck vehicle-kilometres by hour of day"))
-    ax.legend(ncols=2 if profile[by].nunique() > 7 else 1, fontsize=8)
+    ax.legend(ncols=2 if profile[by].nunique() > 7 else 1, fontsize=8, loc="upper left",
+              bbox_to_anchor=(1.0, 1.0))  # fmt: skip
     ax.grid(alpha=0.3)
     ax.annotate(
         _("Gaps: hours suppressed (fewer than k distinct trucks) or without traffic."),

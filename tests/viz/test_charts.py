@@ -167,3 +167,26 @@ def test_every_chart_has_a_description_shown_as_alt_text(week, divide):
         assert len(text) > 40 and "No description" not in text
         html = cd.viz.figures.img_html(cd.viz.figures.png_bytes(ax.figure), text)
         assert html.startswith('<img src="data:image/png;base64,') and 'alt="' in html
+
+
+def test_hourly_chart_marks_suppressed_hours_on_every_hour(week):
+    hourly = week["hourly"]
+    ax = cd.viz.plot_hourly(hourly, lang="fr", k=5)
+    assert [t.get_text() for t in ax.get_xticklabels()] == [str(h) for h in range(24)]
+    crosses = [line for line in ax.lines if line.get_marker() == "x" and len(line.get_xdata())]
+    marked = sum(len(line.get_xdata()) for line in crosses)
+    assert marked == int(hourly["suppressed"].sum()) > 0
+    assert all((line.get_ydata() == 0).all() for line in crosses)  # on the axis, not a value
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:7] == ["lun", "mar", "mer", "jeu", "ven", "sam", "dim"]
+    assert "masqué (moins de 5 camions)" in labels
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl"])
+def test_divide_charts_name_the_communes_in_the_language(divide, lang):
+    names = set(divide.indicators[cd.i18n.name_column(lang)])
+    for ax in (
+        cd.viz.plot_rank_intervals(divide.index, lang=lang),
+        cd.viz.plot_skills(divide.skills, lang=lang),
+    ):
+        assert {t.get_text() for t in ax.get_yticklabels()} == names
