@@ -10,7 +10,7 @@ import numpy as np
 
 from cibg_ds.i18n import gettext, name_column
 from cibg_ds.viz.figures import describe
-from cibg_ds.viz.tables import CHOICES, commune_names, indicator_label
+from cibg_ds.viz.tables import CHOICES, commune_names, indicator_label, number
 
 
 def _names(table, lang):
@@ -103,7 +103,9 @@ def plot_sensitivity(result, lang: str = "en", ax=None):
     if ax is None:
         _fig, ax = plt.subplots(figsize=(7, 0.3 * len(s) + 1.2))
     labels = [
-        f"{_(CHOICES.get(c, c))}: {indicator_label(a, lang)}"
+        _("{choice}: {alternative}").format(
+            choice=_(CHOICES.get(c, c)), alternative=indicator_label(a, lang)
+        )
         for c, a in zip(s["choice"], s["alternative"], strict=True)
     ]
     ax.barh(labels, s["mean_abs_shift"], color="#6a51a3")
@@ -113,9 +115,9 @@ def plot_sensitivity(result, lang: str = "en", ax=None):
     describe(
         ax,
         _("Bar chart of how far each change of method moves the ranking; the largest is "
-          "{what} ({shift:.1f} places on average).").format(
+          "{what} ({shift} places on average).").format(
             what=labels[-1] if labels else "-",
-            shift=float(s["mean_abs_shift"].iloc[-1]) if len(s) else 0.0,
+            shift=number(float(s["mean_abs_shift"].iloc[-1]) if len(s) else 0.0, 1, lang),
         ),
     )  # fmt: skip
     return ax

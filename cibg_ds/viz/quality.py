@@ -25,6 +25,7 @@ def plot_unexpected(result: ValidationResult, n: int = 15, lang: str = "en", ax=
 
     from cibg_ds.i18n import gettext
     from cibg_ds.viz.figures import describe
+    from cibg_ds.viz.tables import number
 
     _ = gettext(lang)
     worst = result.worst(n)
@@ -49,8 +50,10 @@ def plot_unexpected(result: ValidationResult, n: int = 15, lang: str = "en", ax=
     describe(
         ax,
         _("Bar chart of the failed expectations of the suite {suite}; the worst is {name} "
-          "({share:.2f} % of rows).").format(
-            suite=result.suite, name=worst["expectation"].iloc[-1], share=shares.iloc[-1]
+          "({share} % of rows).").format(
+            suite=result.suite,
+            name=worst["expectation"].iloc[-1],
+            share=number(shares.iloc[-1], 2, lang),
         ),
     )  # fmt: skip
     ax.margins(x=0.15)
