@@ -150,7 +150,10 @@ class DivideReport:
             ),
             _("Group {group} ({profile})").format(group=p["group"], profile=profile),
             _("Local Moran quadrant of the index: {quadrant} (p = {p}); ").format(
-                quadrant=lisa["quadrant"], p=number(lisa["p_sim"], 3, lang)
+                quadrant=lisa["quadrant"]
+                if lisa["significant"]
+                else _("{quadrant}, not significant").format(quadrant=lisa["quadrant"]),
+                p=number(lisa["p_sim"], 3, lang),
             )
             + _(self.meta["moran_note"]),
             _("{supply}; the nearest space is {d} m from the town centre ({name})").format(

@@ -231,8 +231,14 @@ def _map_description(data, column, title, communes, lang) -> str:
 
     tr = gettext(lang)
     text = tr(_("Map: {title}.")).format(title=title)
-    values = pd.to_numeric(data[column], errors="coerce") if column in data else None
     name = name_column(lang)
+    if not pd.api.types.is_numeric_dtype(data[column]):  # classes: who is in which
+        parts = [
+            f"{key}: {', '.join(map(str, part[name]))}" if name in part.columns else str(key)
+            for key, part in data.groupby(column, sort=True)
+        ]
+        return text + " " + "; ".join(parts) + "."
+    values = pd.to_numeric(data[column], errors="coerce")
     if values is not None and values.notna().any() and name in data.columns:
         top = data.assign(_v=values).dropna(subset="_v").nlargest(3, "_v")[name]
         text += " " + tr(_("Highest: {names}.")).format(names=", ".join(map(str, top)))

@@ -190,3 +190,13 @@ def test_divide_charts_name_the_communes_in_the_language(divide, lang):
         cd.viz.plot_skills(divide.skills, lang=lang),
     ):
         assert {t.get_text() for t in ax.get_yticklabels()} == names
+
+
+def test_profile_sentences_in_the_language(divide):
+    lisa = divide.lisa.set_index("nis")
+    quiet = lisa.index[~lisa["significant"]][0]
+    nl = divide.profile(quiet, "nl")["summary"]
+    assert nl[1].startswith("Rang voor het uitsluitingsrisico")
+    assert "niet significant" in nl[4] and "19 gemeenten" in nl[4]
+    en = divide.profile(quiet)["summary"]
+    assert en[1].startswith("Exclusion-risk rank") and "not significant" in en[4]
