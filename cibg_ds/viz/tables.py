@@ -410,6 +410,10 @@ def show(frame: pd.DataFrame, lang: str = "en", caption: str = "", *, na: str = 
     text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     styler = frame.style.hide(axis="index").format(formats, na_rep=na)
     styler = styler.set_table_attributes('class="dataframe"')  # notebook and report styling
+    blank = frame.isna().to_numpy().any()
+    if blank and na not in caption:  # say what a blank cell means
+        note = gettext(lang)(_("{na}: suppressed (too few trucks) or no data")).format(na=na)
+        caption = f"{caption} ({note})" if caption else note
     if caption:
         styler = styler.set_caption(caption)
     styler = styler.set_table_styles(

@@ -36,6 +36,7 @@ def test_codes_become_names_counts_integers_and_shares_percent():
     assert list(nl["Gemeente"]) == ["Ukkel", "buiten het Gewest", "Brussel"]
     html = cd.viz.show_table(nl, "nl", "onderschrift").to_html()
     assert "129.600" in html and "onderschrift" in html
+    assert "–: afgeschermd (te weinig vrachtwagens) of geen gegevens" in html  # blanks said
     assert 'class="row_heading' not in html  # no index column
     with pytest.raises(ParameterError, match=r"\['nope'\] are not in the table"):
         cd.viz.readable(table, "en", ["nope"])
