@@ -7,6 +7,18 @@ import pytest
 from tests.conftest import ROOT
 
 
+def _images(outputs) -> int:
+    """Count figures: PNG outputs, or <img> with alt text (cibg_ds.viz.show)."""
+    return sum(
+        "image/png" in o.get("data", {})
+        or (
+            '<img src="data:image/png' in o.get("data", {}).get("text/html", "")
+            and " alt=" in o.get("data", {}).get("text/html", "")
+        )
+        for o in outputs
+    )
+
+
 @pytest.mark.cluster
 def test_getting_started_runs_top_to_bottom(tmp_path, dask_scheduler):
     import papermill
@@ -22,7 +34,7 @@ def test_getting_started_runs_top_to_bottom(tmp_path, dask_scheduler):
     )
     outputs = [o for cell in executed.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
-    assert any("image/png" in o.get("data", {}) for o in outputs)  # the map was drawn
+    assert _images(outputs)  # the map was drawn
     text = "".join(o.get("text", "") for o in outputs)
     assert f"under {out}" in text
     assert (out / "_meta" / "manifest.json").exists()
@@ -51,7 +63,7 @@ def test_quality_notebook_validates_quarantines_and_reports(tmp_path, dask_sched
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
     assert ">failed</span>" in html  # the dirty feed fails its suite
     assert "lat_in_belgium" in html  # among the worst expectations
-    assert any("image/png" in o.get("data", {}) for o in outputs)
+    assert _images(outputs)
     assert (tmp_path / "report.html").exists() and (tmp_path / "q" / "rejected").exists()
 
 
@@ -79,7 +91,7 @@ def test_mobility_notebook_maps_and_publishes_only_checked_tables(
     )
     outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
-    pngs = sum("image/png" in o.get("data", {}) for o in outputs)
+    pngs = _images(outputs)
     assert pngs >= 7  # volumes, roads, hourly, congestion, OD, through, Euro
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
     assert "leaflet" in html.lower()  # the folium map
@@ -114,9 +126,9 @@ def test_divide_overview_maps_the_index_and_writes_products(tmp_path):
                     weighting="pca")  # fmt: skip
     outputs = _outputs(executed)
     assert not [o for o in outputs if o.output_type == "error"]
-    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 7
+    assert _images(outputs) >= 7
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
-    assert "leaflet" in html.lower() and "pca weights" in html
+    assert "leaflet" in html.lower() and "PCA weights" in html
     text = "".join(o.get("data", {}).get("text/markdown", "") for o in outputs)
     assert "schematic" in text and "illustrative sample" in text
     for name in ("index_map", "rank_intervals", "skills", "reach"):

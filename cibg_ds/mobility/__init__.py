@@ -4,7 +4,12 @@ from cibg_ds.mobility.aggregate import aggregate
 from cibg_ds.mobility.clean import clean, flag_fixes
 from cibg_ds.mobility.congestion import congestion
 from cibg_ds.mobility.od import od_matrix, od_table, through_share, through_trips
-from cibg_ds.mobility.profiles import hourly_profile, isolation_anomalies, robust_anomalies
+from cibg_ds.mobility.profiles import (
+    hourly_profile,
+    isolation_anomalies,
+    robust_anomalies,
+    unusual_days,
+)
 from cibg_ds.mobility.roads import RoadSnapper, aggregate_roads, default_roads
 from cibg_ds.mobility.stationary import stationary_stops
 from cibg_ds.mobility.stops import detect_stops, silence_stops
@@ -31,5 +36,6 @@ __all__ = [
     "stationary_stops",
     "through_share",
     "through_trips",
+    "unusual_days",
     "vehicle_km",
 ]

@@ -41,26 +41,35 @@ def hourly_profile(vkm: pd.DataFrame, by: str = "weekday") -> pd.DataFrame:
 
 
 def robust_anomalies(
-    table: pd.DataFrame, value: str, group: list[str], threshold: float = 3.5
+    table: pd.DataFrame,
+    value: str,
+    group: list[str],
+    threshold: float = 3.5,
+    min_size: int = 3,
 ) -> pd.DataFrame:
     """Flag rows whose ``value`` departs from the usual level of their group.
 
     The robust z-score ``0.6745 * (x - median) / MAD`` is computed within each group
-    (e.g. per commune over its days); ``|z| > threshold`` is an anomaly (Iglewicz and
-    Hoaglin's rule). Groups whose MAD is zero get no score.
+    (e.g. per commune and day type over its days); ``|z| > threshold`` is an anomaly
+    (Iglewicz and Hoaglin's rule). Groups whose MAD is zero, or with fewer than
+    ``min_size`` rows (two days cannot tell which is unusual), get no score.
 
     Returns
     -------
     pandas.DataFrame
-        ``table`` with ``robust_z``, ``anomaly`` and ``reason`` (in words).
+        ``table`` with ``usual_<value>`` (the group median), ``robust_z``, ``anomaly`` and
+        ``reason`` (in words).
     """
     grouped = table.groupby(group, observed=True)[value]
     median = grouped.transform("median")
+    size = grouped.transform("count")
     deviation = (table[value] - median).abs()
     mad = deviation.groupby([table[g] for g in group], observed=True).transform("median")
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = 0.6745 * (table[value] - median) / mad.where(mad > 0)
-    out = table.assign(robust_z=z, anomaly=(z.abs() > threshold).fillna(False))
+        z = 0.6745 * (table[value] - median) / mad.where((mad > 0) & (size >= min_size))
+    out = table.assign(
+        **{f"usual_{value}": median}, robust_z=z, anomaly=(z.abs() > threshold).fillna(False)
+    )
     flagged = np.flatnonzero(out["anomaly"].to_numpy())
     reason = np.full(len(out), "", dtype=object)
     ratio = (table[value] / median).to_numpy()[flagged]
@@ -72,6 +81,59 @@ def robust_anomalies(
     ]
     out["reason"] = reason
     return out
+
+
+def day_type(dates) -> pd.Series:
+    """Return ``weekday`` or ``weekend`` for local dates (``YYYY-MM-DD`` or timestamps)."""
+    days = pd.to_datetime(pd.Series(dates)).dt.day_of_week
+    return pd.Series(np.where(days >= 5, "weekend", "weekday"), index=days.index)
+
+
+def unusual_days(
+    daily: pd.DataFrame,
+    value: str = "vkm",
+    place: str = "commune",
+    threshold: float = 3.5,
+    min_days: int = 3,
+    min_vehicles: int = 0,
+) -> pd.DataFrame:
+    """Flag the days of a place whose ``value`` departs from its usual level for that day type.
+
+    A Saturday is compared with the place's other weekend days, a Tuesday with its
+    weekdays: trucks drive less at weekends, so a baseline over all days flags every
+    weekend. A place and day type with fewer than ``min_days`` days (one week has two
+    weekend days) gets no score.
+
+    Parameters
+    ----------
+    daily : pandas.DataFrame
+        One row per ``place`` and local ``date`` (``YYYY-MM-DD``) with ``value``.
+    value, place : str
+    threshold : float
+        ``|robust z|`` above which a day is unusual.
+    min_days : int
+        Fewest days of one day type that can be judged.
+    min_vehicles : int
+        Days with fewer distinct vehicles (``n_vehicles``, the days a publication
+        suppresses) neither enter a baseline nor get a score, so no published figure
+        reveals them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``daily`` with ``daytype`` and the columns of :func:`robust_anomalies`.
+    """
+    for column in (place, "date", value):
+        if column not in daily.columns:
+            raise ParameterError(f"the daily table needs a {column!r} column")
+    typed = daily.assign(daytype=day_type(daily["date"]).to_numpy())
+    if min_vehicles:
+        judged = typed["n_vehicles"].fillna(0).to_numpy() >= min_vehicles
+        typed[value] = typed[value].where(judged)  # NaN: out of every median, no score
+        out = robust_anomalies(typed, value, [place, "daytype"], threshold, min_days)
+        out[value] = daily[value].to_numpy()
+        return out
+    return robust_anomalies(typed, value, [place, "daytype"], threshold, min_days)
 
 
 def isolation_anomalies(

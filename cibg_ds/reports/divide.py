@@ -86,16 +86,18 @@ class DivideReport:
             "reach": self.reach,
         }
 
-    def profile(self, commune) -> dict:
-        """Everything about one commune (NIS code, French or Dutch name)."""
+    def profile(self, commune, lang: str = "en") -> dict:
+        """Everything about one commune (NIS code, French or Dutch name); sentences in ``lang``."""
         nis = resolve_commune(commune)
         ind = self.indicators.set_index(NIS)
         columns = risk_columns(self.indicators)
         z = (ind[columns] - ind[columns].mean()) / ind[columns].std(ddof=0)
         comparison = pd.DataFrame(
             {
+                "column": columns,
                 "indicator": [BY_COLUMN[c].label for c in columns],
                 "commune": ind.loc[nis, columns].to_numpy(float),
+                "region_mean": ind[columns].mean().to_numpy(),  # the reference of ``z``
                 "region_median": ind[columns].median().to_numpy(),
                 "z": z.loc[nis].to_numpy(),
                 "direction": [BY_COLUMN[c].direction for c in columns],
@@ -115,35 +117,55 @@ class DivideReport:
             "lisa": row(self.lisa),
             "reach": row(self.reach),
         }
-        profile["summary"] = self._summary(profile)
+        profile["summary"] = self._summary(profile, lang)
         return profile
 
-    def _summary(self, p: dict) -> list[str]:
-        """Return the profile's key figures as sentences (Markdown)."""
+    def _summary(self, p: dict, lang: str = "en") -> list[str]:
+        """Return the profile's key figures as sentences (Markdown) in ``lang``."""
+        from cibg_ds.i18n import gettext
+        from cibg_ds.viz.tables import number, typology_table
+
+        _ = gettext(lang)
         idx, skills, reached, lisa = p["index"], p["skills"], p["reach"], p["lisa"]
         per_computer = reached["residents_per_computer"]
         supply = (
-            f"{per_computer:,.0f} residents per public computer"
+            _("{n} residents per public computer").format(n=number(per_computer, 0, lang))
             if pd.notna(per_computer)
-            else "no public computer space in the commune"
+            else _("No public computer space in the commune")
         )
+        groups = typology_table(self.typology, lang).set_index(_("Group"))
+        profile = groups.iloc[:, -1].get(p["group"], "")
         lines = [
             f"**{p['name_fr']} / {p['name_nl']}** (NIS {p['nis']})",
-            f"Exclusion-risk rank **{idx['rank']}** of {len(self.index.table)} (90 % interval "
-            f"{idx['rank_lo']:.0f} to {idx['rank_hi']:.0f}; 1 = highest risk)",
-            f"Residents with limited digital skills: **{skills['limited']:,}** "
-            f"({skills['limited_lo']:,} to {skills['limited_hi']:,}), "
-            f"of whom {skills['none']:,} with none",
-            f"Group {p['group']}: {p['group_description']}",
-            f"Local Moran quadrant of the index: {lisa['quadrant']} (p = {lisa['p_sim']:.3f}); "
-            + self.meta["moran_note"],
-            f"{supply.capitalize()}; the nearest space is {reached['distance_m']:,.0f} m from "
-            f"the town centre ({reached['nearest_space']})",
-        ]
+            _("Exclusion-risk rank **{rank}** of {n} (90 % interval {lo:.0f} to {hi:.0f}; "
+              "1 = highest risk)").format(
+                rank=idx["rank"], n=len(self.index.table), lo=idx["rank_lo"], hi=idx["rank_hi"]
+            ),
+            _("Residents with limited digital skills: **{limited}** ({lo} to {hi}), of whom "
+              "{none} with none").format(
+                limited=number(skills["limited"], 0, lang),
+                lo=number(skills["limited_lo"], 0, lang),
+                hi=number(skills["limited_hi"], 0, lang),
+                none=number(skills["none"], 0, lang),
+            ),
+            _("Group {group} ({profile})").format(group=p["group"], profile=profile),
+            _("Local Moran quadrant of the index: {quadrant} (p = {p}); ").format(
+                quadrant=lisa["quadrant"]
+                if lisa["significant"]
+                else _("{quadrant}, not significant").format(quadrant=lisa["quadrant"]),
+                p=number(lisa["p_sim"], 3, lang),
+            )
+            + _(self.meta["moran_note"]),
+            _("{supply}; the nearest space is {d} m from the town centre ({name})").format(
+                supply=supply,
+                d=number(reached["distance_m"], 0, lang),
+                name=reached["nearest_space"],
+            ),
+        ]  # fmt: skip
         if self.meta["schematic_geometry"]:
-            lines.append("Maps use schematic commune shapes (not official boundaries).")
+            lines.append(_("Maps use schematic commune shapes (not official boundaries)."))
         if self.meta["illustrative_spaces"]:
-            lines.append("Computer spaces: the illustrative sample, not real places.")
+            lines.append(_("Computer spaces: the illustrative sample, not real places."))
         return lines
 
     def write(self, directory: str | os.PathLike) -> list[Path]:

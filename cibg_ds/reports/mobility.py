@@ -29,9 +29,9 @@ from cibg_ds.mobility import (
     hourly_profile,
     od_matrix,
     od_table,
-    robust_anomalies,
     segment_trips,
     through_share,
+    unusual_days,
     vehicle_km,
 )
 from cibg_ds.mobility.grid import cell_polygons
@@ -231,7 +231,7 @@ def mobility_report(
         "through_hour": through_share(trips, "hour", stops, tz),
         "through_weight": through_share(trips, s.WEIGHT_CLASS, stops, tz),
         "euro": _euro_by_commune(vkm),
-        "anomalies": robust_anomalies(_daily_by_commune(vkm), "vkm", ["commune"]),
+        "anomalies": unusual_days(_daily_by_commune(vkm), min_vehicles=k),  # same day type
     }
     unsnapped = raw["roads"].attrs.get("unsnapped_fixes", 0)
     tables, suppression = {}, {}

@@ -1,98 +1,173 @@
-"""Charts of the digital-divide analysis: rank intervals, skill estimates, sensitivity."""
+"""Charts of the digital-divide analysis: rank intervals, skill estimates, sensitivity, profiles.
+
+Every chart takes ``lang`` (``en``, ``fr``, ``nl``) for its labels and commune names, and
+attaches a description for its alt text (:func:`cibg_ds.viz.figures.show`).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+from cibg_ds.i18n import gettext, name_column
+from cibg_ds.viz.figures import describe
+from cibg_ds.viz.tables import CHOICES, commune_names, indicator_label, number
 
-def plot_rank_intervals(result, ax=None):
+
+def _names(table, lang):
+    """Return the communes' names in ``lang`` (from the table, else the reference names)."""
+    column = name_column(lang)
+    if column in table.columns and table[column].notna().all():
+        return table[column]
+    names = commune_names(lang)
+    return table["nis"].astype(str).map(lambda n: names.get(n, n))
+
+
+def plot_rank_intervals(result, lang: str = "en", ax=None):
     """Each commune's rank (dot), median simulated rank (tick) and 90 % interval (bar).
 
     ``result`` is :func:`cibg_ds.divide.exclusion_index`'s :class:`IndexResult`.
     """
     import matplotlib.pyplot as plt
 
+    _ = gettext(lang)
     t = result.table.sort_values("rank_median", ascending=False)
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 0.32 * len(t) + 1.2))
+        _fig, ax = plt.subplots(figsize=(7, 0.32 * len(t) + 1.2))
     y = np.arange(len(t))
-    labels = t["name_fr"] if t["name_fr"].notna().all() else t["nis"]
-    ax.hlines(y, t["rank_lo"], t["rank_hi"], color="#9ecae1", linewidth=6, label="90 % interval")
-    ax.plot(t["rank_median"], y, "|", color="#08519c", markersize=14, label="median rank")
-    ax.plot(t["rank"], y, "o", color="#b00020", markersize=5, label="rank (base choices)")
+    labels = _names(t, lang)
+    ax.hlines(y, t["rank_lo"], t["rank_hi"], color="#9ecae1", linewidth=6,
+              label=_("90 % interval"))  # fmt: skip
+    ax.plot(t["rank_median"], y, "|", color="#08519c", markersize=14, label=_("median rank"))
+    ax.plot(t["rank"], y, "o", color="#b00020", markersize=5, label=_("rank (base choices)"))
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_xlim(0.5, len(t) + 0.5)
     ax.set_xticks(range(1, len(t) + 1, 2))
     ax.invert_xaxis()
-    ax.set_xlabel("rank (1 = highest risk of digital exclusion)")
+    ax.set_xlabel(_("rank (1 = highest risk of digital exclusion)"))
     s = result.settings
+    varied = _(" and ").join(_(CHOICES.get(v, v)) for v in s["vary"]) or _("nothing")
     ax.set_title(
-        f"Exclusion-risk rank and its uncertainty ({s['n_sim']} runs varying "
-        f"{' and '.join(s['vary']) or 'nothing'})",
+        _("Exclusion-risk rank and its uncertainty ({n} runs varying {what})").format(
+            n=s["n_sim"], what=varied
+        ),
         fontsize=10,
     )
-    ax.legend(fontsize=7, loc="lower left")
+    ax.legend(fontsize=7, loc="lower right")  # the corner the ranks leave empty
     ax.grid(axis="x", alpha=0.3)
+    first = t.sort_values("rank").iloc[0]
+    describe(
+        ax,
+        _("Chart of each commune's exclusion-risk rank with its 90 % interval; rank 1 is "
+          "{name} (interval {lo:.0f} to {hi:.0f}).").format(
+            name=_names(first.to_frame().T, lang).iloc[0], lo=first["rank_lo"], hi=first["rank_hi"]
+        ),
+    )  # fmt: skip
     return ax
 
 
-def plot_skills(estimates, ax=None):
+def plot_skills(estimates, lang: str = "en", ax=None):
     """Bars of residents with limited (of whom none) skills per commune, with intervals."""
     import matplotlib.pyplot as plt
 
+    _ = gettext(lang)
     t = estimates.sort_values("limited")
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 0.32 * len(t) + 1.2))
+        _fig, ax = plt.subplots(figsize=(7, 0.32 * len(t) + 1.2))
     y = np.arange(len(t))
-    labels = t["name_fr"] if "name_fr" in t.columns else t["nis"]
-    ax.barh(y, t["limited"], color="#fdae6b", label="limited skills")
-    ax.barh(y, t["none"], color="#d94801", label="of whom no skills")
+    labels = _names(t, lang)
+    ax.barh(y, t["limited"], color="#fdae6b", label=_("limited skills"))
+    ax.barh(y, t["none"], color="#d94801", label=_("of whom no skills"))
     err = [t["limited"] - t["limited_lo"], t["limited_hi"] - t["limited"]]
     ax.errorbar(t["limited"], y, xerr=err, fmt="none", ecolor="#333333", capsize=2, lw=0.8)
     ax.set_yticks(y, labels, fontsize=8)
-    ax.set_xlabel("residents (estimate, 90 % interval)")
+    ax.set_xlabel(_("residents (estimate, 90 % interval)"))
     total, none = int(t["limited"].sum()), int(t["none"].sum())
-    ax.set_title(f"Residents with limited digital skills: {total:,} in all, {none:,} with none",
-                 fontsize=10)  # fmt: skip
+    from babel.numbers import format_decimal
+
+    title = _("Residents with limited digital skills: {total} in all, {none} with none").format(
+        total=format_decimal(total, locale=lang), none=format_decimal(none, locale=lang)
+    )
+    ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8, loc="lower right")
+    top = labels.iloc[-1] if len(t) else "-"
+    describe(ax, _("Bar chart: {title}; most in {name}.").format(title=title, name=top))
     return ax
 
 
-def plot_sensitivity(result, ax=None):
+def plot_sensitivity(result, lang: str = "en", ax=None):
     """Mean rank shift when one choice is switched, largest first."""
     import matplotlib.pyplot as plt
 
+    _ = gettext(lang)
     s = result.sensitivity.iloc[::-1]
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 0.3 * len(s) + 1.2))
-    labels = [f"{c}: {a}" for c, a in zip(s["choice"], s["alternative"], strict=True)]
+        _fig, ax = plt.subplots(figsize=(7, 0.3 * len(s) + 1.2))
+    labels = [
+        _("{choice}: {alternative}").format(
+            choice=_(CHOICES.get(c, c)), alternative=indicator_label(a, lang)
+        )
+        for c, a in zip(s["choice"], s["alternative"], strict=True)
+    ]
     ax.barh(labels, s["mean_abs_shift"], color="#6a51a3")
-    ax.set_xlabel("mean shift of a commune's rank (places)")
-    ax.set_title("What moves the ranking most", fontsize=10)
+    ax.set_xlabel(_("mean shift of a commune's rank (places)"))
+    ax.set_title(_("What moves the ranking most"), fontsize=10)
     ax.tick_params(axis="y", labelsize=8)
+    describe(
+        ax,
+        _("Bar chart of how far each change of method moves the ranking; the largest is "
+          "{what} ({shift} places on average).").format(
+            what=labels[-1] if labels else "-",
+            shift=number(float(s["mean_abs_shift"].iloc[-1]) if len(s) else 0.0, 1, lang),
+        ),
+    )  # fmt: skip
     return ax
 
 
-def plot_profile(comparison, title: str = "", ax=None):
+def plot_profile(comparison, title: str = "", lang: str = "en", ax=None):
     """Plot a commune's indicators in standard deviations from the regional mean.
 
-    Bars point right where the commune is at higher risk than average (the indicator's
-    direction is applied), so longer red bars mean more risk. ``comparison`` is the
-    ``comparison`` table of :meth:`cibg_ds.reports.DivideReport.profile`.
+    Bars point right where the commune is at higher risk than the mean of the communes
+    (the indicator's direction is applied), so red bars mean more risk; each bar's label
+    gives the commune's value and that same mean, the reference of the bar.
+    ``comparison`` is the ``comparison`` table of
+    :meth:`cibg_ds.reports.DivideReport.profile` (``region_mean``, ``z``, ``direction``).
     """
     import matplotlib.pyplot as plt
 
+    _ = gettext(lang)
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 0.45 * len(comparison) + 1.2))
+        _fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(comparison) + 1.4))
     risk = comparison["z"] * comparison["direction"]
     colours = np.where(risk > 0, "#d7301f", "#2b8cbe")
-    ax.barh(comparison["indicator"], risk, color=colours)
+    if "column" in comparison.columns:
+        labels = [indicator_label(c, lang) for c in comparison["column"]]
+    else:
+        labels = list(comparison["indicator"])
+    y = np.arange(len(comparison))
+    ax.barh(y, risk, color=colours)
+    ax.set_yticks(y, labels, fontsize=8)
     ax.axvline(0, color="#333333", linewidth=0.8)
-    for y, (value, median) in enumerate(zip(comparison["commune"], comparison["region_median"],
-                                            strict=True)):  # fmt: skip
-        ax.annotate(f"{value:,.1f} (region {median:,.1f})", (0, y), xytext=(4, 8),
-                    textcoords="offset points", fontsize=7, color="#333333")  # fmt: skip
-    ax.set_xlabel("standard deviations from the regional mean, towards more risk (right)")
-    ax.set_title(title or "Indicators compared with the region", fontsize=10)
+    from babel.numbers import format_decimal
+
+    reference = comparison["region_mean"] if "region_mean" in comparison else None
+    for i, value in enumerate(comparison["commune"]):
+        pattern = "#,##0" if abs(value) >= 1000 else "#,##0.0"
+        text = format_decimal(round(value, 1), format=pattern, locale=lang)
+        if reference is not None:
+            text = _("{value} (mean of the communes {mean})").format(
+                value=text,
+                mean=format_decimal(round(reference.iloc[i], 1), format=pattern, locale=lang),
+            )
+        ax.annotate(text, (0, i), xytext=(4, 8), textcoords="offset points", fontsize=7,
+                    color="#333333")  # fmt: skip
+    ax.set_xlabel(_("standard deviations from the mean of the communes, towards more risk (right)"))
+    ax.set_title(title or _("Indicators compared with the region"), fontsize=10)
     ax.invert_yaxis()
+    higher = [lab for lab, r in zip(labels, risk, strict=True) if r > 0]
+    describe(
+        ax,
+        _("Bar chart: {title}. Higher risk than the mean of the communes for: {names}.").format(
+            title=ax.get_title(), names=", ".join(higher) or "-"
+        ),
+    )
     return ax

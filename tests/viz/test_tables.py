@@ -1,0 +1,52 @@
+"""Readable tables: names instead of codes, integer counts, % shares, headers with units."""
+
+import pandas as pd
+import pytest
+
+import cibg_ds as cd
+from cibg_ds.errors import ParameterError
+
+
+def test_codes_become_names_counts_integers_and_shares_percent():
+    table = pd.DataFrame(
+        {
+            "commune": ["21016", "outside", "21004"],
+            "date": ["2026-11-07", "2026-11-03", None],
+            "n_vehicles": [129600.0, 12.0, None],
+            "share_through": [0.0018, 0.25, None],
+            "vkm": [1234.5678, 10.0, None],
+            "suppressed": [False, False, True],
+        }
+    )
+    fr = cd.viz.readable(table, "fr")
+    assert list(fr.columns) == [
+        "Commune",
+        "Jour",
+        "Camions distincts",
+        "Trajets de transit (%)",
+        "Véhicules-kilomètres (km)",
+    ]
+    assert list(fr["Commune"]) == ["Uccle", "hors Région", "Bruxelles"]
+    assert fr["Jour"].iloc[0].startswith("sam.")  # the weekday is said
+    assert str(fr["Camions distincts"].dtype) == "Int64"
+    assert fr["Camions distincts"].iloc[0] == 129600 and pd.isna(fr["Camions distincts"].iloc[2])
+    assert fr["Trajets de transit (%)"].iloc[:2].tolist() == [0.2, 25.0]
+    nl = cd.viz.readable(table, "nl", ["commune", "n_vehicles"])
+    assert list(nl.columns) == ["Gemeente", "Verschillende vrachtwagens"]
+    assert list(nl["Gemeente"]) == ["Ukkel", "buiten het Gewest", "Brussel"]
+    html = cd.viz.show_table(nl, "nl", "onderschrift").to_html()
+    assert "129.600" in html and "onderschrift" in html
+    assert "–: afgeschermd (te weinig vrachtwagens) of geen gegevens" in html  # blanks said
+    assert 'class="row_heading' not in html  # no index column
+    with pytest.raises(ParameterError, match=r"\['nope'\] are not in the table"):
+        cd.viz.readable(table, "en", ["nope"])
+
+
+def test_cells_are_described_by_their_commune():
+    from cibg_ds.mobility.grid import cell_ids
+
+    communes = cd.io.load_communes()
+    centre = communes[communes["nis"] == "21009"].geometry.to_crs(4326).representative_point()
+    ids = cell_ids(centre.x.to_numpy(), centre.y.to_numpy(), "250m")
+    shown = cd.viz.readable(pd.DataFrame({"cell_id": ids}), "nl")
+    assert shown.iloc[0, 0] == "Elsene"
