@@ -9,10 +9,17 @@ from cibg_ds.io.communes import (
 from cibg_ds.io.pings import pseudonymise, read_pings, write_parquet_atomic
 from cibg_ds.io.roads import load_roads
 from cibg_ds.io.spaces import load_computer_spaces
-from cibg_ds.io.statbel import fiscal_income, population_structure, read_statbel
+from cibg_ds.io.statbel import (
+    fiscal_income,
+    households_cars,
+    population_structure,
+    read_statbel,
+    statbel_number,
+)
 
 __all__ = [
     "fiscal_income",
+    "households_cars",
     "load_commune_facts",
     "load_communes",
     "load_computer_spaces",
@@ -23,5 +30,6 @@ __all__ = [
     "read_pings",
     "read_statbel",
     "resolve_commune",
+    "statbel_number",
     "write_parquet_atomic",
 ]

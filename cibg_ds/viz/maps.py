@@ -1,6 +1,7 @@
 """Maps: static choropleths (matplotlib, PNG) and interactive ones (folium), one style for all.
 
-Every map says where its geometry comes from, and says so loudly when it is schematic.
+Every map says where its geometry comes from: the attribution of official boundaries and
+roads (``attrs["attribution"]``), and loudly when the geometry is schematic.
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ def _note(*frames) -> str:
     if _schematic(*frames):
         return "Schematic geometry (not official boundaries or roads)"
     return ""
+
+
+def _credits(*frames) -> str:
+    """Return the attributions of the frames' sources (``attrs["attribution"]``), once each."""
+    seen = [f.attrs.get("attribution") for f in frames if f is not None]
+    return "; ".join(dict.fromkeys(a for a in seen if a))
 
 
 def static_map(
@@ -98,6 +105,9 @@ def static_map(
     note = _note(gdf, communes)
     if note:
         ax.annotate(note, (0.01, 0.01), xycoords="axes fraction", fontsize=8, color="#b00020")
+    credits = _credits(gdf, communes)
+    if credits:
+        ax.annotate(credits, (0.01, -0.02), xycoords="axes fraction", fontsize=7, color="#555555")
     return ax
 
 
@@ -143,6 +153,10 @@ def interactive_map(gdf, column, *, tooltip=None, scheme=None, k=5, communes=Non
     note = _note(gdf, communes)
     if note:
         html = f'<div style="position:fixed;bottom:8px;left:8px;z-index:999;background:#fff;padding:2px 6px;color:#b00020;font-size:12px">{note}</div>'  # noqa: E501
+        m.get_root().html.add_child(folium.Element(html))
+    credits = _credits(gdf, communes)
+    if credits:
+        html = f'<div style="position:fixed;bottom:8px;right:8px;z-index:999;background:#fff;padding:2px 6px;color:#555;font-size:11px">{credits}</div>'  # noqa: E501
         m.get_root().html.add_child(folium.Element(html))
     folium.LayerControl().add_to(m)
     return m
