@@ -189,7 +189,7 @@ def mobility_report(
     k : int, optional
         Minimum distinct vehicles per published cell (default the ``k_anonymity`` setting).
     roads : geopandas.GeoDataFrame, optional
-        From :func:`cibg_ds.io.load_roads`; default the schematic network.
+        From :func:`cibg_ds.io.load_roads`; default the embedded OpenStreetMap truck network.
     start, end : str, optional
         Local dates (inclusive) of the period.
     gap : str
