@@ -83,7 +83,7 @@ def test_mobility_notebook_maps_and_publishes_only_checked_tables(
     assert pngs >= 7  # volumes, roads, hourly, congestion, OD, through, Euro
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
     assert "leaflet" in html.lower()  # the folium map
-    assert "Schematic geometry" in html
+    assert "Schematic geometry" not in html and "Statbel" in html  # the boundaries' credit
     summary = json.loads((products / "summary.json").read_text())
     assert summary["k"] == 4 and summary["period"]["end"] == "2026-11-07"
     assert all(t["publishable"] for t in summary["privacy"])

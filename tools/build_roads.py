@@ -19,6 +19,7 @@ TARGET = ROOT / "cibg_ds" / "data" / "brussels_truck_roads.parquet"
 
 
 def main(argv: list[str]) -> int:
+    """Build the network from the extract named in ``argv`` (default: the shared one)."""
     import geopandas as gpd
 
     from cibg_ds.io.atomic import atomic_path

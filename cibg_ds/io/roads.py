@@ -86,10 +86,10 @@ def load_roads(
 
     Examples
     --------
-    >>> from cibg_ds.synthetic.network import build_network
+    >>> from cibg_ds.synthetic.network import build_sketch_network
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "roads.geojson"
-    >>> build_network().to_geodataframe().to_crs(4326).to_file(path)
+    >>> build_sketch_network().to_geodataframe().to_crs(4326).to_file(path)
     >>> roads = load_roads(path)
     >>> roads.crs.to_epsg(), roads["segment_id"].is_unique
     (31370, True)

@@ -247,6 +247,7 @@ def mobility_report(
     tables["roads"] = _geo(
         tables["roads"], lines.loc[tables["roads"]["segment_id"]].set_crs(roads.crs)
     )
+    tables["roads"].attrs.update({a: roads.attrs[a] for a in ("attribution",) if a in roads.attrs})
     meta = {
         "period": {"start": start, "end": end, "timezone": tz},
         "cell": cell,
