@@ -119,7 +119,7 @@ def test_divide_overview_maps_the_index_and_writes_products(tmp_path):
     assert "leaflet" in html.lower() and "pca weights" in html
     text = "".join(o.get("data", {}).get("text/markdown", "") for o in outputs)
     assert "schematic" not in text and "illustrative sample" in text
-    for name in ("index_map", "rank_intervals", "skills", "reach"):
+    for name in ("index_map", "rank_intervals", "skills", "reach", "sectors_without_car"):
         assert (products / f"{name}.png").stat().st_size > 10_000
     assert (products / "communes.geojson").exists()
 

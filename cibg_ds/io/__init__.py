@@ -8,6 +8,7 @@ from cibg_ds.io.communes import (
 )
 from cibg_ds.io.pings import pseudonymise, read_pings, write_parquet_atomic
 from cibg_ds.io.roads import load_roads
+from cibg_ds.io.sectors import load_sectors
 from cibg_ds.io.spaces import load_computer_spaces
 from cibg_ds.io.statbel import (
     fiscal_income,
@@ -25,6 +26,7 @@ __all__ = [
     "load_computer_spaces",
     "load_regional_figures",
     "load_roads",
+    "load_sectors",
     "population_structure",
     "pseudonymise",
     "read_pings",

@@ -345,14 +345,18 @@ def fiscal_income(path: str | os.PathLike, year: int | None = None) -> pd.DataFr
     return out
 
 
-def households_cars(path: str | os.PathLike, year: int | None = None) -> pd.DataFrame:
+EMBEDDED_CARS = "brussels_households_cars_2019.csv"
+
+
+def households_cars(path: str | os.PathLike | None = None, year: int | None = None) -> pd.DataFrame:
     """Return households and cars per Brussels statistical sector (``TF_CAR_HH_SECTOR``).
 
     Parameters
     ----------
-    path : path-like
+    path : path-like, optional
         Statbel's households-and-cars table as published (``;``, dot thousands):
         ``CD_YEAR``, ``CD_REFNIS``, ``CD_STAT_SECTOR``, ``MS_NUM_HH``, ``MS_NUM_CAR``.
+        Default: the embedded Brussels rows of the 2019 table.
     year : int, optional
         Default the latest year of the file.
 
@@ -362,7 +366,23 @@ def households_cars(path: str | os.PathLike, year: int | None = None) -> pd.Data
         ``sector`` (Statbel sector code, e.g. ``21001A00-``), ``nis``, ``households``,
         ``cars``, ``year``; one row per sector, sorted. Rows for an unknown sector
         (``...ZZZZ``) are kept: they count in the commune but have no polygon.
+
+    Examples
+    --------
+    >>> cars = households_cars()
+    >>> len(cars), int(cars.loc[cars["sector"] == "21001A00-", "households"].iloc[0])
+    (722, 1188)
     """
+    if path is None:
+        from importlib import resources
+
+        with resources.files("cibg_ds.data").joinpath(EMBEDDED_CARS).open("rb") as handle:
+            out = pd.read_csv(handle, dtype={"sector": str, "nis": str})
+        out[["households", "cars"]] = out[["households", "cars"]].astype(float)
+        if year is not None and year not in set(out["year"]):
+            raise InputError(f"embedded households-and-cars table: no year {year} (has 2019)")
+        out.attrs["source"] = "Statbel TF_CAR_HH_SECTOR 2019, Brussels rows (embedded)"
+        return out
     table = read_statbel(path)
     nis_col = _nis_column(table, path)
     _require(table, ["CD_STAT_SECTOR", "MS_NUM_HH", "MS_NUM_CAR"], path)

@@ -160,3 +160,26 @@ def interactive_map(gdf, column, *, tooltip=None, scheme=None, k=5, communes=Non
         m.get_root().html.add_child(folium.Element(html))
     folium.LayerControl().add_to(m)
     return m
+
+
+def sector_map(sectors, column, title, *, communes=None, scheme="quantiles", k=5, cmap="OrRd",
+               ax=None):  # fmt: skip
+    """Map an indicator per statistical sector, communes outlined, suppressed sectors grey.
+
+    Parameters
+    ----------
+    sectors : geopandas.GeoDataFrame
+        From :func:`cibg_ds.divide.sector_car_indicators` (or any sector table).
+    column, title, scheme, k, cmap, ax
+        As in :func:`static_map`.
+    communes : geopandas.GeoDataFrame, optional
+        Commune outlines on top, so that one sees where within each commune a value sits.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    threshold = sectors.attrs.get("min_households")
+    label = f"suppressed (< {threshold} households) / no data" if threshold else "no data"
+    return static_map(sectors, column, title, communes=communes, scheme=scheme, k=k, cmap=cmap,
+                      missing_label=label, ax=ax)  # fmt: skip
