@@ -94,7 +94,7 @@ def drive(plan: DayPlan, net: RoadNetwork, weekday: bool, seed: int, day: dt.dat
     """
     rng = np.random.default_rng([seed, plan.truck.index, day.toordinal(), 1])
     pieces, legs, t = [], [], plan.depart_s
-    xy = net.nodes[["x", "y"]].to_numpy()
+    xy = net.place_xy
     for i, (a, b) in enumerate(zip(plan.stops[:-1], plan.stops[1:], strict=True)):
         leg = _leg(net, a, b, t, weekday, rng)
         pieces.append(leg)

@@ -182,6 +182,11 @@ class RoadNetwork:
     predecessors: np.ndarray
     edge_index: np.ndarray
 
+    @functools.cached_property
+    def place_xy(self) -> np.ndarray:
+        """``(n_nodes, 2)`` coordinates of the nodes (EPSG:31370)."""
+        return self.nodes[["x", "y"]].to_numpy()
+
     def kind(self, *kinds: str) -> np.ndarray:
         """Return the positions of the nodes of the given kinds."""
         return np.flatnonzero(self.nodes["kind"].isin(kinds).to_numpy())

@@ -127,6 +127,11 @@ class OsmRoadNetwork:
     _cache: dict = dataclasses.field(default_factory=dict, repr=False)
 
     @functools.cached_property
+    def place_xy(self) -> np.ndarray:
+        """``(n_places, 2)`` coordinates of the places (EPSG:31370)."""
+        return self.nodes[["x", "y"]].to_numpy()
+
+    @functools.cached_property
     def _entry(self) -> np.ndarray:
         return self.nodes["entry"].to_numpy()
 
