@@ -95,7 +95,7 @@ def test_mobility_notebook_maps_and_publishes_only_checked_tables(
     assert pngs >= 7  # volumes, roads, hourly, congestion, OD, through, Euro
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
     assert "leaflet" in html.lower()  # the folium map
-    assert "Schematic geometry" in html
+    assert "Schematic geometry" not in html and "Statbel" in html  # the boundaries' credit
     summary = json.loads((products / "summary.json").read_text())
     assert summary["k"] == 4 and summary["period"]["end"] == "2026-11-07"
     assert all(t["publishable"] for t in summary["privacy"])
@@ -130,8 +130,8 @@ def test_divide_overview_maps_the_index_and_writes_products(tmp_path):
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
     assert "leaflet" in html.lower() and "PCA weights" in html
     text = "".join(o.get("data", {}).get("text/markdown", "") for o in outputs)
-    assert "schematic" in text and "illustrative sample" in text
-    for name in ("index_map", "rank_intervals", "skills", "reach"):
+    assert "schematic" not in text and "illustrative sample" in text
+    for name in ("index_map", "rank_intervals", "skills", "reach", "sectors_without_car"):
         assert (products / f"{name}.png").stat().st_size > 10_000
     assert (products / "communes.geojson").exists()
 

@@ -3,6 +3,7 @@
 from cibg_ds.divide.access import reach
 from cibg_ds.divide.index import IndexResult, exclusion_index
 from cibg_ds.divide.indicators import INDICATORS, Indicator, indicators, risk_columns
+from cibg_ds.divide.sectors import sector_autocorrelation, sector_car_indicators
 from cibg_ds.divide.skills import skill_estimates
 from cibg_ds.divide.spatial import local_moran, moran, queen_weights
 from cibg_ds.divide.typology import TypologyResult, typology
@@ -19,6 +20,8 @@ __all__ = [
     "queen_weights",
     "reach",
     "risk_columns",
+    "sector_autocorrelation",
+    "sector_car_indicators",
     "skill_estimates",
     "typology",
 ]

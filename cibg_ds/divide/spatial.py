@@ -22,15 +22,20 @@ LOW_POWER_NOTE = (
 QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
 
 
-def queen_weights(gdf):
-    """Return row-standardised Queen contiguity weights, ids = the ``nis`` column."""
+def queen_weights(gdf, id_column: str = NIS, allow_islands: bool = False):
+    """Return row-standardised Queen contiguity weights, ids = the ``id_column`` column.
+
+    ``id_column`` is ``nis`` for communes, ``sector`` for statistical sectors. Units
+    without a neighbour (islands) are refused unless ``allow_islands``.
+    """
     from libpysal.weights import Queen
 
-    if NIS not in gdf.columns:
-        raise ParameterError("the GeoDataFrame needs a 'nis' column")
-    w = Queen.from_dataframe(gdf, ids=gdf[NIS].tolist(), use_index=False, silence_warnings=True)
-    if w.islands:
-        raise ParameterError(f"communes {w.islands} have no Queen neighbour; check the geometry")
+    if id_column not in gdf.columns:
+        raise ParameterError(f"the GeoDataFrame needs a {id_column!r} column")
+    ids = gdf[id_column].tolist()
+    w = Queen.from_dataframe(gdf, ids=ids, use_index=False, silence_warnings=True)
+    if w.islands and not allow_islands:
+        raise ParameterError(f"units {w.islands} have no Queen neighbour; check the geometry")
     w.transform = "r"
     return w
 
@@ -44,7 +49,7 @@ def _values(gdf, column: str) -> np.ndarray:
     return y
 
 
-def moran(gdf, column: str, permutations: int = 999, seed: int = 0) -> dict:
+def moran(gdf, column: str, permutations: int = 999, seed: int = 0, id_column: str = NIS) -> dict:
     """Global Moran's I of ``column`` on row-standardised Queen contiguity.
 
     Returns
@@ -57,7 +62,7 @@ def moran(gdf, column: str, permutations: int = 999, seed: int = 0) -> dict:
     import esda
 
     y = _values(gdf, column)
-    w = queen_weights(gdf)
+    w = queen_weights(gdf, id_column)
     state = np.random.get_state()  # noqa: NPY002 - esda draws from the legacy global generator
     np.random.seed(seed)  # noqa: NPY002
     try:
@@ -77,7 +82,14 @@ def moran(gdf, column: str, permutations: int = 999, seed: int = 0) -> dict:
     }
 
 
-def local_moran(gdf, column: str, permutations: int = 999, seed: int = 0, alpha: float = 0.05):
+def local_moran(
+    gdf,
+    column: str,
+    permutations: int = 999,
+    seed: int = 0,
+    alpha: float = 0.05,
+    id_column: str = NIS,
+):
     """Local Moran (LISA) per commune: ``Ii``, quadrant HH/LH/LL/HL, ``p_sim``, ``significant``.
 
     ``Ii = (n - 1) z_i sum_j w_ij z_j / sum_k z_k^2`` (esda, after Anselin 1995); ``p_sim``
@@ -87,13 +99,13 @@ def local_moran(gdf, column: str, permutations: int = 999, seed: int = 0, alpha:
     import esda
 
     y = _values(gdf, column)
-    w = queen_weights(gdf)
+    w = queen_weights(gdf, id_column)
     with warnings.catch_warnings():  # esda 2.9 announces a future change of its default
         warnings.filterwarnings("ignore", "The alternative hypothesis", DeprecationWarning)
         lisa = esda.Moran_Local(y, w, permutations=permutations, seed=seed)
     out = pd.DataFrame(
         {
-            NIS: gdf[NIS].to_numpy(),
+            id_column: gdf[id_column].to_numpy(),
             "Ii": lisa.Is,
             "quadrant": pd.Series(lisa.q).map(QUADRANTS).to_numpy(),
             "p_sim": lisa.p_sim,

@@ -1,9 +1,11 @@
 """The 19 communes of the Brussels-Capital Region: boundaries and reference figures.
 
-Boundaries come from an official file the user points at (Statbel statistical sectors or
-any municipality layer with a NIS column) or, by default, from a schematic tessellation
-built from the embedded reference table. Maps made from the schematic geometry must say so:
-it is flagged in ``gdf.attrs["schematic"]``.
+Boundaries come, by default, from the embedded official file (Statbel statistical sectors
+of 2026-01-01 dissolved to the 19 municipalities, simplified to 50 m, see
+``cibg_ds/data/README.md``), or from an official file the user points at (Statbel
+statistical sectors or any municipality layer with a NIS column). A schematic tessellation
+built from the reference table is still available on request (``schematic=True``); maps
+made from it say so: it is flagged in ``gdf.attrs["schematic"]``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ NIS_CANDIDATES = (
 _SECTOR_MARKER = "cd_sector"
 _REGION_COLUMN = "cd_rgn_refnis"
 _BRUSSELS_REGION = "04000"
+EMBEDDED_COMMUNES = "brussels_communes.geojson"
+#: Attribution of the embedded boundaries, shown on every map drawn from them.
+COMMUNES_ATTRIBUTION = "Boundaries: Statbel (Statistics Belgium), statistical sectors 2026"
 
 
 def _read_packaged_csv(name: str) -> pd.DataFrame:
@@ -111,6 +116,33 @@ def _schematic_communes():
     return gdf
 
 
+@functools.cache
+def _embedded_communes():
+    """Read the embedded official boundaries once per process (callers get copies)."""
+    import geopandas as gpd
+
+    with resources.files("cibg_ds.data").joinpath(EMBEDDED_COMMUNES).open("rb") as handle:
+        raw = gpd.read_file(handle)
+    raw[NIS] = _normalise_nis(raw[NIS]).astype(str)
+    gdf = raw.to_crs(METRIC_CRS).sort_values(NIS, ignore_index=True)
+    gdf = gdf.set_geometry(gdf.geometry.make_valid())[list(COMMUNE_COLUMNS)]
+    for column in (NIS, NAME_FR, NAME_NL):
+        gdf[column] = gdf[column].astype(object)
+    return gdf
+
+
+def _official_communes():
+    gdf = _embedded_communes().copy()
+    gdf.attrs = {
+        "schematic": False,
+        "source": "Statbel statistical sectors 2026-01-01 dissolved to municipalities, "
+        "simplified to 50 m (embedded)",
+        "year": 2026,
+        "attribution": COMMUNES_ATTRIBUTION,
+    }
+    return gdf
+
+
 def _find_nis_column(columns, where: str) -> str:
     lower = {c.lower(): c for c in columns}
     for candidate in NIS_CANDIDATES:
@@ -133,7 +165,9 @@ def _normalise_nis(values: pd.Series) -> pd.Series:
     return text.str.replace(r"\.0$", "", regex=True)
 
 
-def load_communes(source: str | os.PathLike | None = None, layer: str | None = None):
+def load_communes(
+    source: str | os.PathLike | None = None, layer: str | None = None, *, schematic: bool = False
+):
     """Return the 19 communes as a GeoDataFrame in EPSG:31370.
 
     Parameters
@@ -143,16 +177,21 @@ def load_communes(source: str | os.PathLike | None = None, layer: str | None = N
         ``cd_munty_refnis``, ...) or Statbel statistical sectors (detected by ``cd_sector``;
         Brussels rows are dissolved by ``cd_munty_refnis``). GeoJSON, shapefile, GeoPackage
         or a zip of one, anything GDAL reads. Other regions' rows are dropped.
-        Default: an embedded schematic tessellation built from the reference table.
+        Default: the embedded official boundaries (Statbel statistical sectors of
+        2026-01-01 dissolved to municipalities, simplified to 50 m), read once per process.
     layer : str, optional
         Layer name inside a multi-layer file (GeoPackage).
+    schematic : bool
+        Return the schematic tessellation (Voronoi cells of the reference centroids)
+        instead; only for tests and sketches. Not allowed together with ``source``.
 
     Returns
     -------
     geopandas.GeoDataFrame
         Columns ``nis`` (str), ``name_fr``, ``name_nl``, ``geometry``, sorted by NIS code.
-        ``attrs["schematic"]`` is True for the embedded geometry, and ``attrs["source"]``
-        says where the boundaries came from.
+        ``attrs["schematic"]`` is True only for the schematic tessellation;
+        ``attrs["source"]`` says where the boundaries came from, and for the embedded file
+        ``attrs["year"]`` and ``attrs["attribution"]`` (shown on maps) are set too.
 
     Raises
     ------
@@ -162,9 +201,15 @@ def load_communes(source: str | os.PathLike | None = None, layer: str | None = N
     Examples
     --------
     >>> communes = load_communes()
-    >>> communes.crs.to_epsg(), communes.attrs["schematic"]
-    (31370, True)
+    >>> communes.crs.to_epsg(), communes.attrs["schematic"], communes.attrs["year"]
+    (31370, False, 2026)
+    >>> round(float(communes.area.sum()) / 1e6, 1)
+    162.5
     """
+    if schematic and source is not None:
+        raise ParameterError("pass either source= or schematic=True, not both")
+    if source is None and not schematic:
+        return _official_communes()
     if source is None:
         gdf = _schematic_communes()
         gdf.attrs.update(

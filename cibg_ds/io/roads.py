@@ -1,8 +1,15 @@
-"""Road networks: line layers from GeoPackage, GeoJSON, shapefile or GeoParquet."""
+"""Road networks: line layers from GeoPackage, GeoJSON, shapefile or GeoParquet.
+
+The default is the embedded truck network derived from OpenStreetMap (2013 extract, see
+:mod:`cibg_ds.io.osm` and ``cibg_ds/data/README.md``), © OpenStreetMap contributors,
+ODbL 1.0.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +19,29 @@ from cibg_ds.errors import InputError
 SEGMENT = "segment_id"
 METRIC_CRS = "EPSG:31370"
 _LINES = {"LineString", "MultiLineString"}
+EMBEDDED_ROADS = "brussels_truck_roads.parquet"
+
+
+@functools.cache
+def _embedded_roads():
+    """Read the embedded truck network once per process (callers get copies)."""
+    import geopandas as gpd
+
+    with resources.files("cibg_ds.data").joinpath(EMBEDDED_ROADS).open("rb") as handle:
+        return gpd.read_parquet(handle)
+
+
+def _default_roads():
+    from cibg_ds.io.osm import OSM_ATTRIBUTION
+
+    roads = _embedded_roads().copy()
+    roads.attrs = {
+        "schematic": False,
+        "source": "OpenStreetMap extract of 2013-01-01: truck network (embedded)",
+        "year": 2013,
+        "attribution": OSM_ATTRIBUTION,
+    }
+    return roads
 
 
 def _read(path: Path, layer: str | None):
@@ -22,13 +52,21 @@ def _read(path: Path, layer: str | None):
     return gpd.read_file(path, layer=layer)
 
 
-def load_roads(source: str | os.PathLike, layer: str | None = None, id_column: str | None = None):
+def load_roads(
+    source: str | os.PathLike | None = None,
+    layer: str | None = None,
+    id_column: str | None = None,
+):
     """Return a road network as one line per segment, in EPSG:31370.
 
     Parameters
     ----------
-    source : path-like
+    source : path-like, optional
         GeoPackage, GeoJSON, shapefile (anything GDAL reads) or GeoParquet (``.parquet``).
+        Default: the embedded truck network derived from OpenStreetMap (motorway to
+        tertiary roads and links, plus the local roads of the port and industrial zones,
+        split at junctions), read once per process; ``attrs["attribution"]`` carries
+        "© OpenStreetMap contributors, ODbL 1.0".
     layer : str, optional
         Layer inside a multi-layer file.
     id_column : str, optional
@@ -48,14 +86,19 @@ def load_roads(source: str | os.PathLike, layer: str | None = None, id_column: s
 
     Examples
     --------
-    >>> from cibg_ds.synthetic.network import build_network
+    >>> from cibg_ds.synthetic.network import build_sketch_network
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "roads.geojson"
-    >>> build_network().to_geodataframe().to_crs(4326).to_file(path)
+    >>> build_sketch_network().to_geodataframe().to_crs(4326).to_file(path)
     >>> roads = load_roads(path)
     >>> roads.crs.to_epsg(), roads["segment_id"].is_unique
     (31370, True)
+    >>> osm = load_roads()
+    >>> osm.attrs["attribution"], osm.attrs["schematic"]
+    ('Roads © OpenStreetMap contributors, ODbL 1.0', False)
     """
+    if source is None:
+        return _default_roads()
     path = Path(source)
     if not path.exists():
         raise InputError(f"{path}: road network file not found")
@@ -90,4 +133,8 @@ def load_roads(source: str | os.PathLike, layer: str | None = None, id_column: s
     columns = [SEGMENT, *(c for c in roads.columns if c not in (SEGMENT, "geometry")), "geometry"]
     out = roads[columns]
     out.attrs["source"] = str(path)
+    if "osm_id" in out.columns:  # OpenStreetMap data: ODbL asks for the attribution
+        from cibg_ds.io.osm import OSM_ATTRIBUTION
+
+        out.attrs.update(schematic=False, attribution=OSM_ATTRIBUTION)
     return out

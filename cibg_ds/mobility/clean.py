@@ -71,7 +71,7 @@ def flag_fixes(
     pings : pandas.DataFrame
         Canonical pings.
     communes : geopandas.GeoDataFrame, optional
-        Region boundaries (default: the embedded schematic communes).
+        Region boundaries (default: the embedded official communes).
     buffer_m : float
         Fixes up to this far outside the region are kept (approaches, through traffic).
     max_speed_kmh : float

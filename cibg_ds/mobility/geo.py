@@ -56,7 +56,7 @@ def commune_of(x: np.ndarray, y: np.ndarray, communes=None) -> np.ndarray:
     x, y : numpy.ndarray
         EPSG:31370 coordinates.
     communes : geopandas.GeoDataFrame, optional
-        Default :func:`cibg_ds.io.load_communes` (schematic).
+        Default :func:`cibg_ds.io.load_communes` (the embedded official boundaries).
 
     Returns
     -------

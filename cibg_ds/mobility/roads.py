@@ -14,12 +14,13 @@ SNAP_DISTANCE_M = 30.0
 
 
 def default_roads():
-    """Return the schematic road network of the synthetic feed (``attrs["schematic"]``)."""
-    from cibg_ds.synthetic.network import build_network
+    """Return the embedded truck network (OpenStreetMap, see :func:`cibg_ds.io.load_roads`).
 
-    roads = build_network().to_geodataframe()
-    roads.attrs.update(schematic=True, source="schematic network of the synthetic feed")
-    return roads
+    The synthetic feed drives on it too. ``attrs["attribution"]`` names the source.
+    """
+    from cibg_ds.io.roads import load_roads
+
+    return load_roads()
 
 
 class RoadSnapper:
@@ -106,15 +107,17 @@ def aggregate_roads(
     -------
     pandas.DataFrame
         ``segment_id``, the bin column(s), the columns of :func:`aggregate`, and the road's
-        ``road_class`` when the network has one.
+        ``road_class`` (or OSM ``highway``) when the network has one.
     """
     roads = default_roads() if roads is None else roads
     place = RoadSnapper(roads, max_distance_m)
     out = aggregate_places(pings, place, by, tz, gap)
     out[SEGMENT] = out[SEGMENT].astype(pd.Series(place.ids).dtype)
-    if "road_class" in roads.columns:
-        classes = roads.drop_duplicates(SEGMENT).set_index(SEGMENT)["road_class"]
-        out.insert(1, "road_class", out[SEGMENT].map(classes))
+    for column in ("road_class", "highway"):
+        if column in roads.columns:
+            classes = roads.drop_duplicates(SEGMENT).set_index(SEGMENT)[column]
+            out.insert(1, column, out[SEGMENT].map(classes))
+            break
     n_pings = len(pings)
     out.attrs["unsnapped_fixes"] = int(n_pings - out["n_fixes"].sum())
     out.attrs["max_distance_m"] = place.max_distance_m

@@ -189,7 +189,7 @@ def mobility_report(
     k : int, optional
         Minimum distinct vehicles per published cell (default the ``k_anonymity`` setting).
     roads : geopandas.GeoDataFrame, optional
-        From :func:`cibg_ds.io.load_roads`; default the schematic network.
+        From :func:`cibg_ds.io.load_roads`; default the embedded OpenStreetMap truck network.
     start, end : str, optional
         Local dates (inclusive) of the period.
     gap : str
@@ -247,6 +247,7 @@ def mobility_report(
     tables["roads"] = _geo(
         tables["roads"], lines.loc[tables["roads"]["segment_id"]].set_crs(roads.crs)
     )
+    tables["roads"].attrs.update({a: roads.attrs[a] for a in ("attribution",) if a in roads.attrs})
     meta = {
         "period": {"start": start, "end": end, "timezone": tz},
         "cell": cell,

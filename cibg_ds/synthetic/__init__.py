@@ -1,4 +1,4 @@
-"""Deterministic synthetic data: a schematic road network and a truck OBU feed."""
+"""Deterministic synthetic data: a truck OBU feed driving on the embedded OSM roads."""
 
 from cibg_ds.synthetic.network import RoadNetwork, build_network
 from cibg_ds.synthetic.simulate import SimulationResult, simulate

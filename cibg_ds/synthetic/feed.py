@@ -34,34 +34,44 @@ def congestion(hour: np.ndarray, peak_factor: np.ndarray, weekday: bool) -> np.n
     return 1.0 - (1.0 - peak_factor) * np.minimum(bump, 1.0)
 
 
-def _leg(net: RoadNetwork, a: int, b: int, t0: float, weekday: bool, rng) -> dict:
-    """Pings of one leg from node ``a`` leaving at ``t0`` (s after midnight) to node ``b``."""
-    path = net.path(a, b)
-    edges = net.edges.iloc[net.edge_index[path[:-1], path[1:]]]
-    length = edges["length_m"].to_numpy()
-    free = edges["speed_kmh"].to_numpy() * rng.uniform(0.88, 1.05)
+def _leg(net, a: int, b: int, t0: float, weekday: bool, rng) -> dict:
+    """Pings of one leg from place ``a`` leaving at ``t0`` (s after midnight) to place ``b``.
+
+    The truck follows the roads' vertices; each edge is driven at its free-flow speed
+    (varied per leg) times the congestion factor at the time the truck reaches it.
+    """
+    leg = net.leg(a, b)
+    xy, piece_edge, edges = leg["xy"], leg["piece_edge"], leg["edges"]
+    if len(xy) < 2:
+        empty = np.empty(0)
+        return {"t": empty, "x": empty, "y": empty, "speed": empty, "heading": empty,
+                "end": float(t0), "route": edges}  # fmt: skip
+    piece = np.hypot(*np.diff(xy, axis=0).T)
+    length = np.bincount(piece_edge, weights=piece, minlength=len(edges["speed_kmh"]))
+    free = np.asarray(edges["speed_kmh"]) * rng.uniform(0.88, 1.05)
     free_cum = np.concatenate([[0.0], np.cumsum(length / (free / 3.6))])
-    factor = congestion((t0 + free_cum[:-1]) / 3600.0, edges["peak_factor"].to_numpy(), weekday)
+    factor = congestion((t0 + free_cum[:-1]) / 3600.0, np.asarray(edges["peak_factor"]), weekday)
     speed = free * factor
-    t_cum = t0 + np.concatenate([[0.0], np.cumsum(length / (speed / 3.6))])
-    d_cum = np.concatenate([[0.0], np.cumsum(length)])
+    piece_speed = speed[piece_edge]
+    t_cum = t0 + np.concatenate([[0.0], np.cumsum(piece / (piece_speed / 3.6))])
+    d_cum = np.concatenate([[0.0], np.cumsum(piece)])
     times = np.arange(t0 + rng.uniform(0, 5), t_cum[-1], PING_INTERVAL_S)
     times = times + rng.normal(0, 0.3, len(times))
     times = times[(times >= t0) & (times < t_cum[-1])]
     dist = np.interp(times, t_cum, d_cum)
-    xy = net.nodes[["x", "y"]].to_numpy()[path]
     x = np.interp(dist, d_cum, xy[:, 0])
     y = np.interp(dist, d_cum, xy[:, 1])
-    edge = np.clip(np.searchsorted(t_cum, times, side="right") - 1, 0, len(length) - 1)
-    dx, dy = np.diff(xy[:, 0])[edge], np.diff(xy[:, 1])[edge]
+    at = np.clip(np.searchsorted(t_cum, times, side="right") - 1, 0, len(piece) - 1)
+    dx, dy = np.diff(xy[:, 0])[at], np.diff(xy[:, 1])[at]
+    edge = piece_edge[at]
     heading = (np.degrees(np.arctan2(dx, dy)) + rng.normal(0, 3, len(times))) % 360
     v = speed[edge] * rng.lognormal(0, 0.12, len(times))
     stop_go = (factor[edge] < 0.8) & (rng.random(len(times)) < 0.12)
     v = np.where(stop_go, rng.uniform(0, 6, len(times)), v)
-    keep = ~edges["tunnel"].to_numpy()[edge]
+    keep = ~np.asarray(edges["tunnel"], dtype=bool)[edge]
     return {
         "t": times[keep], "x": x[keep], "y": y[keep], "speed": v[keep],
-        "heading": heading[keep], "end": float(t_cum[-1]),
+        "heading": heading[keep], "end": float(t_cum[-1]), "route": edges,
     }  # fmt: skip
 
 
@@ -77,13 +87,29 @@ def _stationary(x: float, y: float, t_arrive: float, dwell: float, rng) -> dict:
 
 
 def drive(plan: DayPlan, net: RoadNetwork, weekday: bool, seed: int, day: dt.date) -> dict:
-    """Return the fixes of one truck-day as arrays (``t`` in s after local midnight)."""
+    """Return the fixes of one truck-day as arrays (``t`` in s after local midnight).
+
+    ``fixes["legs"]`` lists each leg's departure, arrival and true route (ordered
+    ``segment_ids`` and ``osm_ids`` of the roads driven).
+    """
     rng = np.random.default_rng([seed, plan.truck.index, day.toordinal(), 1])
-    pieces, t = [], plan.depart_s
-    xy = net.nodes[["x", "y"]].to_numpy()
+    pieces, legs, t = [], [], plan.depart_s
+    xy = net.place_xy
     for i, (a, b) in enumerate(zip(plan.stops[:-1], plan.stops[1:], strict=True)):
         leg = _leg(net, a, b, t, weekday, rng)
         pieces.append(leg)
+        route = leg["route"]
+        legs.append(
+            {
+                "leg": i,
+                "depart_s": t,
+                "arrive_s": leg["end"],
+                "segment_ids": np.asarray(route["segment_id"], dtype=np.int64),
+                "osm_ids": (
+                    np.asarray(route["osm_id"], dtype=np.int64) if "osm_id" in route else None
+                ),
+            }
+        )
         t = leg["end"]
         if i < len(plan.dwell_s):
             dwell = plan.dwell_s[i]
@@ -94,11 +120,37 @@ def drive(plan: DayPlan, net: RoadNetwork, weekday: bool, seed: int, day: dt.dat
     fixes = {k: np.concatenate([p[k] for p in pieces]) for k in keys}
     noise = rng.normal(0, GPS_NOISE_M, (2, len(fixes["t"])))
     fixes["x"], fixes["y"] = fixes["x"] + noise[0], fixes["y"] + noise[1]
+    fixes["legs"] = legs
     return fixes
 
 
+def _routes(legs: list[dict], pseudo: dict, midnight: pd.Timestamp) -> pd.DataFrame:
+    """Return the true route of each leg (pseudonymous unit, times, ordered segments)."""
+    table = pd.DataFrame(legs)
+    times = {
+        c: midnight + pd.to_timedelta(table[c].to_numpy().round().astype("int64"), unit="s")
+        for c in ("depart_s", "arrive_s")
+    }
+    return pd.DataFrame(
+        {
+            s.OBU_ID: table["index"].map(pseudo).astype("string").to_numpy(),
+            "leg": table["leg"].astype("int16").to_numpy(),
+            "depart": times["depart_s"],
+            "arrive": times["arrive_s"],
+            "segment_ids": [list(map(int, r)) for r in table["segment_ids"]],
+            "osm_ids": [None if r is None else list(map(int, r)) for r in table["osm_ids"]],
+        }
+    )
+
+
 def simulate_chunk(
-    trucks: list, day: dt.date, seed: int, net: RoadNetwork, key: str, tz: str
+    trucks: list,
+    day: dt.date,
+    seed: int,
+    net: RoadNetwork,
+    key: str,
+    tz: str,
+    routes: list | None = None,
 ) -> pd.DataFrame:
     """Return the canonical pings of ``trucks`` on ``day``, sorted by time then unit.
 
@@ -113,6 +165,10 @@ def simulate_chunk(
         Pseudonymisation key; raw unit ids (``OBU<index>``) never leave this function.
     tz : str
         Local time zone.
+    routes : list, optional
+        When given, a DataFrame of the true routes is appended to it: ``obu_id``,
+        ``leg``, ``depart``, ``arrive`` (UTC), ``segment_ids`` and ``osm_ids`` (ordered
+        lists of the segments driven), so that map matching can be measured.
 
     Returns
     -------
@@ -124,7 +180,7 @@ def simulate_chunk(
     from cibg_ds.io.pings import pseudonymise
 
     weekday = day.weekday() < 5
-    frames, owners = [], []
+    frames, owners, legs = [], [], []
     for truck in trucks:
         plan = plan_day(truck, day, seed, net)
         if plan is None:
@@ -132,11 +188,14 @@ def simulate_chunk(
         fixes = drive(plan, net, weekday, seed, day)
         frames.append(fixes)
         owners.append(np.full(len(fixes["t"]), truck.index))
+        legs += [{"index": truck.index, **leg} for leg in fixes["legs"]]
     if not frames:
         from cibg_ds.io.pings import empty_pings
 
         return empty_pings()
-    arrays = {k: np.concatenate([f[k] for f in frames]) for k in frames[0]}
+    arrays = {
+        k: np.concatenate([f[k] for f in frames]) for k in ("t", "x", "y", "speed", "heading")
+    }
     owner = np.concatenate(owners)
     to_wgs84 = Transformer.from_crs("EPSG:31370", "EPSG:4326", always_xy=True)
     lon, lat = to_wgs84.transform(arrays["x"], arrays["y"])
@@ -144,9 +203,11 @@ def simulate_chunk(
     # OBUs stamp fixes to the whole second.
     ts = midnight + pd.to_timedelta(np.round(arrays["t"]).astype("int64"), unit="s")
     by_index = {t.index: t for t in trucks}
-    present = np.unique(owner)
+    present = np.unique(np.concatenate([owner, [leg["index"] for leg in legs]]).astype(int))
     raw_ids = pd.Series([f"OBU{i:07d}" for i in present])
     pseudo = dict(zip(present, pseudonymise(raw_ids, key), strict=True))
+    if routes is not None:
+        routes.append(_routes(legs, pseudo, midnight))
     attrs = pd.DataFrame(
         [
             (i, pseudo[i], by_index[i].weight_class, by_index[i].euro_class, by_index[i].country)

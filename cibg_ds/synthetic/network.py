@@ -1,4 +1,10 @@
-"""A schematic truck road network of the Brussels-Capital Region and its approaches.
+"""The simulator's road network: the OSM roads by default, and a schematic sketch.
+
+:func:`build_network` returns the routable embedded OpenStreetMap network
+(:mod:`cibg_ds.synthetic.osm_network`). :func:`build_sketch_network` returns the older
+schematic network described below, kept for small tests and comparisons.
+
+A schematic truck road network of the Brussels-Capital Region and its approaches.
 
 Nodes are real places (lon/lat of junctions, ring gates, motorway ends, depots and the
 port), edges straight lines between them with a road class, a truck free-flow speed and a
@@ -176,6 +182,11 @@ class RoadNetwork:
     predecessors: np.ndarray
     edge_index: np.ndarray
 
+    @functools.cached_property
+    def place_xy(self) -> np.ndarray:
+        """``(n_nodes, 2)`` coordinates of the nodes (EPSG:31370)."""
+        return self.nodes[["x", "y"]].to_numpy()
+
     def kind(self, *kinds: str) -> np.ndarray:
         """Return the positions of the nodes of the given kinds."""
         return np.flatnonzero(self.nodes["kind"].isin(kinds).to_numpy())
@@ -189,6 +200,18 @@ class RoadNetwork:
                 raise ValueError(f"no path from node {a} to node {b}")
             out.append(prev)
         return np.array(out[::-1])
+
+    def leg(self, a: int, b: int) -> dict:
+        """Return the fastest leg from ``a`` to ``b`` as the feed drives it.
+
+        ``xy`` (vertices), ``piece_edge`` (for each piece between two vertices, its row in
+        ``edges``), ``edges`` (the leg's edges in driving order).
+        """
+        path = self.path(a, b)
+        rows = self.edge_index[path[:-1], path[1:]]
+        edges = self.edges.iloc[rows].reset_index(drop=True).assign(segment_id=rows)
+        xy = self.nodes[["x", "y"]].to_numpy()[path]
+        return {"xy": xy, "piece_edge": np.arange(len(rows)), "edges": edges}
 
     def to_geodataframe(self):
         """Return the roads as a GeoDataFrame of lines in EPSG:31370 (one row per road)."""
@@ -281,9 +304,29 @@ def _edge_table(nodes: pd.DataFrame) -> pd.DataFrame:
     return both
 
 
+def build_network():
+    """Return the network the simulator drives on: the embedded OpenStreetMap roads.
+
+    Built once per process (treat it as read-only); see
+    :func:`cibg_ds.synthetic.osm_network.build_osm_network`. The hand-made sketch is
+    :func:`build_sketch_network`.
+
+    Examples
+    --------
+    >>> net = build_network()
+    >>> sorted(net.nodes["kind"].unique())[:3]
+    ['centre', 'delivery', 'depot']
+    """
+    from cibg_ds.synthetic.osm_network import build_osm_network
+
+    return build_osm_network()
+
+
 @functools.cache
-def build_network() -> RoadNetwork:
+def build_sketch_network() -> RoadNetwork:
     """Return the schematic network (built once per process; treat it as read-only).
+
+    Straight lines between real places: a stand-in for tests that need a tiny network.
 
     Returns
     -------
@@ -291,7 +334,7 @@ def build_network() -> RoadNetwork:
 
     Examples
     --------
-    >>> net = build_network()
+    >>> net = build_sketch_network()
     >>> sorted(net.nodes["kind"].unique())[:3]
     ['centre', 'delivery', 'depot']
     """

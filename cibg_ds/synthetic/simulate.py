@@ -2,7 +2,10 @@
 
 Work is cut into tasks of (start day, block of trucks) that run on the Dask cluster. Each
 task writes its own files, atomically, and returns only counts, so memory does not grow
-with the number of days. The dataset is complete when ``_meta/manifest.json`` exists.
+with the number of days. The trucks drive on the embedded OpenStreetMap roads; each
+leg's true route (ordered ``segment_ids``/``osm_ids``) goes to
+``_meta/truth_routes.parquet`` (a Parquet dataset folder: ``pd.read_parquet`` reads it
+whole). The dataset is complete when ``_meta/manifest.json`` exists.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ META_DIR = "_meta"
 MANIFEST = "manifest.json"
 DIRTY_MANIFEST = "dirty_manifest.json"
 ROADS_FILE = "roads.gpkg"
+TRUTH_ROUTES = "truth_routes.parquet"
+"""Folder of Parquet parts (one dataset): each leg's true route, for map-matching tests."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,7 +75,11 @@ def _task(
 
     net = build_network()
     trucks = [make_truck(i, seed, net) for i in range(first, first + count)]
-    df = simulate_chunk(trucks, day, seed, net, key, tz)
+    routes: list = []
+    df = simulate_chunk(trucks, day, seed, net, key, tz, routes)
+    if routes:
+        name = f"part-{day:%Y%m%d}-{first:07d}.parquet"
+        write_parquet_atomic(routes[0], Path(out) / META_DIR / TRUTH_ROUTES / name)
     active = int(df[s.OBU_ID].nunique())
     faults = None
     if dirty:
@@ -247,6 +256,7 @@ def _write_manifests(result: SimulationResult, trucks, days, first_day, seed, di
             "active_truck_days": result.active_truck_days,
             "seconds": round(result.seconds, 2),
             "roads": str(result.roads.relative_to(result.out)),
+            "truth_routes": f"{META_DIR}/{TRUTH_ROUTES}",
             "schema": {c: str(d) for c, d in s.PING_DTYPES.items()},
         },
     )  # fmt: skip

@@ -7,7 +7,7 @@ readers understand (names, units, integers, %).
 
 from cibg_ds.viz.divide import plot_profile, plot_rank_intervals, plot_sensitivity, plot_skills
 from cibg_ds.viz.figures import describe, show
-from cibg_ds.viz.maps import interactive_map, label_communes, lisa_map, static_map
+from cibg_ds.viz.maps import interactive_map, label_communes, lisa_map, sector_map, static_map
 from cibg_ds.viz.mobility import plot_euro, plot_hourly, plot_od, plot_through
 from cibg_ds.viz.quality import plot_unexpected
 from cibg_ds.viz.tables import commune_names, number, readable, typology_table
@@ -33,6 +33,7 @@ __all__ = [
     "plot_unexpected",
     "readable",
     "section",
+    "sector_map",
     "show",
     "show_table",
     "static_map",

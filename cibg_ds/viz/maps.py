@@ -1,6 +1,7 @@
 """Maps: static choropleths (matplotlib, PNG) and interactive ones (folium), one style for all.
 
-Every map says where its geometry comes from, and says so loudly when it is schematic.
+Every map says where its geometry comes from: the attribution of official boundaries and
+roads (``attrs["attribution"]``), and loudly when the geometry is schematic.
 """
 
 from __future__ import annotations
@@ -86,6 +87,12 @@ def label_communes(ax, communes, lang: str = "en", fontsize: float = 6.5):
             path_effects=halo,
         )
     return ax
+
+
+def _credits(*frames) -> str:
+    """Return the attributions of the frames' sources (``attrs["attribution"]``), once each."""
+    seen = [f.attrs.get("attribution") for f in frames if f is not None]
+    return "; ".join(dict.fromkeys(a for a in seen if a))
 
 
 def static_map(
@@ -199,6 +206,9 @@ def static_map(
     if note:
         ax.annotate(note, (0.01, 0.01), xycoords="axes fraction", fontsize=8, color="#b00020")
     describe(ax, _map_description(data, column, title, communes, lang))
+    credits = _credits(gdf, communes)
+    if credits:
+        ax.annotate(credits, (0.01, -0.02), xycoords="axes fraction", fontsize=7, color="#555555")
     return ax
 
 
@@ -378,5 +388,39 @@ def interactive_map(gdf, column, *, tooltip=None, scheme=None, k=5, communes=Non
     if note:
         html = f'<div style="position:fixed;bottom:8px;left:8px;z-index:999;background:#fff;padding:2px 6px;color:#b00020;font-size:12px">{note}</div>'  # noqa: E501
         m.get_root().html.add_child(folium.Element(html))
+    credits = _credits(gdf, communes)
+    if credits:
+        html = f'<div style="position:fixed;bottom:8px;right:8px;z-index:999;background:#fff;padding:2px 6px;color:#555;font-size:11px">{credits}</div>'  # noqa: E501
+        m.get_root().html.add_child(folium.Element(html))
     folium.LayerControl().add_to(m)
     return m
+
+
+def sector_map(sectors, column, title, *, communes=None, scheme="quantiles", k=5, cmap="OrRd",
+               lang="en", ax=None):  # fmt: skip
+    """Map an indicator per statistical sector, communes outlined, suppressed sectors grey.
+
+    Parameters
+    ----------
+    sectors : geopandas.GeoDataFrame
+        From :func:`cibg_ds.divide.sector_car_indicators` (or any sector table).
+    column, title, scheme, k, cmap, lang, ax
+        As in :func:`static_map`.
+    communes : geopandas.GeoDataFrame, optional
+        Commune outlines on top, so that one sees where within each commune a value sits.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from cibg_ds.i18n import gettext
+
+    tr = gettext(lang)
+    threshold = sectors.attrs.get("min_households")
+    label = (
+        tr(_("suppressed (fewer than {n} households) or no data")).format(n=threshold)
+        if threshold
+        else tr(_("no data"))
+    )
+    return static_map(sectors, column, title, communes=communes, scheme=scheme, k=k, cmap=cmap,
+                      missing_label=label, lang=lang, ax=ax)  # fmt: skip

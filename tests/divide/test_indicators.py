@@ -47,9 +47,10 @@ def test_fiscal_income_is_total_over_returns_of_the_latest_year(tmp_path):
     path = _write_statbel(tmp_path / "TF_PSNL_INC_TAX_MUNTY.txt", header, rows)
     table = fiscal_income(path)
     assert set(table["income_year"]) == {2023}
-    assert table.set_index("nis").loc["21001", "income_eur"] == pytest.approx(30_000)
-    assert fiscal_income(path, year=2022)["income_eur"].iloc[0] == pytest.approx(20_000)
-    with pytest.raises(InputError, match="no income year 2019"):
+    # per return with an income (Statbel's definition): zero-income returns do not count
+    assert table.set_index("nis").loc["21001", "income_eur"] == pytest.approx(3_000_000 / 95)
+    assert fiscal_income(path, year=2022)["income_eur"].iloc[0] == pytest.approx(2_000_000 / 90)
+    with pytest.raises(InputError, match=r"no year 2019 in column .CD_YEAR."):
         fiscal_income(path, year=2019)
 
 

@@ -2,13 +2,46 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from cibg_ds.errors import InputError
+from cibg_ds.errors import InputError, ParameterError
 from cibg_ds.io import load_commune_facts, load_communes, load_regional_figures
 from cibg_ds.schema import BRUSSELS_NIS
 
 
-def test_embedded_schematic_communes():
+def test_embedded_official_communes_by_default(communes_geojson):
     gdf = load_communes()
+    assert list(gdf.columns) == ["nis", "name_fr", "name_nl", "geometry"]
+    assert gdf.crs.to_epsg() == 31370
+    assert tuple(gdf["nis"]) == BRUSSELS_NIS
+    assert gdf.attrs["schematic"] is False and gdf.attrs["year"] == 2026
+    assert "Statbel" in gdf.attrs["source"] and "Statbel" in gdf.attrs["attribution"]
+    assert gdf.is_valid.all()
+    # the very file of shared/data, and the areas measured on it in the reference table
+    shared = load_communes(communes_geojson)
+    assert gdf.area.to_numpy() == pytest.approx(shared.area.to_numpy(), rel=1e-9)
+    facts = load_commune_facts()
+    assert (gdf.area.to_numpy() / 1e6) == pytest.approx(facts["area_km2"].to_numpy(), abs=0.01)
+    # the real shapes hold the town centres (the sketch only held the centroids)
+    centres = gpd.GeoSeries(
+        gpd.points_from_xy(facts["centre_lon"], facts["centre_lat"]), crs=4326
+    ).to_crs(31370)
+    assert gdf.geometry.contains(centres).all()
+
+
+def test_embedded_boundaries_are_read_once_and_handed_out_as_copies():
+    first = load_communes()
+    first.loc[0, "name_fr"] = "changed"
+    first.attrs["schematic"] = True
+    again = load_communes()
+    assert again.loc[0, "name_fr"] == "Anderlecht" and again.attrs["schematic"] is False
+    from cibg_ds.io.communes import _embedded_communes
+
+    assert _embedded_communes.cache_info().hits >= 1
+
+
+def test_schematic_communes_only_on_request():
+    with pytest.raises(ParameterError, match="not both"):
+        load_communes("x.geojson", schematic=True)
+    gdf = load_communes(schematic=True)
     assert list(gdf.columns) == ["nis", "name_fr", "name_nl", "geometry"]
     assert gdf.crs.to_epsg() == 31370
     assert tuple(gdf["nis"]) == BRUSSELS_NIS
@@ -89,7 +122,7 @@ def test_statbel_sectors_are_dissolved_to_communes(tmp_path, communes_geojson):
 
 
 def test_files_without_nis_or_with_missing_communes_are_refused(tmp_path):
-    schematic = load_communes()
+    schematic = load_communes(schematic=True)
     urbis = schematic.rename(columns={"nis": "MU_ID"})
     urbis.to_file(tmp_path / "urbis.geojson")
     with pytest.raises(InputError, match=r"(?s)urbis.geojson.*MU_ID is not the NIS code"):

@@ -31,7 +31,8 @@ def test_definitions_against_numpy(kept, table):
 
 
 def test_the_simulated_peaks_are_congested(table):
-    busy = table[table["n_fixes"] >= 200]
+    busy = table[table["n_fixes"] >= 50]  # real roads spread the trucks over more cells
+    assert len(busy) >= 20
     assert busy["tti_am"].median() > 1.1 and busy["tti_pm"].median() > 1.05
     assert (busy["reliability"] >= 1).all()
 

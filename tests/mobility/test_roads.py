@@ -58,13 +58,13 @@ def test_per_segment_table(kept, roads, table):
     assert not table.duplicated(["segment_id", "hour"]).any()
     assert set(table["segment_id"]) <= set(roads["segment_id"])
     assert (
-        table["road_class"] == table["segment_id"].map(roads.set_index("segment_id")["road_class"])
+        table["highway"] == table["segment_id"].map(roads.set_index("segment_id")["highway"])
     ).all()
     # the synthetic trucks drive on the network: every fix and every km lands on a road
     assert table.attrs["unsnapped_fixes"] == 0
     assert table["vkm"].sum() == pytest.approx(segment_trips(kept)["distance_km"].sum(), rel=1e-9)
-    ring = table[table["road_class"] == "ring"]
-    assert ring["n_vehicles"].max() > table[table["road_class"] == "local"]["n_vehicles"].max()
+    trunk = table[table["highway"].isin(["motorway", "trunk"])]
+    assert trunk["n_vehicles"].max() > table[table["highway"] == "tertiary"]["n_vehicles"].max()
 
 
 def test_fixes_off_the_network_are_counted_not_placed(kept, roads):

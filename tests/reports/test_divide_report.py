@@ -22,10 +22,10 @@ def test_tables_agree_with_each_other_and_may_be_published(report):
     for name in ("index", "skills", "typology", "lisa", "reach"):
         assert sorted(tables[name]["nis"]) == nis, name
     assert report.skills["limited"].sum() == 475_000
-    assert report.meta["schematic_geometry"] and report.meta["illustrative_spaces"]
+    assert not report.meta["schematic_geometry"] and report.meta["illustrative_spaces"]
     assert "low power" in report.meta["moran_note"]
     gdf = report.map_table()
-    assert len(gdf) == 19 and gdf.attrs["schematic"]
+    assert len(gdf) == 19 and not gdf.attrs["schematic"] and "Statbel" in gdf.attrs["attribution"]
     assert set(gdf["quadrant"]) <= {"HH", "LH", "LL", "HL"}
 
 
@@ -36,7 +36,7 @@ def test_profile_by_name_or_code(report):
     assert by_name["index"]["rank"] == report.index.table.set_index("nis").loc["21013", "rank"]
     assert len(by_name["comparison"]) == len(report.index.settings["columns"])
     assert any("Exclusion-risk rank" in line for line in by_name["summary"])
-    assert any("schematic" in line for line in by_name["summary"])
+    assert not any("schematic" in line for line in by_name["summary"])
     with pytest.raises(ParameterError, match="valid communes: Anderlecht"):
         report.profile("Atlantis")
 
@@ -60,5 +60,5 @@ def test_real_boundaries_are_used_when_given(communes_geojson):
 
 def test_reports_show_themselves_in_a_notebook(report):
     html = report._repr_html_()
-    assert "475,000 residents" in html and "schematic commune geometry" in html
+    assert "475,000 residents" in html and "schematic commune geometry" not in html
     assert "<table" in html

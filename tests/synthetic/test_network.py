@@ -2,11 +2,11 @@ import geopandas as gpd
 import numpy as np
 
 from cibg_ds.io import load_communes
-from cibg_ds.synthetic.network import build_network
+from cibg_ds.synthetic.network import build_sketch_network
 
 
 def test_network_is_connected_and_has_the_freight_places():
-    net = build_network()
+    net = build_sketch_network()
     assert (net.predecessors[0] >= 0).sum() == len(net.nodes) - 1
     kinds = set(net.nodes["kind"])
     assert {
@@ -27,7 +27,7 @@ def test_network_is_connected_and_has_the_freight_places():
 
 
 def test_some_fastest_paths_between_motorways_cross_the_region():
-    net = build_network()
+    net = build_sketch_network()
     names = net.nodes["node"].tolist()
     path = net.path(names.index("out_e40_gent"), names.index("out_e40_leuven"))
     visited = [names[i] for i in path]
@@ -39,7 +39,7 @@ def test_some_fastest_paths_between_motorways_cross_the_region():
 
 
 def test_roads_export_as_lines(tmp_path):
-    roads = build_network().to_geodataframe()
+    roads = build_sketch_network().to_geodataframe()
     roads.to_file(tmp_path / "roads.gpkg", layer="roads")
     back = gpd.read_file(tmp_path / "roads.gpkg")
     assert back.crs.to_epsg() == 31370

@@ -30,6 +30,9 @@ def test_dataset_is_partitioned_by_local_day_with_a_manifest(sim_clean):
     days = manifest["rows_by_date"]
     assert days["2026-11-08"] < 0.15 * days["2026-11-06"]  # Sunday vs Friday
     assert (out / "_meta" / "roads.gpkg").exists()
+    routes = pd.read_parquet(out / "_meta" / "truth_routes.parquet")
+    assert set(routes["obu_id"]) >= set(pings["obu_id"])
+    assert routes["segment_ids"].map(len).min() >= 1
     assert not list(out.rglob("*.tmp*"))
 
 
