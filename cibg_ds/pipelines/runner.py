@@ -25,6 +25,7 @@ from pathlib import Path
 from cibg_ds.errors import CibgDsError
 from cibg_ds.io.atomic import write_text_atomic
 from cibg_ds.pipelines.model import Pipeline, Task, load_pipeline
+from cibg_ds.reports.bundle import quality_verdicts
 
 ROOT = Path(__file__).resolve().parents[2]
 KERNEL = "cibg-ds"
@@ -85,21 +86,8 @@ class RunResult:
             if rec.error:
                 line += f": {rec.error['message']}"
             lines.append(line)
-        lines += [f"  {line}" for line in quality_lines(self.quality)]
+        lines += [f"  {line}" for line in quality_verdicts(self.quality)]
         return "\n".join(lines)
-
-
-def quality_lines(summaries: dict) -> list[str]:
-    """One sentence per data-quality suite of the run: passed, or failed with rows quarantined."""
-    out = []
-    for path, q in summaries.items():
-        rejected = q.get("rejected")
-        if q.get("success"):
-            out.append(f"data quality: passed ({q.get('suite')}, {path})")
-        else:
-            held = f"{rejected:,} rows quarantined" if rejected is not None else "see the report"
-            out.append(f"data quality: failed, {held} ({q.get('suite')}, {path})")
-    return out
 
 
 def _now() -> str:
@@ -527,7 +515,7 @@ def run_pipeline(
         if ok:
             _point_latest(root, run_dir.name)
         quality = _quality_summaries(run_dir)
-        for line in quality_lines(quality):
+        for line in quality_verdicts(quality):
             (log.info if line.startswith("data quality: passed") else log.warning)(line)
         result = RunResult(pipeline.name, run_dir.name, run_dir, status, run.records, quality)
         with (run_dir / "run.log").open("a") as fh:

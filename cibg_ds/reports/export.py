@@ -17,6 +17,8 @@ from pathlib import Path
 
 TEMPLATES = Path(__file__).with_name("templates")
 TEMPLATE = "cibg"
+HIDE = "report-hide"
+"""Tag of the cells left out of the client HTML."""
 _TITLE = re.compile(r'data-cibg-title="([^"]*)"')
 _LANG = re.compile(r'data-cibg-lang="([a-z]{2})"')
 
@@ -103,6 +105,8 @@ def notebook_html(nb, *, title: str | None = None, lang: str | None = None) -> s
 
     facts = report_facts(nb)
     nb = copy.deepcopy(nb)
+    # cells for notebook users only (the title a JupyterLab reader sees above the parameters)
+    nb.cells = [c for c in nb.cells if HIDE not in c.get("metadata", {}).get("tags", [])]
     nb.metadata["title"] = title or facts.get("title") or _first_heading(nb) or "Report"
     exporter = HTMLExporter(
         template_name=TEMPLATE,

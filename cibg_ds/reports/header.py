@@ -16,7 +16,7 @@ from cibg_ds.i18n import check_lang, gettext
 SOURCES = {
     "statbel_population": ("Statbel, population by commune", "1 January 2026", "CC BY 4.0"),
     "statbel_income": ("Statbel, fiscal income by commune", "income year 2023", "CC BY 4.0"),
-    "statbel_census": ("Statbel, census 2021", "2021", "CC BY 4.0"),
+    "statbel_census": ("Statbel, census 2021", "", "CC BY 4.0"),
     "digital_skills": ("Regional IT agency, annual report (digital skills)", "2021", "public"),
     "spaces_sample": ("Public computer spaces: illustrative sample", "2021 totals", "cibg_ds"),
     "obu_feed": ("Kilometre-charge on-board unit positions", "", "restricted"),
@@ -32,6 +32,8 @@ class Block:
     """A piece of report HTML that Jupyter displays as it is."""
 
     html: str
+    facts: dict = dataclasses.field(default_factory=dict)
+    """What the block states, for products (``summary.json`` ``report``)."""
 
     def _repr_html_(self) -> str:
         return self.html
@@ -39,8 +41,8 @@ class Block:
 
 _STYLE = (
     "<style>.cibg-header{border-bottom:2px solid #1f4e79;margin-bottom:1em;padding-bottom:.5em}"
-    ".cibg-header h1{margin:.2em 0}.cibg-facts th{text-align:left;padding-right:1em;"
-    "vertical-align:top;font-weight:600}.cibg-facts td,.cibg-facts th{border:none!important}"
+    ".cibg-header h1{margin:.2em 0}.cibg-facts th,.cibg-facts td{text-align:left!important;"
+    "vertical-align:top;padding-right:1em;border:none!important}.cibg-facts th{font-weight:600}"
     ".cibg-banner{background:#b00020;color:#fff;padding:.5em 1em;font-weight:700;"
     "margin:.5em 0}.cibg-caveats{border-top:2px solid #1f4e79;margin-top:1em}</style>"
 )
@@ -156,10 +158,14 @@ def header(
             _("Simulated data: these figures describe a synthetic truck fleet, not real "
               "traffic. Do not use them for decisions.")))  # fmt: skip
     para = f"<p>{esc(description)}</p>" if description else ""
+    facts = {"title": title, "lang": lang, "agency": agency, "period": period,
+             "run_date": str(run_date), "sources": items, "geometry": geometry,
+             "simulated": bool(simulated)}  # fmt: skip
     return Block(
         f"{_STYLE}<header class='cibg-header' lang='{lang}' data-cibg-lang='{lang}' "
-        f"data-cibg-title=\"{esc(title)}\">{banner}<h1>{esc(title)}</h1>{para}"
-        f"<table class='cibg-facts'>{table}</table></header>"
+        f'data-cibg-title="{esc(title)}">{banner}<h1>{esc(title)}</h1>{para}'
+        f"<table class='cibg-facts'>{table}</table></header>",
+        facts,
     )
 
 
@@ -181,3 +187,51 @@ def caveats(items, *, lang: str = "en", method: str = "") -> Block:
         f"<section class='cibg-caveats'><h2>{_('Method and caveats')}</h2>{para}"
         f"<ul>{listed}</ul></section>"
     )
+
+
+def source_name(source) -> str:
+    """Return a file source by its name only (no absolute path reaches a reader)."""
+    from pathlib import Path
+
+    text = str(source or "")
+    return Path(text).name if "/" in text or "\\" in text else text
+
+
+def geometry_text(communes=None, roads=None, lang: str = "en") -> str:
+    """Return where the maps' commune boundaries and roads come from, in ``lang``."""
+    _ = gettext(lang)
+    parts = []
+    if communes is not None:
+        if communes.attrs.get("schematic"):
+            parts.append(_("schematic commune shapes (cells around the commune centres), "
+                           "not official boundaries"))  # fmt: skip
+        else:
+            parts.append(_("commune boundaries: {source}").format(
+                source=source_name(communes.attrs.get("source")) or "Statbel"))  # fmt: skip
+    if roads is not None:
+        if roads.attrs.get("schematic"):
+            parts.append(_("roads: the simulator's schematic network"))
+        else:
+            parts.append(_("roads: {source}").format(source=source_name(roads.attrs.get("source"))))
+    return "; ".join(parts)
+
+
+def reference_period(lang: str = "en") -> str:
+    """Return the reference dates of the embedded commune indicators, in ``lang``."""
+    _ = gettext(lang)
+    return _("population on 1 January 2026; incomes of 2023; census 2021")
+
+
+def file_stem(name: str) -> str:
+    """Return a file-name stem for a name (products named after communes, not codes).
+
+    Examples
+    --------
+    >>> file_stem("Saint-Josse-ten-Noode"), file_stem("Ville de Bruxelles"), file_stem("Forêt")
+    ('Saint-Josse-ten-Noode', 'Ville-de-Bruxelles', 'Foret')
+    """
+    import re
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9-]+", "-", ascii_name).strip("-") or "unnamed"
