@@ -212,6 +212,17 @@ def _title(path: Path) -> str:
     return html.unescape(match.group(1)).strip() if match else path.stem
 
 
+def agency_name(agency: str | None, lang: str = "en") -> str:
+    """Return an agency's name for readers (the pipeline lists short keys)."""
+    _ = gettext(lang)
+    names = {
+        "brussels-mobility": _("Brussels Mobility"),
+        "digital-inclusion": _("Digital inclusion unit"),
+        "cibg": "CIBG",
+    }
+    return names.get(agency or "", agency or _("every agency"))
+
+
 def index_html(*, reports, products, facts: dict, lang: str = "en") -> str:
     """Return the bundle's ``index.html``: one link per report and product folder, offline.
 
@@ -240,7 +251,7 @@ def index_html(*, reports, products, facts: dict, lang: str = "en") -> str:
         for folder, files in products
     )
     quality = "".join(f"<li>{esc(q)}</li>" for q in facts.get("quality", []))
-    title = _("Reports for {agency}").format(agency=facts.get("agency") or _("every agency"))
+    title = _("Reports for {agency}").format(agency=agency_name(facts.get("agency"), lang))
     run = _("Run {run} of {created}").format(run=facts["run_id"], created=facts["created"])
     offline = _("Everything here opens without an internet connection.")
     described = _(
@@ -264,7 +275,7 @@ def readme_text(*, facts: dict, reports, lang: str = "en") -> str:
     """Return the bundle's ``README.txt``."""
     _ = gettext(check_lang(lang))
     lines = [
-        _("Reports for {agency}").format(agency=facts.get("agency") or _("every agency")),
+        _("Reports for {agency}").format(agency=agency_name(facts.get("agency"), lang)),
         _("Run {run} of {created}").format(run=facts["run_id"], created=facts["created"]),
         "",
         _(
