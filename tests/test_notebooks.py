@@ -82,7 +82,7 @@ def test_mobility_notebook_maps_and_publishes_only_checked_tables(
     pngs = sum("image/png" in o.get("data", {}) for o in outputs)
     assert pngs >= 7  # volumes, roads, hourly, congestion, OD, through, Euro
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
-    assert "leaflet" in html.lower()  # the folium map
+    assert "cibg-map" in html and "<svg" in html  # the interactive map, drawn offline
     assert "Schematic geometry" in html
     summary = json.loads((products / "summary.json").read_text())
     assert summary["k"] == 4 and summary["period"]["end"] == "2026-11-07"
@@ -116,7 +116,7 @@ def test_divide_overview_maps_the_index_and_writes_products(tmp_path):
     assert not [o for o in outputs if o.output_type == "error"]
     assert sum("image/png" in o.get("data", {}) for o in outputs) >= 7
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
-    assert "leaflet" in html.lower() and "pca weights" in html
+    assert "cibg-map" in html and "pca weights" in html
     text = "".join(o.get("data", {}).get("text/markdown", "") for o in outputs)
     assert "schematic" in text and "illustrative sample" in text
     for name in ("index_map", "rank_intervals", "skills", "reach"):

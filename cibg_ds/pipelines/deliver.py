@@ -113,7 +113,7 @@ def _explain(run_dir: Path, manifest: dict, files: list[Path], agency, k) -> dic
         "run_id": manifest["run_id"],
         "agency": agency or "",
         "created": dt.datetime.now(dt.UTC).date().isoformat(),
-        "quality": quality_verdicts(manifest.get("data_quality", {}), lang),
+        "quality": quality_verdicts(_relevant_quality(manifest, tasks), lang),
     }
     members["index.html"] = index_html(reports=reports, products=products, facts=facts,
                                        lang=lang).encode()  # fmt: skip
@@ -138,6 +138,17 @@ def _explain(run_dir: Path, manifest: dict, files: list[Path], agency, k) -> dic
     }
     members["manifest.json"] = json.dumps(client, indent=2).encode()
     return members
+
+
+def _relevant_quality(manifest: dict, tasks: dict) -> dict:
+    """Return the data-quality summaries of the data these tasks read (same folder)."""
+    values = [f"{v}/" for t in tasks for v in manifest["task_parameters"].get(t, {}).values()]
+    out = {}
+    for path, summary in manifest.get("data_quality", {}).items():
+        folder = f"{manifest['run_id']}/{Path(path).parent}/"
+        if any(folder in v for v in values):
+            out[path] = summary
+    return out
 
 
 def deliver(run: str | os.PathLike, to: str | os.PathLike, agency: str | None = None, k=None):

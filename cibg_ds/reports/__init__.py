@@ -4,6 +4,7 @@ Every report opens with a :func:`header` block and ends with :func:`caveats`; th
 renders it with :func:`cibg_ds.reports.export.notebook_html` (offline, no code, no logs).
 """
 
+from cibg_ds.reports.bundle import quality_sentences
 from cibg_ds.reports.divide import DivideReport, divide_report
 from cibg_ds.reports.header import (
     caveats,
@@ -28,6 +29,7 @@ __all__ = [
     "header",
     "mobility_report",
     "period_text",
+    "quality_sentences",
     "reference_period",
     "select_period",
     "source_name",

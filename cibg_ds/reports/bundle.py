@@ -172,6 +172,8 @@ def quality_verdicts(summaries: dict, lang: str = "en") -> list[str]:
     ['data quality: failed, 12 rows quarantined (suite pings)']
     """
     _ = gettext(lang)
+    if not summaries:
+        return [_("no data-quality suite of this run concerns these data")]
     out = []
     for q in summaries.values():
         suite = q.get("suite")
@@ -186,6 +188,19 @@ def quality_verdicts(summaries: dict, lang: str = "en") -> list[str]:
         else:
             out.append(_("data quality: failed (suite {suite})").format(suite=suite))
     return out
+
+
+def quality_sentences(path, lang: str = "en") -> list[str]:
+    """Return the verdict of the data-quality summary (JSON) at ``path``; none when absent."""
+    import json
+
+    if not path or not Path(path).is_file():
+        return []
+    summary = json.loads(Path(path).read_text())
+    quarantine = summary.get("quarantine") or {}
+    if "rejected" in quarantine:
+        summary = {**summary, "rejected": quarantine["rejected"]}
+    return quality_verdicts({str(path): summary}, lang)
 
 
 def report_description(task: str, lang: str = "en") -> str:

@@ -20,7 +20,7 @@ TEMPLATE = "cibg"
 HIDE = "report-hide"
 """Tag of the cells left out of the client HTML."""
 _TITLE = re.compile(r'data-cibg-title="([^"]*)"')
-_LANG = re.compile(r'data-cibg-lang="([a-z]{2})"')
+_LANG = re.compile(r"data-cibg-lang=['\"]([a-z]{2})['\"]")
 
 
 def split_streams(nb) -> tuple[object, list[str]]:

@@ -150,7 +150,8 @@ def header(
         rows.append((_("Data sources"), f"<ul style='margin:0'>{listed}</ul>"))
     if geometry:
         rows.append((_("Geometry"), esc(geometry)))
-    rows.append((_("Produced by"), esc(_("Brussels regional IT agency (CIBG), data-science workbench"))))
+    producer = _("Brussels regional IT agency (CIBG), data-science workbench")
+    rows.append((_("Produced by"), esc(producer)))
     table = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
     banner = ""
     if simulated:
