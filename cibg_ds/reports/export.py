@@ -117,7 +117,63 @@ def notebook_html(nb, *, title: str | None = None, lang: str | None = None) -> s
         language_code=lang or facts.get("lang") or "en",
     )
     body, _ = exporter.from_notebook_node(nb)
-    return body
+    return prune_css(body)
+
+
+_STYLE_BLOCK = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.S)
+_CLASS_ATTR = re.compile(r"""class=["']([^"']*)["']""")
+_CLASS_SEL = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
+
+
+def _css_rules(css: str):
+    """Yield ``(prelude, body)`` of the top-level rules of a style sheet."""
+    i, n = 0, len(css)
+    while i < n:
+        j = css.find("{", i)
+        if j < 0:
+            return
+        depth, k = 1, j + 1
+        while k < n and depth:
+            depth += {"{": 1, "}": -1}.get(css[k], 0)
+            k += 1
+        yield css[i:j].strip(), css[j + 1 : k - 1]
+        i = k
+
+
+def _prune(css: str, classes: set[str]) -> str:
+    out = []
+    for prelude, body in _css_rules(css):
+        if prelude.startswith(("@media", "@supports", "@layer")):
+            inner = _prune(body, classes)
+            if inner:
+                out.append(f"{prelude}{{{inner}}}")
+        elif prelude.startswith("@"):
+            out.append(f"{prelude}{{{body}}}")
+        else:
+            kept = [sel for sel in prelude.split(",")
+                    if set(_CLASS_SEL.findall(sel)) <= classes]  # fmt: skip
+            if kept:
+                out.append(f"{','.join(kept)}{{{body}}}")
+    return "".join(out)
+
+
+def prune_css(page: str, at_least: int = 20_000) -> str:
+    """Drop the rules of large style sheets that no element of ``page`` can match.
+
+    The lab template inlines all of JupyterLab's CSS (240 kB) in every page; a report uses
+    a small part of it. A rule stays when every class its selector names occurs in the page
+    (rules on elements, ids, attributes and variables always stay).
+    """
+    css_free = _STYLE_BLOCK.sub("", page)
+    classes = {c for attr in _CLASS_ATTR.findall(css_free) for c in attr.split()}
+
+    def shrink(match):
+        css = re.sub(r"/\*.*?\*/", "", match.group(2), flags=re.S)
+        if len(css) < at_least:
+            return match.group(0)
+        return match.group(1) + _prune(css, classes) + match.group(3)
+
+    return _STYLE_BLOCK.sub(shrink, page)
 
 
 def _first_heading(nb) -> str | None:
