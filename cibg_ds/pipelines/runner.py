@@ -180,12 +180,7 @@ def _publish(notebook: Path, html: Path, log: Path, roots) -> list[str]:
 
 
 def _parameters_for(task: Task, run_dir: Path) -> dict:
-    return _resolve(task.parameters, run_dir)
-
-
-def _resolve(value, run_dir: Path):
-    """``value`` with ``${run}`` replaced by the run directory (strings, lists, dicts)."""
-    return json.loads(json.dumps(value).replace("${run}", str(run_dir)))
+    return json.loads(json.dumps(task.parameters).replace("${run}", str(run_dir)))
 
 
 def _git_commit() -> dict | None:
@@ -244,6 +239,9 @@ class _Run:
         safe = _safe(task.name)
         return self.dir / "notebooks" / f"{safe}.ipynb", self.dir / "html" / f"{safe}.html"
 
+    def _log(self, task: Task) -> Path:
+        return self.dir / "logs" / f"{_safe(task.name)}.log"
+
     def _reuse(self, task: Task, fingerprint: str) -> bool:
         """Bring the outputs of the last successful run of ``task`` into this run."""
         last = self.state.get(task.name)
@@ -254,6 +252,8 @@ class _Run:
         rel = [notebook.relative_to(self.dir), html.relative_to(self.dir), *task.products]
         if not all((source / r).exists() for r in rel):
             return False
+        log = self._log(task).relative_to(self.dir)
+        rel += [log] if (source / log).exists() else []
         if source != self.dir:
             for r in rel:
                 _copy(source / r, self.dir / r)
@@ -303,8 +303,8 @@ class _Run:
                 rec.status = "failed"
                 rec.error = {"kind": "missing product", "message": f"did not write {missing}"}
         if notebook.exists():
-            log = self.dir / "logs" / f"{_safe(task.name)}.log"
-            lines = _publish(notebook, html, log, (self.dir, ROOT, Path.home()))
+            log = self._log(task)
+            lines = _publish(notebook, html, log, (self.dir, self.dir.resolve(), ROOT))
             rec.html = str(html.relative_to(self.dir))
             rec.log = str(log.relative_to(self.dir))
             rec.dask_dashboard = _dashboard("\n".join(lines))
@@ -351,6 +351,8 @@ class _Run:
                         notebook, html = self._outputs(task)
                         rec.notebook = str(notebook.relative_to(self.dir))
                         rec.html = str(html.relative_to(self.dir))
+                        if self._log(task).exists():
+                            rec.log = str(self._log(task).relative_to(self.dir))
                         del pending[name]
                         done += 1
                         self.log.info("[%d/%d] unchanged %s", done, total, name)
