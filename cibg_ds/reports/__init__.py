@@ -9,6 +9,7 @@ from cibg_ds.reports.divide import DivideReport, divide_report
 from cibg_ds.reports.header import (
     caveats,
     file_stem,
+    format_number,
     geometry_text,
     header,
     period_text,
@@ -25,6 +26,7 @@ __all__ = [
     "data_days",
     "divide_report",
     "file_stem",
+    "format_number",
     "geometry_text",
     "header",
     "mobility_report",

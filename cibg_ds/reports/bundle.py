@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from cibg_ds.i18n import check_lang, gettext
+from cibg_ds.reports.header import format_number
 
 # column -> (meaning, unit); prefixes end with "_" and match the start of a column name
 _COLUMNS = {
@@ -182,7 +183,7 @@ def quality_verdicts(summaries: dict, lang: str = "en") -> list[str]:
         elif q.get("rejected") is not None:
             out.append(
                 _("data quality: failed, {n} rows quarantined (suite {suite})").format(
-                    n=f"{q['rejected']:,}", suite=suite
+                    n=format_number(q["rejected"], lang), suite=suite
                 )
             )
         else:

@@ -55,6 +55,20 @@ def format_day(day, lang: str = "en") -> str:
     return format_date(dt.date.fromisoformat(str(day)[:10]), "long", locale=check_lang(lang))
 
 
+def format_number(value, lang: str = "en", decimals: int = 0) -> str:
+    """Return a number as a reader of ``lang`` writes it (``1,500``, ``1 500``, ``1.500``).
+
+    Examples
+    --------
+    >>> format_number(1500.0, "nl"), format_number(0.25, "fr", 2)
+    ('1.500', '0,25')
+    """
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(round(float(value), decimals), format=pattern, locale=check_lang(lang))
+
+
 def period_text(start, end, lang: str = "en") -> str:
     """Return ``start`` to ``end`` (inclusive days) in words; empty when unknown."""
     _ = gettext(lang)

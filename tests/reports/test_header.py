@@ -90,5 +90,5 @@ def test_data_dictionary_describes_each_column_with_its_type(tmp_path):
 def test_quality_verdicts_name_a_failed_suite():
     said = quality_verdicts({"a.json": {"suite": "pings", "success": False, "rejected": 1200},
                              "b.json": {"suite": "x", "success": True}}, "fr")  # fmt: skip
-    assert said == ["qualité des données : échec, 1,200 lignes en quarantaine (suite pings)",
+    assert said == ["qualité des données : échec, 1\u202f200 lignes en quarantaine (suite pings)",
                     "qualité des données : réussie (suite x)"]  # fmt: skip
