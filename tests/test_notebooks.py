@@ -131,7 +131,9 @@ def test_commune_profile_by_dutch_name(tmp_path):
     assert not [o for o in outputs if o.output_type == "error"]
     text = "".join(o.get("data", {}).get("text/markdown", "") for o in outputs)
     assert "Saint-Gilles / Sint-Gillis" in text and "Exclusion-risk rank" in text
-    assert (tmp_path / "profile_21013.png").exists() and (tmp_path / "map_21013.png").exists()
+    # products are named after the commune (its French name), not its NIS code
+    assert (tmp_path / "profile_Saint-Gilles.png").exists()
+    assert (tmp_path / "map_Saint-Gilles.png").exists()
 
 
 def test_an_unknown_commune_stops_the_profile_with_the_valid_names(tmp_path):
