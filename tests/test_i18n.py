@@ -53,6 +53,17 @@ def test_every_message_is_translated(lang):
 
 
 @pytest.mark.parametrize("lang", ["fr", "nl"])
+def test_one_translation_per_message_across_catalogues(lang):
+    seen, clashes = {}, []
+    for path in cd.i18n.catalogue_paths(lang):
+        with path.open("rb") as handle:
+            for m in read_po(handle, locale=lang):
+                if m.id and seen.setdefault(m.id, m.string) != m.string:
+                    clashes.append((m.id, seen[m.id], m.string, path.name))
+    assert not clashes, f"one message, two {lang} translations: {clashes}"
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl"])
 def test_translations_keep_their_placeholders(lang):
     import string
 

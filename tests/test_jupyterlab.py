@@ -137,7 +137,7 @@ def test_the_overview_notebook_runs_in_jupyterlab_in_a_real_browser(chromium, la
                 break
         _wait(page, lambda ran, busy: all(c is not None for c in ran) and not busy, seconds=240)
         page.wait_for_timeout(1500)  # let the last outputs paint
-        page.locator(".jp-OutputArea-output iframe").first.scroll_into_view_if_needed()
+        page.locator(".jp-OutputArea-output figure.cibg-map").first.scroll_into_view_if_needed()
         page.screenshot(path=str(shot), full_page=False)
         prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
         errors = page.locator(
@@ -145,18 +145,17 @@ def test_the_overview_notebook_runs_in_jupyterlab_in_a_real_browser(chromium, la
         )
         error_text = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t]
         tables = page.locator(".jp-OutputArea-output table.dataframe").count()
-        maps = page.locator(".jp-OutputArea-output iframe").count()
+        maps = page.locator(".jp-OutputArea-output figure.cibg-map").count()
+        shapes = page.locator("figure.cibg-map g[data-layer=data] path").count()
         images = page.locator(".jp-OutputArea-output img").count()
         kernel = page.locator(".jp-Notebook-toolbarKernelName, .jp-KernelName").first.inner_text()
-        # inside the folium map's frame, our own note rendered (the tiles and Leaflet come
-        # from a CDN, which a closed network does not reach)
-        frame = page.frame_locator(".jp-OutputArea-output iframe").first
-        note = frame.locator("text=Schematic geometry").count()
+        # the interactive map is inline SVG: drawn on a closed network, with its note
+        note = page.locator("figure.cibg-map >> text=Schematic geometry").count()
         browser.close()
     assert all(p.strip()[1:-2].isdigit() for p in prompts), prompts  # every cell ran
     assert not error_text, error_text[0][:2000]
     assert tables >= 3  # the indicator, index and reach tables
-    assert maps >= 1 and note == 1  # the folium map
+    assert maps >= 1 and shapes >= 19 and note == 1  # the interactive map, every commune
     assert images >= 5  # the static maps and charts
     assert "cibg-ds" in kernel
     assert shot.stat().st_size > 50_000

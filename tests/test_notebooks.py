@@ -94,7 +94,7 @@ def test_mobility_notebook_maps_and_publishes_only_checked_tables(
     pngs = _images(outputs)
     assert pngs >= 7  # volumes, roads, hourly, congestion, OD, through, Euro
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
-    assert "leaflet" in html.lower()  # the folium map
+    assert "cibg-map" in html and "<svg" in html  # the interactive map, drawn offline
     assert "Schematic geometry" not in html and "Statbel" in html  # the boundaries' credit
     summary = json.loads((products / "summary.json").read_text())
     assert summary["k"] == 4 and summary["period"]["end"] == "2026-11-07"
@@ -128,7 +128,7 @@ def test_divide_overview_maps_the_index_and_writes_products(tmp_path):
     assert not [o for o in outputs if o.output_type == "error"]
     assert _images(outputs) >= 7
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
-    assert "leaflet" in html.lower() and "PCA weights" in html
+    assert "cibg-map" in html and "PCA weights" in html
     text = "".join(o.get("data", {}).get("text/markdown", "") for o in outputs)
     assert "schematic" not in text and "illustrative sample" in text
     for name in ("index_map", "rank_intervals", "skills", "reach", "sectors_without_car"):
@@ -143,7 +143,9 @@ def test_commune_profile_by_dutch_name(tmp_path):
     assert not [o for o in outputs if o.output_type == "error"]
     text = "".join(o.get("data", {}).get("text/markdown", "") for o in outputs)
     assert "Saint-Gilles / Sint-Gillis" in text and "Exclusion-risk rank" in text
-    assert (tmp_path / "profile_21013.png").exists() and (tmp_path / "map_21013.png").exists()
+    # products are named after the commune (its French name), not its NIS code
+    assert (tmp_path / "profile_Saint-Gilles.png").exists()
+    assert (tmp_path / "map_Saint-Gilles.png").exists()
 
 
 def test_an_unknown_commune_stops_the_profile_with_the_valid_names(tmp_path):

@@ -50,7 +50,7 @@ class PipelineError(InputError):
 
 @dataclasses.dataclass(frozen=True)
 class Task:
-    """One notebook run (fan-outs are expanded: ``profile[21013]``)."""
+    """One notebook run (fan-outs are expanded: ``profile[Saint-Gilles]``)."""
 
     name: str
     group: str

@@ -25,6 +25,7 @@ from pathlib import Path
 from cibg_ds.errors import CibgDsError
 from cibg_ds.io.atomic import write_text_atomic
 from cibg_ds.pipelines.model import Pipeline, Task, load_pipeline
+from cibg_ds.reports.bundle import quality_verdicts
 
 ROOT = Path(__file__).resolve().parents[2]
 KERNEL = "cibg-ds"
@@ -54,6 +55,8 @@ class TaskRecord:
     error: dict | None = None
     dask_dashboard: str | None = None
     """The Dask dashboard the notebook printed (``cibg_ds.get_client``), when it used Dask."""
+    log: str | None = None
+    """What the notebook wrote to stderr (logging, warnings, progress bars), in the run."""
 
 
 @dataclasses.dataclass
@@ -65,6 +68,8 @@ class RunResult:
     run_dir: Path
     status: str
     tasks: dict
+    quality: dict = dataclasses.field(default_factory=dict)
+    """The data-quality summaries of the run (``manifest.json`` ``data_quality``)."""
 
     @property
     def exit_code(self) -> int:
@@ -81,6 +86,7 @@ class RunResult:
             if rec.error:
                 line += f": {rec.error['message']}"
             lines.append(line)
+        lines += [f"  {line}" for line in quality_verdicts(self.quality)]
         return "\n".join(lines)
 
 
@@ -153,19 +159,45 @@ def _logger(run_dir: Path, log_file: str | None) -> logging.Logger:
     return logger
 
 
-def _html(notebook: Path, target: Path) -> None:
-    """Render an executed notebook without its code (what clients read)."""
-    import nbformat
-    from nbconvert import HTMLExporter
+def _publish(notebook: Path, html: Path, log: Path, roots) -> list[str]:
+    """Move the notebook's stderr (logs, warnings, progress, cluster) to ``log``; render HTML.
 
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)  # fmt: skip
-    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
-    write_text_atomic(target, body)
+    The executed notebook keeps its results and errors; what went to stderr is appended to
+    the task's log in the run record. The HTML (what clients read) has no code, loads nothing
+    from a network and names no absolute path. Returns the lines moved.
+    """
+    import nbformat
+
+    from cibg_ds.reports.export import notebook_html, scrub, split_streams
+
+    clean, lines = split_streams(nbformat.read(notebook, as_version=4))
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a", encoding="utf-8") as fh:
+        fh.write(f"{_now()} {notebook.name}\n" + "".join(f"{line}\n" for line in lines))
+    write_text_atomic(notebook, nbformat.writes(clean))
+    write_text_atomic(html, scrub(notebook_html(clean), roots))
+    return lines
 
 
 def _parameters_for(task: Task, run_dir: Path) -> dict:
     return json.loads(json.dumps(task.parameters).replace("${run}", str(run_dir)))
+
+
+def _git_commit() -> dict | None:
+    """Return the workbench's git commit and whether its tracked files had changes, if any."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True,
+                              timeout=10, check=True)  # fmt: skip
+        return done.stdout.strip()
+
+    try:
+        head = git("rev-parse", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": head, "dirty": bool(dirty)} if head else None
 
 
 class _Run:
@@ -175,6 +207,7 @@ class _Run:
         self.records = {name: TaskRecord(name) for name in pipeline.tasks}
         self.inputs: dict[str, str] = {}
         self.started = _now()
+        self.commit = _git_commit()
         from cibg_ds import show_versions
 
         self.versions = show_versions(print_out=False)  # once: the manifest is saved often
@@ -193,10 +226,21 @@ class _Run:
                 digest.update(f"{item}={self.inputs[item]}".encode())
         return digest.hexdigest()
 
+    def record_inputs(self, task: Task) -> None:
+        """Fingerprint the inputs ``task`` reads (run-relative when inside the run)."""
+        for item in task.inputs:
+            key = item.removeprefix("${run}/")
+            path = self.dir / key if item.startswith("${run}") else Path(item)
+            if key not in self.inputs and path.exists():
+                self.inputs[key] = file_fingerprint(path)
+
     # -- one task ---------------------------------------------------------------------
     def _outputs(self, task: Task) -> tuple[Path, Path]:
         safe = _safe(task.name)
         return self.dir / "notebooks" / f"{safe}.ipynb", self.dir / "html" / f"{safe}.html"
+
+    def _log(self, task: Task) -> Path:
+        return self.dir / "logs" / f"{_safe(task.name)}.log"
 
     def _reuse(self, task: Task, fingerprint: str) -> bool:
         """Bring the outputs of the last successful run of ``task`` into this run."""
@@ -208,6 +252,8 @@ class _Run:
         rel = [notebook.relative_to(self.dir), html.relative_to(self.dir), *task.products]
         if not all((source / r).exists() for r in rel):
             return False
+        log = self._log(task).relative_to(self.dir)
+        rel += [log] if (source / log).exists() else []
         if source != self.dir:
             for r in rel:
                 _copy(source / r, self.dir / r)
@@ -257,9 +303,11 @@ class _Run:
                 rec.status = "failed"
                 rec.error = {"kind": "missing product", "message": f"did not write {missing}"}
         if notebook.exists():
-            _html(notebook, html)
+            log = self._log(task)
+            lines = _publish(notebook, html, log, (self.dir, self.dir.resolve(), ROOT))
             rec.html = str(html.relative_to(self.dir))
-            rec.dask_dashboard = _dashboard(notebook)
+            rec.log = str(log.relative_to(self.dir))
+            rec.dask_dashboard = _dashboard("\n".join(lines))
         rec.ended, rec.seconds = _now(), time.perf_counter() - start
         return rec
 
@@ -296,12 +344,15 @@ class _Run:
                         continue
                     rec = self.records[name]
                     rec.fingerprint = self.fingerprint(task)
+                    self.record_inputs(task)
                     selected = only is None or task.group in only or name in only
                     if (not selected or not self.force) and self._reuse(task, rec.fingerprint):
                         rec.status = "cached"
                         notebook, html = self._outputs(task)
                         rec.notebook = str(notebook.relative_to(self.dir))
                         rec.html = str(html.relative_to(self.dir))
+                        if self._log(task).exists():
+                            rec.log = str(self._log(task).relative_to(self.dir))
                         del pending[name]
                         done += 1
                         self.log.info("[%d/%d] unchanged %s", done, total, name)
@@ -341,11 +392,12 @@ class _Run:
             "ended": _now() if status != "running" else None,
             "parameters": self.p.parameters,
             "tasks": {n: dataclasses.asdict(r) for n, r in self.records.items()},
-            "task_parameters": {n: t.parameters for n, t in self.p.tasks.items()},
+            "task_parameters": {n: _parameters_for(t, self.dir) for n, t in self.p.tasks.items()},
             "products": {n: list(t.products) for n, t in self.p.tasks.items()},
             "agencies": {n: list(t.agencies) for n, t in self.p.tasks.items() if t.agencies},
             "input_fingerprints": self.inputs,
             "versions": self.versions,
+            "git": self.commit,
             "data_quality": _quality_summaries(self.dir),
             "dask_scheduler": os.environ.get("DASK_SCHEDULER_ADDRESS"),
         }
@@ -355,9 +407,9 @@ class _Run:
 _DASHBOARD = re.compile(r"Dask: [^;\n]*; dashboard (https?://\S+)")
 
 
-def _dashboard(notebook: Path) -> str | None:
-    """Return the dashboard link ``cibg_ds.get_client`` printed in the notebook, if any."""
-    match = _DASHBOARD.search(notebook.read_text(errors="ignore"))
+def _dashboard(text: str) -> str | None:
+    """Return the dashboard link ``cibg_ds.get_client`` printed (to stderr), if any."""
+    match = _DASHBOARD.search(text)
     return match.group(1) if match else None
 
 
@@ -372,8 +424,11 @@ def _quality_summaries(run_dir: Path) -> dict:
         except (ValueError, OSError):
             continue
         if isinstance(data, dict) and {"suite", "success"} <= set(data):
-            out[str(path.relative_to(run_dir))] = {k: data[k] for k in ("suite", "success", "rows")
-                                                   if k in data}  # fmt: skip
+            summary = {k: data[k] for k in ("suite", "success", "rows") if k in data}
+            quarantine = data.get("quarantine") or {}
+            if "rejected" in quarantine:
+                summary["rejected"] = quarantine["rejected"]
+            out[str(path.relative_to(run_dir))] = summary
     return out
 
 
@@ -461,7 +516,10 @@ def run_pipeline(
         run.save(status)
         if ok:
             _point_latest(root, run_dir.name)
-        result = RunResult(pipeline.name, run_dir.name, run_dir, status, run.records)
+        quality = _quality_summaries(run_dir)
+        for line in quality_verdicts(quality):
+            (log.info if line.startswith("data quality: passed") else log.warning)(line)
+        result = RunResult(pipeline.name, run_dir.name, run_dir, status, run.records, quality)
         with (run_dir / "run.log").open("a") as fh:
             fh.write(result.summary() + "\n")
         return result

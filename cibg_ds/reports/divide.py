@@ -27,6 +27,7 @@ from cibg_ds.divide.indicators import BY_COLUMN
 from cibg_ds.io import load_communes, load_computer_spaces, resolve_commune
 from cibg_ds.io.atomic import write_text_atomic
 from cibg_ds.privacy import check_publishable
+from cibg_ds.reports.header import source_name
 from cibg_ds.reports.mobility import write_csv_atomic, write_geojson_atomic
 from cibg_ds.schema import NAME_FR, NAME_NL, NIS
 
@@ -168,12 +169,16 @@ class DivideReport:
             lines.append(_("Computer spaces: the illustrative sample, not real places."))
         return lines
 
-    def write(self, directory: str | os.PathLike) -> list[Path]:
-        """Write every table as CSV, the map as GeoJSON and ``summary.json``, atomically."""
+    def write(self, directory: str | os.PathLike, facts: dict | None = None) -> list[Path]:
+        """Write every table as CSV, the map as GeoJSON and ``summary.json``, atomically.
+
+        ``facts`` (the report header's) go into ``summary.json`` as ``report``.
+        """
         out = Path(directory)
         written = [write_csv_atomic(out / f"{name}.csv", t) for name, t in self.tables().items()]
         written.append(write_geojson_atomic(out / "communes.geojson", self.map_table()))
-        text = json.dumps(self.meta, indent=2, default=str)
+        summary = {**self.meta, **({"report": facts} if facts else {})}
+        text = json.dumps(summary, indent=2, default=str)
         written.append(write_text_atomic(out / "summary.json", text))
         return written
 
@@ -232,7 +237,7 @@ def divide_report(
         "choices": index.settings,
         "imputed": table.attrs.get("imputed", {}),
         "schematic_geometry": bool(gdf.attrs.get("schematic", False)),
-        "geometry_source": gdf.attrs.get("source"),
+        "geometry_source": source_name(gdf.attrs.get("source") or ""),
         "illustrative_spaces": bool(spaces_gdf.attrs.get("illustrative", False)),
         "skills_model": skills.attrs["model"],
         "typology": {"method": groups.method, "k": groups.k},

@@ -36,6 +36,7 @@ from cibg_ds.mobility import (
 )
 from cibg_ds.mobility.grid import cell_polygons
 from cibg_ds.privacy import Suppression, check_publishable, resolve_k, suppress
+from cibg_ds.reports.header import source_name
 
 
 def select_period(pings, start: str | None = None, end: str | None = None, tz=None):
@@ -136,11 +137,12 @@ class MobilityReport:
             rows.append((name, sup.rows, sup.cells, sup.k, verdict.ok))
         return pd.DataFrame(rows, columns=["table", "rows", "suppressed", "k", "publishable"])
 
-    def write(self, directory: str | os.PathLike) -> list[Path]:
+    def write(self, directory: str | os.PathLike, facts: dict | None = None) -> list[Path]:
         """Write every table (CSV; GeoJSON for the mapped ones) and ``summary.json``.
 
         Each file is written beside its destination and renamed into place, so a reader
-        never sees half a file.
+        never sees half a file. ``facts`` (the report header's, :func:`cibg_ds.reports.header`)
+        go into ``summary.json`` as ``report``.
         """
         out = Path(directory)
         written = []
@@ -150,6 +152,8 @@ class MobilityReport:
                 table = pd.DataFrame(table).drop(columns="geometry")
             written.append(write_csv_atomic(out / f"{name}.csv", table))
         summary = {**self.meta, "privacy": self.privacy_summary().to_dict(orient="records")}
+        if facts:
+            summary["report"] = facts
         text = json.dumps(summary, indent=2, default=str)
         written.append(write_text_atomic(out / "summary.json", text))
         return written
@@ -164,9 +168,20 @@ def write_csv_atomic(path: Path, table: pd.DataFrame) -> Path:
 
 def write_geojson_atomic(path: Path, gdf) -> Path:
     """Write a GeoDataFrame as GeoJSON in WGS84, atomically."""
-    with atomic_path(path) as tmp:
-        gdf.to_crs(4326).to_file(tmp, driver="GeoJSON")
+    with atomic_path(path) as tmp:  # the layer is named after the file, not the temporary
+        gdf.to_crs(4326).to_file(tmp, driver="GeoJSON", layer=Path(path).stem)
     return path
+
+
+def data_days(pings, tz: str | None = None) -> tuple[str, str]:
+    """Return the first and last local day of the fixes (ISO dates): the period they cover."""
+    import dask
+
+    tz = tz or get_settings().timezone
+    low, high = pings[s.TS].min(), pings[s.TS].max()
+    if is_dask(pings):
+        low, high = dask.compute(low, high)
+    return tuple(pd.Timestamp(t).tz_convert(tz).date().isoformat() for t in (low, high))
 
 
 def _geo(table: pd.DataFrame, geometry):
@@ -248,11 +263,12 @@ def mobility_report(
         tables["roads"], lines.loc[tables["roads"]["segment_id"]].set_crs(roads.crs)
     )
     tables["roads"].attrs.update({a: roads.attrs[a] for a in ("attribution",) if a in roads.attrs})
+    first, last = data_days(kept, tz)
     meta = {
-        "period": {"start": start, "end": end, "timezone": tz},
+        "period": {"start": first, "end": last, "timezone": tz, "requested": [start, end]},
         "cell": cell,
         "k": k,
-        "roads": roads.attrs.get("source", "given"),
+        "roads": source_name(roads.attrs.get("source", "given")),
         "roads_schematic": bool(roads.attrs.get("schematic", False)),
         "fixes_read": int(clean_report["fixes"].sum()),
         "fixes_clean": int(n_fixes),
@@ -263,4 +279,4 @@ def mobility_report(
     return MobilityReport(tables, suppression, clean_report, meta)
 
 
-__all__ = ["MobilityReport", "Suppression", "mobility_report", "select_period"]
+__all__ = ["MobilityReport", "Suppression", "data_days", "mobility_report", "select_period"]

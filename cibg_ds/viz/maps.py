@@ -345,55 +345,281 @@ def lisa_categories(gdf, alpha: float = 0.05) -> pd.Series:
     return quadrant.where(significant, "ns")
 
 
-def interactive_map(gdf, column, *, tooltip=None, scheme=None, k=5, communes=None, name=None):
-    """Return a folium map of ``column`` (polygons or lines) with tooltips.
+_MAP_IDS = iter(range(1, 1 << 30))
+_JS = """(function(){var f=document.getElementById('%(id)s');if(!f||f.dataset.ready)return;
+f.dataset.ready='1';var s=f.querySelector('svg'),v=s.viewBox.baseVal,d=null,
+o=[v.x,v.y,v.width,v.height];
+function pt(e){var r=s.getBoundingClientRect();return[v.x+(e.clientX-r.left)/r.width*v.width,
+v.y+(e.clientY-r.top)/r.height*v.height];}
+s.addEventListener('wheel',function(e){e.preventDefault();var p=pt(e),z=e.deltaY<0?0.8:1.25;
+v.x=p[0]-(p[0]-v.x)*z;v.y=p[1]-(p[1]-v.y)*z;v.width*=z;v.height*=z;},{passive:false});
+s.addEventListener('mousedown',function(e){d=pt(e);});
+window.addEventListener('mouseup',function(){d=null;});
+s.addEventListener('mousemove',function(e){if(!d)return;var p=pt(e);
+v.x-=p[0]-d[0];v.y-=p[1]-d[1];});
+f.querySelectorAll('input[data-layer]').forEach(function(c){c.addEventListener('change',function(){
+f.querySelector('g[data-layer="'+c.dataset.layer+'"]').style.display=c.checked?'':'none';});});
+var r=f.querySelector('button');if(r)r.addEventListener('click',function(){
+v.x=o[0];v.y=o[1];v.width=o[2];v.height=o[3];});})();"""
+
+
+class SvgMap:
+    """An interactive map drawn as inline SVG: works offline, loads nothing, hovers and zooms.
+
+    Displayed as HTML in a notebook (``_repr_html_``); :meth:`save` writes a standalone page.
+    """
+
+    def __init__(self, markup: str, title: str = "", lang: str = "en"):
+        self.html, self.title, self.lang = markup, title, lang
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def save(self, path) -> None:
+        """Write the map as a standalone HTML page."""
+        from html import escape
+        from pathlib import Path
+
+        Path(path).write_text(
+            f"<!DOCTYPE html><html lang='{self.lang}'><head><meta charset='utf-8'>"
+            f"<title>{escape(self.title)}</title></head><body>{self.html}</body></html>",
+            encoding="utf-8",
+        )
+
+
+def _fmt(value) -> str:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _svg_path(geom, origin, scale) -> str:
+    """Return the SVG path data of a (multi)polygon or (multi)line, y flipped, rounded."""
+    x0, y1 = origin
+
+    def ring(coords, close):
+        pts = [f"{(x - x0) * scale:.0f} {(y1 - y) * scale:.0f}" for x, y, *_ in coords]
+        return "M" + "L".join(pts) + ("Z" if close else "")
+
+    kind = geom.geom_type
+    if kind == "Polygon":
+        return ring(geom.exterior.coords, True) + "".join(
+            ring(i.coords, True) for i in geom.interiors
+        )
+    if kind == "LineString":
+        return ring(geom.coords, False)
+    if kind.startswith("Multi") or kind == "GeometryCollection":
+        return "".join(_svg_path(g, origin, scale) for g in geom.geoms)
+    return ""
+
+
+def _colours(values: pd.Series, scheme, k, cmap):
+    """Return a hex colour per value and the legend entries ``[(colour, label)]``."""
+    import matplotlib as mpl
+    import numpy as np
+
+    colours = pd.Series("#bbbbbb", index=values.index)
+    present = values.dropna()
+    legend = []
+    if present.empty:
+        return colours, legend
+    palette = mpl.colormaps[cmap]
+    if not pd.api.types.is_numeric_dtype(values):
+        cats = sorted(present.astype(str).unique())
+        for i, cat in enumerate(cats):
+            colour = mpl.colors.to_hex(palette(i / max(len(cats) - 1, 1)))
+            colours[present.index[present.astype(str) == cat]] = colour
+            legend.append((colour, cat))
+        return colours, legend
+    numbers = present.astype(float)
+    if scheme and numbers.min() < numbers.max():
+        import mapclassify
+
+        classifier = mapclassify.classify(numbers.to_numpy(), scheme, k=min(k, numbers.nunique()))
+        bins = classifier.bins
+        cls = classifier.yb
+        lo = numbers.min()
+        for i, hi in enumerate(bins):
+            colour = mpl.colors.to_hex(palette(0.15 + 0.85 * i / max(len(bins) - 1, 1)))
+            legend.append((colour, f"{_fmt(float(lo))} – {_fmt(float(hi))}"))
+            lo = hi
+        colours[numbers.index] = [legend[c][0] for c in cls]
+        return colours, legend
+    lo, hi = float(numbers.min()), float(numbers.max())
+    scaled = (numbers - lo) / (hi - lo) if hi > lo else numbers * 0 + 0.5
+    colours[numbers.index] = [mpl.colors.to_hex(palette(0.15 + 0.85 * t)) for t in scaled]
+    for t in np.linspace(0, 1, 5):
+        legend.append((mpl.colors.to_hex(palette(0.15 + 0.85 * t)), _fmt(lo + t * (hi - lo))))
+    return colours, legend
+
+
+def interactive_map(
+    gdf,
+    column,
+    *,
+    tooltip=None,
+    scheme=None,
+    k=5,
+    communes=None,
+    name=None,
+    roads=None,
+    cmap="viridis",
+    title="",
+    lang="en",
+    width=760,
+):
+    """Return an interactive map of ``column`` (polygons or lines) that works offline.
+
+    Drawn as inline SVG from our own layers (the data, commune boundaries with their names,
+    main roads): no tiles, no script or style from a network, a few kB of inline script for
+    zoom (mouse wheel), pan (drag) and layer switches; hovering a shape shows its values.
 
     Parameters
     ----------
     gdf : geopandas.GeoDataFrame
     column : str
-    tooltip : list of str, optional
-        Columns shown on hover (default: ``column``).
+    tooltip : list of str or dict, optional
+        Columns shown on hover, or ``{column: label}`` (default: ``column``).
     scheme, k : optional
         As in :func:`static_map`.
     communes : geopandas.GeoDataFrame, optional
-        Commune outlines as a second layer.
+        Commune outlines and names as a layer (default: ``gdf`` itself when it holds
+        ``name_fr``/``name_nl``).
     name : str, optional
-        Layer name.
+        Name of the data layer (default ``column``).
+    roads : geopandas.GeoDataFrame, optional
+        Main roads as a grey layer.
+    cmap : str
+        Matplotlib colour map.
+    title : str
+        Caption above the map.
+    lang : str
+        Language of the map's own words and of the commune names.
+    width : int
+        Width in CSS pixels (the map scales down on narrow screens).
 
     Returns
     -------
-    folium.Map
+    SvgMap
     """
-    import folium
+    from html import escape
 
-    data = gdf.to_crs(4326)
-    m = data.explore(
-        column=column,
-        tooltip=tooltip or [column],
-        scheme=scheme,
-        k=k,
-        cmap="viridis",
-        tiles="CartoDB positron",
-        name=name or column,
-        missing_kwds={"color": "#bbbbbb"},
-        style_kwds={"weight": 3} if data.geom_type.str.contains("Line").all() else {},
-    )
-    if communes is not None:
-        cols = [c for c in ("nis", "name_fr", "name_nl") if c in communes.columns]
-        communes.to_crs(4326)[[*cols, "geometry"]].explore(
-            m=m, name="communes", style_kwds={"fill": False, "color": "#333333", "weight": 1}
+    from cibg_ds.i18n import gettext
+
+    _ = gettext(lang)
+    crs = 31370
+    data = gdf.to_crs(crs)
+    if communes is None and {"name_fr", "name_nl"} <= set(gdf.columns):
+        communes = gdf
+    layers = [data] + [f.to_crs(crs) for f in (communes, roads) if f is not None]
+    minx = min(f.total_bounds[0] for f in layers)
+    miny = min(f.total_bounds[1] for f in layers)
+    maxx = max(f.total_bounds[2] for f in layers)
+    maxy = max(f.total_bounds[3] for f in layers)
+    scale = 1000 / max(maxx - minx, maxy - miny, 1)  # a 1000-unit view box
+    origin = (minx, maxy)
+    vw, vh = (maxx - minx) * scale, (maxy - miny) * scale
+    tol = 2 / scale  # two view-box units: invisible at any sane zoom
+    lines = data.geom_type.str.contains("Line").all()
+    colours, legend = _colours(data[column], scheme, k, cmap)
+    fields = tooltip if isinstance(tooltip, dict) else {c: c for c in (tooltip or [column])}
+    map_id = f"cibg-map-{next(_MAP_IDS)}"
+    shapes = []
+    geoms = data.geometry.simplify(tol)
+    for i, (idx, geom) in enumerate(zip(data.index, geoms, strict=True)):
+        if geom is None or geom.is_empty:
+            continue
+        tip = "&#10;".join(f"{escape(str(label))}: {escape(_fmt(data[c].iloc[i]))}"
+                           for c, label in fields.items() if c in data.columns)  # fmt: skip
+        paint = (f"fill='none' stroke='{colours[idx]}' stroke-width='3'" if lines
+                 else f"fill='{colours[idx]}'")  # fmt: skip
+        shapes.append(
+            f"<path d='{_svg_path(geom, origin, scale)}' {paint}><title>{tip}</title></path>"
         )
-    note = _note(gdf, communes)
-    if note:
-        html = f'<div style="position:fixed;bottom:8px;left:8px;z-index:999;background:#fff;padding:2px 6px;color:#b00020;font-size:12px">{note}</div>'  # noqa: E501
-        m.get_root().html.add_child(folium.Element(html))
-    credits = _credits(gdf, communes)
-    if credits:
-        html = f'<div style="position:fixed;bottom:8px;right:8px;z-index:999;background:#fff;padding:2px 6px;color:#555;font-size:11px">{credits}</div>'  # noqa: E501
-        m.get_root().html.add_child(folium.Element(html))
-    folium.LayerControl().add_to(m)
-    return m
+    stroke = "" if lines else " stroke='#fff' stroke-width='0.3'"
+    groups = [("data", name or column, f"<g data-layer='data'{stroke}>{''.join(shapes)}</g>")]
+    if roads is not None:
+        r = roads.to_crs(crs).geometry.simplify(tol)
+        paths = "".join(f"<path d='{_svg_path(g, origin, scale)}'/>" for g in r if g is not None)
+        road_layer = f"<g data-layer='roads' fill='none' stroke='#888' stroke-width='1'>{paths}</g>"
+        groups.insert(0, ("roads", _("Roads"), road_layer))
+    if communes is not None:
+        groups.append(
+            ("communes", _("Communes"), _commune_layer(communes, origin, scale, tol, lang))
+        )
+    switches = "".join(
+        f"<label style='margin-right:1em'><input type='checkbox' checked data-layer='{key}'> "
+        f"{escape(str(label))}</label>"
+        for key, label, _g in groups
+    )
+    legend = (
+        [*legend, ("#bbbbbb", _("suppressed / no data"))] if data[column].isna().any() else legend
+    )
+    keys = "".join(
+        f"<span style='margin-right:.8em;white-space:nowrap'><span style='display:inline-block;"
+        f"width:12px;height:12px;background:{c};margin-right:3px'></span>{escape(label)}</span>"
+        for c, label in legend
+    )
+    note = (
+        _("Schematic geometry (not official boundaries or roads)")
+        if _note(gdf, communes, roads)
+        else ""
+    )
+    credits = _credits(gdf, communes, roads)
+    help_text = _(
+        "Hover a shape for its values; wheel to zoom, drag to pan. "
+        "Drawn from the report's own layers, no map tiles."
+    )
+    caption = escape(title or str(name or column))
+    markup = (
+        f"<figure id='{map_id}' class='cibg-map' style='max-width:{width}px;margin:1em 0'>"
+        f"<figcaption style='font-weight:600'>{caption}</figcaption>"
+        f"<div style='font-size:12px'>{switches}"
+        f"<button type='button'>{escape(_('Reset view'))}</button></div>"
+        f"<svg viewBox='0 0 {vw:.0f} {vh:.0f}' width='100%' role='img' aria-label='{caption}' "
+        f"style='border:1px solid #ccc;background:#f8f8f6;cursor:grab'>"
+        f"{''.join(g for _k, _l, g in groups)}</svg>"
+        f"<div style='font-size:12px'><b>{escape(str(name or column))}</b>: {keys}</div>"
+        + (f"<div style='font-size:12px;color:#b00020'>{escape(note)}</div>" if note else "")
+        + (f"<div style='font-size:11px;color:#555'>{escape(credits)}</div>" if credits else "")
+        + f"<div style='font-size:11px;color:#555'>{escape(help_text)}</div>"
+        f"<script>{_JS % {'id': map_id}}</script></figure>"
+    )
+    return SvgMap(markup, caption, lang)
+
+
+def _commune_layer(communes, origin, scale, tol, lang) -> str:
+    """Return the commune outlines and their names (in ``lang``) as an SVG group."""
+    from html import escape
+
+    from cibg_ds.i18n import name_column
+
+    c = communes.to_crs(31370)
+    x0, y1 = origin
+    outline = "".join(
+        f"<path d='{_svg_path(g, origin, scale)}'/>"
+        for g in c.geometry.simplify(tol)
+        if g is not None
+    )
+    texts = ""
+    label = name_column(lang)
+    if label in c.columns:
+        points = c.geometry.representative_point()
+        texts = "".join(
+            f"<text x='{(p.x - x0) * scale:.0f}' y='{(y1 - p.y) * scale:.0f}'>"
+            f"{escape(str(n))}</text>"
+            for p, n in zip(points, c[label], strict=True)
+        )
+    return (
+        "<g data-layer='communes'><g fill='none' stroke='#333' stroke-width='1.2'>"
+        f"{outline}</g><g font-size='13' text-anchor='middle' fill='#111' stroke='#fff' "
+        "stroke-width='3' paint-order='stroke' style='pointer-events:none'>"
+        f"{texts}</g></g>"
+    )
 
 
 def sector_map(sectors, column, title, *, communes=None, scheme="quantiles", k=5, cmap="OrRd",

@@ -68,4 +68,4 @@ def test_the_sector_map(table):
     texts = [t.get_text() for t in ax.texts]
     assert any("Statbel" in t for t in texts)
     legend_texts = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert any("suppressed (< 50 households)" in t for t in legend_texts)
+    assert any("suppressed (fewer than 50 households)" in t for t in legend_texts)

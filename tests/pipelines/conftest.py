@@ -67,3 +67,46 @@ def write_pipeline(directory: Path, text: str, name: str = "p.yaml") -> Path:
     path = directory / name
     path.write_text(textwrap.dedent(text))
     return path
+
+
+class DemoRun:
+    """One small run of the demo pipeline and its two client bundles, shared by the tests."""
+
+    def __init__(self, root: Path, printed: str, code: int):
+        self.root, self.printed, self.code = root, printed, code
+        runs = sorted((root / "demo").glob("2*"))
+        assert code == 0 and runs, printed
+        self.run_dir = runs[0]
+        self.bundles = sorted((root / "demo" / "bundles").glob("*.zip"))
+
+    def unpacked(self) -> dict[str, Path]:
+        """Each bundle unpacked beside it, by agency."""
+        import zipfile
+
+        out = {}
+        for bundle in self.bundles:
+            agency = bundle.stem.split("-", 2)[-1]
+            target = bundle.with_suffix("")
+            if not target.exists():
+                zipfile.ZipFile(bundle).extractall(target)
+            out[agency] = target
+        return out
+
+
+SMALL = ["--trucks", "80", "--jobs", "2", "-p", "days=2", "-p", "n_sim=20"]
+"""The demo on 80 trucks over 2 days with 20 Monte Carlo runs: every report, in minutes."""
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory) -> DemoRun:
+    """Run ``cibg-ds demo`` once for the session (a real Papermill run of every notebook)."""
+    import contextlib
+    import io
+
+    from cibg_ds.cli import main
+
+    root = tmp_path_factory.mktemp("demo")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = main(["demo", "--reports", str(root), *SMALL])
+    return DemoRun(root, printed.getvalue(), code)

@@ -202,3 +202,64 @@ def test_the_notebooks_stand_on_their_own_with_the_plain_papermill_command(tmp_p
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Ixelles / Elsene" in out.read_text()
+
+
+QUALITY = """
+name: q
+tasks:
+  check:
+    notebook: check.ipynb
+    parameters: {out: "${run}/quality/report.json"}
+    products: [quality/report.json]
+    agencies: [mobility]
+"""
+
+CHECK = """\
+import json, pathlib, sys, warnings
+from tqdm import tqdm
+
+for _ in tqdm(range(3), desc="checking"):
+    pass
+warnings.warn("Numba not installed. Using slow pure python version.")
+print("Dask: new LocalCluster; dashboard http://127.0.0.1:8787/status", file=sys.stderr)
+pathlib.Path(out).parent.mkdir(parents=True, exist_ok=True)
+pathlib.Path(out).write_text(json.dumps({"suite": "pings", "success": False, "rows": 10,
+                                         "quarantine": {"rejected": 3, "clean": 7}}))
+print("checked")
+"""
+
+
+def test_stderr_goes_to_the_task_log_and_a_failed_suite_is_named(workdir):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "cibg-ds", "display_name": "cibg-ds", "language": "python"}
+    params = nbformat.v4.new_code_cell('out: str = ""  # where the summary goes')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(CHECK)]
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"c{i}"
+    nbformat.write(nb, workdir / "check.ipynb")
+    result = run_pipeline(write_pipeline(workdir, QUALITY), reports=workdir / "reports")
+    assert result.status == "complete"  # the run completes, and says the suite failed
+    verdict = "data quality: failed, 3 rows quarantined (suite pings)"
+    assert verdict in result.summary()
+    run = result.run_dir
+    assert verdict in (run / "run.log").read_text()
+    log = (run / "logs" / "check.log").read_text()
+    assert "Numba not installed" in log and "checking: 100%" in log and "8787" in log
+    html = (run / "html" / "check.html").read_text()
+    assert "checked" in html  # results stay
+    for leaked in ("Numba", "checking", "8787", "Warning", str(run), "cdnjs", "<script src"):
+        assert leaked not in html, leaked
+    executed = json.loads((run / "notebooks" / "check.ipynb").read_text())
+    outputs = json.dumps([c.get("outputs") for c in executed["cells"]])
+    assert "Numba" not in outputs and "checked" in outputs
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["tasks"]["check"]["dask_dashboard"] == "http://127.0.0.1:8787/status"
+    assert manifest["data_quality"]["quality/report.json"]["rejected"] == 3
+    assert str(run) in manifest["task_parameters"]["check"]["out"]
+    bundle = zipfile.ZipFile(deliver(run, workdir / "out", "mobility"))
+    client = json.loads(bundle.read("manifest.json"))
+    assert client["data_quality"] == [verdict]
+    assert "127.0.0.1" not in json.dumps(client) and str(workdir) not in json.dumps(client)

@@ -17,7 +17,7 @@ def test_default_communes_map_shows_the_attribution_not_a_schematic_caption():
     texts = _texts(static_map(communes, "value", "t", communes=load_communes()))
     assert any("Statbel" in t for t in texts)
     assert not any("chematic" in t for t in texts)
-    html = interactive_map(communes, "value").get_root().render()
+    html = interactive_map(communes, "value")._repr_html_()
     assert "Statbel" in html and "Schematic geometry" not in html
 
 

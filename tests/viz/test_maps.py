@@ -1,0 +1,37 @@
+"""The interactive map: inline SVG from our own layers, nothing fetched, names on communes."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+import cibg_ds as cd
+from cibg_ds.io import load_communes
+
+
+def test_interactive_map_draws_every_commune_with_its_name_and_loads_nothing():
+    communes = load_communes()
+    scored = communes.assign(score=np.arange(19, dtype=float))
+    scored.loc[scored.index[0], "score"] = np.nan  # suppressed: grey, and said so
+    m = cd.viz.interactive_map(scored, "score", scheme="quantiles", k=4, lang="nl",
+                               tooltip={"name_nl": "Gemeente", "score": "Score"})  # fmt: skip
+    html = m._repr_html_()
+    data = re.search(r"<g data-layer='data'.*?</g>", html, re.S).group(0)
+    assert data.count("<path") == 19
+    assert "fill='#bbbbbb'" in data and "afgeschermd / geen gegevens" in html
+    labels = re.findall(r"<text [^>]*>([^<]+)</text>", html)
+    assert len(labels) == 19 and "Ukkel" in labels  # Dutch names for a Dutch reader
+    assert "Gemeente: Ukkel" in html
+    assert not re.search(r"https?://|<script[^>]+src=|<link", html)
+    assert len(html) < 60_000
+
+
+def test_interactive_map_of_lines_strokes_them_and_adds_a_roads_layer(tmp_path):
+    roads = cd.mobility.default_roads()
+    m = cd.viz.interactive_map(roads.assign(v=1.0), "v", roads=roads, communes=load_communes())
+    html = m._repr_html_()
+    assert "stroke-width='3'" in html and "data-layer='roads'" in html
+    assert "Schematic geometry" not in html and "OpenStreetMap" in html  # real roads, credited
+    m.save(tmp_path / "map.html")
+    assert (tmp_path / "map.html").read_text().startswith("<!DOCTYPE html><html lang='en'>")
