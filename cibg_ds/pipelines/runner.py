@@ -441,7 +441,9 @@ def run_pipeline(
         unknown = sorted(only - groups)
         if unknown:
             raise CibgDsError(f"--only: unknown task(s) {unknown}; tasks are {sorted(groups)}")
-    root = Path(reports) / pipeline.name
+    # resolved once, against the caller's working directory: the notebooks (which run in
+    # the package root) get the same absolute ${run} as the runner
+    root = Path(reports).expanduser().resolve() / pipeline.name
     root.mkdir(parents=True, exist_ok=True)
     with _Lock(root / LOCK, pipeline.name):
         state_path = root / STATE
@@ -469,7 +471,11 @@ def run_pipeline(
 
 def _resume_or_new(root: Path) -> Path:
     """Return the directory of an interrupted last run (to resume), else a new one."""
-    runs = sorted(p for p in root.iterdir() if p.is_dir() and (p / "manifest.json").exists())
+    runs = sorted(
+        p
+        for p in root.iterdir()
+        if p.is_dir() and not p.is_symlink() and (p / "manifest.json").exists()
+    )  # not ``latest``, a link to the last complete run
     if runs:
         last = json.loads((runs[-1] / "manifest.json").read_text())
         if last.get("status") in ("running", "interrupted"):  # a failed run stays as it was

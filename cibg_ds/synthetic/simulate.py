@@ -12,7 +12,6 @@ import dataclasses
 import datetime as dt
 import json
 import os
-import shutil
 import time
 from collections import Counter
 from pathlib import Path
@@ -149,13 +148,7 @@ def simulate(
             raise InputError(
                 f"{out}: folder is not empty; choose another --out or pass --overwrite"
             )
-        foreign = [p.name for p in out.iterdir() if not _is_ours(p)]
-        if foreign:
-            raise InputError(
-                f"{out}: refusing to overwrite, it holds more than a simulated dataset "
-                f"({', '.join(sorted(foreign)[:5])}); choose an empty or new --out"
-            )
-        shutil.rmtree(out)
+        _remove_previous(out)
     out.mkdir(parents=True, exist_ok=True)
     settings = get_settings()
     began = time.perf_counter()
@@ -188,9 +181,31 @@ def simulate(
     return result
 
 
-def _is_ours(path: Path) -> bool:
-    """Tell whether a folder entry is one a simulation writes (``date=...`` or ``_meta``)."""
-    return path.is_dir() and (path.name == META_DIR or path.name.startswith("date="))
+def _remove_previous(out: Path) -> None:
+    """Delete the dataset a simulation wrote at ``out``: only the files its manifest lists.
+
+    Refuses (deleting nothing) when ``out`` has no simulator manifest or holds any file the
+    manifest does not list (a real feed, a user's file inside a ``date=`` folder).
+    """
+    present = [p for p in out.rglob("*") if not p.is_dir()]
+    try:
+        listed = json.loads((out / META_DIR / MANIFEST).read_text())
+        ours = {out / f for f in listed["files"]} | {out / listed["roads"]}
+        ours |= {out / META_DIR / MANIFEST, out / META_DIR / DIRTY_MANIFEST}
+        why = "the simulation did not write"
+    except (OSError, ValueError, KeyError, TypeError):
+        ours, why = set(), f"of no simulated dataset (no readable {META_DIR}/{MANIFEST})"
+    foreign = sorted(str(p.relative_to(out)) for p in present if p not in ours)
+    if foreign:
+        raise InputError(
+            f"{out}: refusing to overwrite, it holds {len(foreign)} file(s) {why} "
+            f"({', '.join(foreign[:5])}); nothing was deleted. Move them away or choose an "
+            "empty or new --out"
+        )
+    for path in present:
+        path.unlink()
+    for folder in sorted((p for p in out.rglob("*") if p.is_dir()), reverse=True):
+        folder.rmdir()  # empty now: only our files were in it
 
 
 def _fault_kinds():
