@@ -41,6 +41,8 @@ class Settings:
     """Key of the keyed hash that makes pseudonyms of unit ids (use a secret one on real data)."""
     dask_scheduler_address: str = ""
     """Address of an existing Dask scheduler; empty means a LocalCluster (see cluster.py)."""
+    worker_timeout: float = 60.0
+    """Seconds a job waits for a Dask worker (none yet, or all gone) before it gives up."""
 
 
 def _coerce(name: str, raw: object, origin: str) -> object:

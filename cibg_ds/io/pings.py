@@ -134,26 +134,93 @@ def _csv_columns(file: Path) -> list[str]:
     return [c.lstrip("\ufeff") for c in header.columns]
 
 
+def _no_offset_error(example, what: str) -> InputError:
+    return InputError(
+        f"column 'ts': {what}, such as {example!r}, so the instant is unknown. Pass "
+        "assume_tz='Europe/Brussels' (CLI: --assume-tz) or 'UTC' if you know the zone, or "
+        "re-export the times in ISO 8601 with their offset (2026-11-02T05:02:00+01:00)"
+    )
+
+
+def _localize(naive: pd.Series, assume_tz: str, raw: pd.Series) -> pd.Series:
+    """Localize wall-clock times; refuse the ones the DST change makes ambiguous or void."""
+    ambiguous = naive.dt.tz_localize(assume_tz, ambiguous="NaT", nonexistent="NaT")
+    lost = ambiguous.isna() & naive.notna()
+    if lost.any():
+        early = naive[lost].dt.tz_localize(assume_tz, ambiguous=True, nonexistent="NaT")
+        repeated = int(early.notna().sum())
+        skipped = int(lost.sum()) - repeated
+        reasons = []
+        if repeated:
+            reasons.append(f"{repeated} in the hour repeated when clocks go back (ambiguous)")
+        if skipped:
+            reasons.append(f"{skipped} in the hour skipped when clocks go forward (no such time)")
+        raise InputError(
+            f"column 'ts': {int(lost.sum())} local time(s) cannot be placed in {assume_tz}: "
+            f"{'; '.join(reasons)}, such as {raw[lost.to_numpy()].iloc[0]!r}. Re-export those "
+            "times with their UTC offset (02:30+02:00 or 02:30+01:00); nothing was dropped"
+        )
+    return ambiguous
+
+
+def _parse_naive(text: pd.Series) -> pd.Series:
+    """Parse wall-clock text: ISO 8601 first, then day-first forms (02/11/2026 05:02)."""
+    naive = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    rest = naive.isna() & text.notna()
+    if rest.any():
+        other = pd.to_datetime(text[rest], format="mixed", dayfirst=True, errors="coerce")
+        naive = naive.copy()
+        naive[rest] = other.to_numpy()
+    return naive
+
+
 def _parse_ts(values: pd.Series, assume_tz: str | None) -> pd.Series:
+    """Parse a ``ts`` column to UTC: offsets kept, wall-clock times only with ``assume_tz``.
+
+    Raises
+    ------
+    InputError
+        When no time carries an offset and ``assume_tz`` is not given (naive local times,
+        ``02/11/2026 05:02``), for epoch numbers, and for local times that a DST change
+        makes ambiguous or impossible (counted, with the reason).
+    """
+    dtype = s.PING_DTYPES[s.TS]
     if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return values.dt.tz_convert("UTC").astype(s.PING_DTYPES[s.TS])
+        return values.dt.tz_convert("UTC").astype(dtype)
     if pd.api.types.is_datetime64_dtype(values.dtype):
-        return values.dt.tz_localize(assume_tz).dt.tz_convert("UTC").astype(s.PING_DTYPES[s.TS])
-    text = values.astype("string")
+        if assume_tz is None:
+            raise _no_offset_error(str(values.dropna().iloc[0]) if values.notna().any() else
+                                   "", "the times have no time zone")  # fmt: skip
+        return _localize(values, assume_tz, values).dt.tz_convert("UTC").astype(dtype)
+    text = values.astype("string").str.strip()
+    given = text.notna() & (text != "")
+    if given.any() and text[given].str.fullmatch(r"-?\d{9,14}(?:\.\d*)?").all():
+        raise InputError(
+            f"column 'ts' holds numbers such as {text[given].iloc[0]!r} (epoch seconds or "
+            "milliseconds?), not times: convert them, e.g. pd.to_datetime(ts, unit='ms', "
+            "utc=True), or re-export the times in ISO 8601 with their offset"
+        )
     # fast path: the feed's own format, with its offset ("Z" or "+01:00")
     out = pd.to_datetime(text, format="%Y-%m-%dT%H:%M:%S%z", utc=True, errors="coerce")
-    retry = (out.isna() & text.notna()).to_numpy()
+    retry = (out.isna() & given).to_numpy()
     if retry.any():  # other ISO 8601 spellings, and times without an offset
-        rest = text[retry].str.strip()
+        rest = text[retry]
         aware = rest.str.contains(_TZ_SUFFIX, regex=True, na=False)
-        parsed = pd.to_datetime(rest.where(aware), utc=True, format="ISO8601", errors="coerce")
-        if assume_tz is not None and (~aware).any():
-            naive = pd.to_datetime(rest.where(~aware), format="ISO8601", errors="coerce")
-            naive = naive.dt.tz_localize(assume_tz, ambiguous="NaT", nonexistent="NaT")
-            parsed = parsed.fillna(naive.dt.tz_convert("UTC"))
-        out = out.copy()
-        out[retry] = parsed.to_numpy()
-    return out.astype(s.PING_DTYPES[s.TS])
+        if not aware.any() and not (~out.isna()).any() and assume_tz is None:
+            raise _no_offset_error(rest.iloc[0], "no time carries a UTC offset")
+        nat = np.iinfo(np.int64).min
+        parsed = np.full(len(rest), nat, dtype=np.int64)  # ns since the epoch, UTC
+        flags = aware.to_numpy()
+        if flags.any():
+            aware_ts = pd.to_datetime(rest[flags], utc=True, format="ISO8601", errors="coerce")
+            parsed[flags] = s.to_ns(aware_ts)
+        if assume_tz is not None and not flags.all():
+            naive = _localize(_parse_naive(rest[~flags]), assume_tz, rest[~flags])
+            parsed[~flags] = s.to_ns(naive)
+        merged = s.to_ns(out)
+        merged[retry] = parsed
+        out = pd.Series(merged.view("datetime64[ns]"), index=values.index).dt.tz_localize("UTC")
+    return out.astype(dtype)
 
 
 def _weight_class(values: pd.Series) -> pd.Series:

@@ -108,6 +108,26 @@ def file_fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _where_read(item: str) -> Path:
+    """Return the file a path names: as given, else beside the notebooks (their cwd)."""
+    path = Path(item).expanduser()
+    return path if path.is_absolute() or path.exists() else ROOT / path
+
+
+def _parameter_files(parameters) -> list[str]:
+    """Return the existing files named in parameters (outside the run): they are inputs too."""
+    if isinstance(parameters, dict):
+        return [f for v in parameters.values() for f in _parameter_files(v)]
+    if isinstance(parameters, list):
+        return [f for v in parameters for f in _parameter_files(v)]
+    if isinstance(parameters, str) and parameters.strip() and "${run}" not in parameters:
+        try:
+            return [parameters] if _where_read(parameters).is_file() else []
+        except (OSError, ValueError):  # not a path (too long, NUL)
+            return []
+    return []
+
+
 class _Lock:
     """An exclusive, non-blocking lock file holding the owner's pid and start time."""
 
@@ -186,10 +206,10 @@ class _Run:
         digest.update(json.dumps(task.parameters, sort_keys=True, default=str).encode())
         for up in sorted(self.p.upstream[task.name]):
             digest.update(f"{up}={self.records[up].fingerprint}".encode())
-        for item in task.inputs:
+        for item in [*task.inputs, *_parameter_files(task.parameters)]:
             if not item.startswith("${run}"):
                 if item not in self.inputs:
-                    self.inputs[item] = file_fingerprint(Path(item))
+                    self.inputs[item] = file_fingerprint(_where_read(item))
                 digest.update(f"{item}={self.inputs[item]}".encode())
         return digest.hexdigest()
 

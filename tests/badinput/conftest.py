@@ -50,8 +50,37 @@ def cli(capsys):
     """Run ``cibg-ds`` in-process; return (exit code, stdout, stderr)."""
 
     def run(*args):
-        code = main([str(a) for a in args])
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:  # argparse refuses the arguments
+            code = exc.code
         out = capsys.readouterr()
         return code, out.out, out.err
 
     return run
+
+
+def pings_frame(times, n_units: int = 2):
+    """Canonical-looking raw pings (all text, as a CSV export) at the given times."""
+    import pandas as pd
+
+    n = len(times)
+    return pd.DataFrame(
+        {
+            "obu_id": [f"{i % n_units:016x}" for i in range(n)],
+            "ts": list(times),
+            "lat": [f"{50.84 + i / 1000:.5f}" for i in range(n)],
+            "lon": [f"{4.35 + i / 1000:.5f}" for i in range(n)],
+            "speed_kmh": "42.0",
+            "heading_deg": "90",
+            "weight_class": "12-32t",
+            "euro_class": "6",
+            "country": "BE",
+        }
+    )
+
+
+def write_pings_csv(path: Path, times, **kw) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pings_frame(times).to_csv(path, index=False, **kw)
+    return path

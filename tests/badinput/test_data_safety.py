@@ -61,7 +61,7 @@ def test_a_user_file_anywhere_else_survives(tiny, where):
 def test_a_broken_manifest_means_not_ours(tiny):
     (tiny / "_meta" / "manifest.json").write_text("{not json")
     before = _snapshot(tiny)
-    with pytest.raises(InputError, match="no readable _meta/manifest.json"):
+    with pytest.raises(InputError, match=r"no readable _meta/manifest\.json"):
         simulate(tiny, trucks=3, overwrite=True, progress=False)
     assert _snapshot(tiny) == before
 
