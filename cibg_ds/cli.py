@@ -23,6 +23,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text}")
+    return value
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -75,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--days", type=_positive, default=1, help="number of days (1)")
     sim.add_argument("--start", default="2026-11-02", help="first day, YYYY-MM-DD (2026-11-02)")
     sim.add_argument("--out", required=True, type=Path, help="output folder")
-    sim.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    sim.add_argument("--seed", type=_non_negative, default=0, help="random seed (0)")
     sim.add_argument("--dirty", action="store_true", help="inject faults and count them")
     sim.add_argument("--overwrite", action="store_true", help="replace an existing dataset")
     sim.add_argument("--scheduler", help="Dask scheduler address (else DASK_SCHEDULER_ADDRESS)")
@@ -154,6 +164,12 @@ def _params(pairs: list[str]) -> dict:
 def _run(args: argparse.Namespace) -> int:
     from cibg_ds.pipelines import PipelineError, RunLocked, run_pipeline
 
+    if args.log:
+        try:
+            with open(args.log, "a"):
+                pass
+        except OSError as exc:
+            raise ParameterError(f"--log {args.log}: cannot write there ({exc.strerror})") from None
     try:
         result = run_pipeline(_pipeline_path(args.pipeline), _params(args.param), args.only,
                               args.force, args.jobs, args.reports, args.log)  # fmt: skip

@@ -162,6 +162,11 @@ def get_client(
         if address:
             try:
                 client = Client(address, timeout=timeout, set_as_default=True)
+            except ValueError as exc:  # 127.0.0.1:notaport
+                raise ClusterError(
+                    f"{address!r} (from {origin}) is not a Dask scheduler address ({exc}); "
+                    "write it as tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786"
+                ) from None
             except (OSError, TimeoutError) as exc:
                 raise ClusterError(
                     f"could not reach the Dask scheduler at {address!r} (from {origin}) "

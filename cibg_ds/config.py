@@ -84,8 +84,15 @@ def get_settings(path: str | os.PathLike | None = None, env: dict | None = None)
     if path is not None or env.get("CIBG_DS_CONFIG") or file.exists():
         if not file.exists():
             raise ParameterError(f"config file {file} does not exist (check CIBG_DS_CONFIG)")
-        with file.open("rb") as handle:
-            table = tomllib.load(handle)
+        try:
+            with file.open("rb") as handle:
+                table = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as exc:
+            raise ParameterError(
+                f"{file}: not valid TOML ({exc}); fix or remove the file"
+            ) from None
+        except OSError as exc:
+            raise ParameterError(f"{file}: cannot read the settings ({exc.strerror})") from None
         unknown = set(table) - known
         if unknown:
             raise ParameterError(

@@ -122,9 +122,71 @@ def _parquet_columns(file: Path, assume_tz: str | None) -> list[str]:
     return list(arrow.names)
 
 
+def csv_separator(file: Path) -> str:
+    """Return the field separator of a CSV file: the one of ``, ; | TAB`` its header has most."""
+    import gzip
+
+    try:
+        opener = gzip.open if str(file).endswith(".gz") else open
+        with opener(file, "rt", encoding="utf-8-sig", errors="replace") as handle:
+            header = handle.readline()
+    except OSError:
+        return ","  # not readable as such: the reader says why
+    return max((",", ";", "|", "\t"), key=header.count) if header.strip() else ","
+
+
+def _same_layout(files: list[Path], columns: list[str], parquet: bool) -> str:
+    """Refuse files whose types (Parquet) or separators (CSV) differ; return the separator."""
+    if not parquet:
+        seps = {f: csv_separator(f) for f in files}
+        if len(set(seps.values())) > 1:
+            first, other = files[0], next(f for f in files if seps[f] != seps[files[0]])
+            raise InputError(
+                f"{other}: fields separated by {seps[other]!r}, but by {seps[first]!r} in "
+                f"{first}; re-export the files with one separator"
+            )
+        return seps[files[0]]
+    import pyarrow.parquet as pq
+
+    first = pq.read_schema(files[0])
+    for file in files[1:]:
+        schema = pq.read_schema(file)
+        differ = [
+            f"{c} ({first.field(c).type} vs {schema.field(c).type})"
+            for c in columns
+            if c in first.names
+            and c in schema.names
+            and first.field(c).type != schema.field(c).type
+        ]
+        if differ:
+            raise InputError(
+                f"{file}: column types differ from {files[0]}: {', '.join(differ)}; re-export "
+                "the files with one schema (or read them separately)"
+            )
+    return ","
+
+
+def _refuse_undecodable(df: pd.DataFrame) -> None:
+    """Raise when text kept as text (ids, times, classes) held bytes that are not UTF-8.
+
+    CSV files are decoded with replacement characters, so a bad byte deep in a file is
+    found here, in its partition, instead of failing the decoder with a traceback.
+    """
+    for col in (s.OBU_ID, s.TS, s.WEIGHT_CLASS, s.COUNTRY):
+        if col in df.columns and (
+            df[col].dtype == object or pd.api.types.is_string_dtype(df[col].dtype)
+        ):
+            bad = df[col].astype("string").str.contains("\ufffd", regex=False, na=False)
+            if bad.any():
+                raise InputError(
+                    f"column {col!r}: {int(bad.sum())} value(s) hold bytes that are not UTF-8 "
+                    f"(such as {df[col][bad].iloc[0]!r}); re-export the file as UTF-8"
+                )
+
+
 def _csv_columns(file: Path) -> list[str]:
     try:
-        header = pd.read_csv(file, nrows=1, dtype=str)
+        header = pd.read_csv(file, nrows=1, dtype=str, sep=csv_separator(file))
     except pd.errors.EmptyDataError:
         raise InputError(f"{file}: the file is empty; remove it or re-export it") from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
@@ -249,6 +311,7 @@ def to_canonical(
     pandas.DataFrame
     """
     df = df.rename(columns=dict(rename or {}))
+    _refuse_undecodable(df)
     s.require_columns(df.columns, s.PING_COLUMNS, "pings", _FIX_HINT)
     out = pd.DataFrame(index=df.index)
     out[s.OBU_ID] = df[s.OBU_ID].astype(s.PING_DTYPES[s.OBU_ID])
@@ -326,6 +389,7 @@ def read_pings(
         present = [rename.get(c, c) for c in found]
         s.require_columns(present, s.PING_COLUMNS, str(file), _FIX_HINT)
     source_columns = [inverse.get(c, c) for c in wanted]
+    sep = _same_layout(files, source_columns, parquet[0])
     if parquet[0]:
         # small files (a day's spill-over past midnight) are read together, in order
         raw = dd.read_parquet(
@@ -335,9 +399,8 @@ def read_pings(
             aggregate_files=True,
         )
     else:
-        raw = dd.read_csv(
-            [str(f) for f in files], dtype=str, usecols=source_columns, blocksize=blocksize
-        )
+        raw = dd.read_csv([str(f) for f in files], dtype=str, usecols=source_columns,
+                          blocksize=blocksize, sep=sep, encoding_errors="replace")  # fmt: skip
     return raw.map_partitions(to_canonical, rename, assume_tz, meta=empty_pings())
 
 

@@ -16,7 +16,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from cibg_ds.privacy import COUNT, ID_VALUE, check_publishable, count_column, is_id_name
+from cibg_ds.privacy import (
+    COUNT,
+    ID_VALUE,
+    check_publishable,
+    count_column,
+    is_id_name,
+    resolve_k,
+)
 
 TABLES = (".csv", ".tsv", ".geojson", ".parquet")
 TEXT = (".html", ".htm", ".txt", ".md", ".svg")
@@ -169,4 +176,5 @@ def check_file(path: Path, k: int | None = None) -> list[str]:
 
 def check_bundle(files: list[Path], k: int | None = None) -> list[str]:
     """Return the privacy problems of the files, in words (empty: publishable)."""
+    k = resolve_k(k)  # a bad threshold or settings file is the caller's error, not a file's
     return [problem for path in files for problem in check_file(path, k)]

@@ -142,7 +142,11 @@ def simulate(
         first_day = dt.date.fromisoformat(str(start))
     except ValueError:
         raise ParameterError(f"start must be a date like 2026-11-02, got {start!r}") from None
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ParameterError(f"seed must be an integer >= 0, got {seed!r}")
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a folder; choose another --out")
     if out.exists() and any(out.iterdir()):
         if not overwrite:
             raise InputError(

@@ -31,11 +31,11 @@ def _read_back(q):
 def test_a_second_validation_replaces_the_first_quarantine_whole(tmp_path, cli, dask_scheduler):
     q = tmp_path / "q"
     big = _feed(tmp_path / "big", files=3)
-    code, out, err = cli("validate", big, "--suite", "pings", "--quarantine", q,
+    _, out, err = cli("validate", big, "--suite", "pings", "--quarantine", q,
                          "--scheduler", dask_scheduler)  # fmt: skip
     assert "= 600 rows" in out, err
     small = _feed(tmp_path / "small", files=1)
-    code, out, err = cli("validate", small, "--suite", "pings", "--quarantine", q,
+    _, out, err = cli("validate", small, "--suite", "pings", "--quarantine", q,
                          "--scheduler", dask_scheduler)  # fmt: skip
     assert "= 200 rows" in out, err
     clean, rejected = _read_back(q)
