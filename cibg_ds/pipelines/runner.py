@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import shutil
+import signal
 import time
 from pathlib import Path
 
@@ -188,10 +189,42 @@ def _parameters_for(task: Task, run_dir: Path) -> dict:
     return json.loads(json.dumps(task.parameters).replace("${run}", str(run_dir)))
 
 
+INTERRUPT_GRACE = 10.0
+"""Seconds the kernels get to end their cell after Ctrl-C before they are terminated."""
+
+
+def _kernels() -> list:
+    """Return this process's Jupyter kernels.
+
+    They run in their own session, so a terminal's Ctrl-C does not reach them.
+    """
+    import psutil
+
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if any("ipykernel" in part for part in child.cmdline()):
+                found.append(child)
+        except psutil.Error:  # gone meanwhile
+            continue
+    return found
+
+
+def _signal_kernels(sig) -> None:
+    import psutil
+
+    for kernel in _kernels():
+        try:
+            kernel.send_signal(sig)
+        except psutil.Error:
+            continue
+
+
 class _Run:
     def __init__(self, pipeline: Pipeline, run_dir: Path, state: dict, log, force, jobs):
         self.p, self.dir, self.state, self.log = pipeline, run_dir, state, log
         self.force, self.jobs = force, jobs
+        self.interrupted = False
         self.records = {name: TaskRecord(name) for name in pipeline.tasks}
         self.inputs: dict[str, str] = {}
         self.started = _now()
@@ -256,7 +289,7 @@ class _Run:
             except nbclient.exceptions.DeadKernelError as exc:
                 rec.status = "failed"
                 rec.error = {"kind": "dead kernel", "message": f"the kernel died ({exc})"}
-                if rec.attempts > task.retries:
+                if rec.attempts > task.retries or self.interrupted:
                     break
                 self.log.warning("%s: kernel died, retry %d of %d", task.name, rec.attempts,
                                  task.retries)  # fmt: skip
@@ -268,6 +301,9 @@ class _Run:
                     "message": f"cell [{exc.exec_count}] raised {exc.ename}: {exc.evalue}",
                 }
                 break  # a failing cell fails again: never retried
+        if self.interrupted and rec.status == "failed":
+            rec.status = "interrupted"
+            rec.error = {"kind": "interrupted", "message": "stopped by Ctrl-C; resumed next run"}
         if tmp.exists():
             os.replace(tmp, notebook)  # kept, with the error, when the task failed
             rec.notebook = str(notebook.relative_to(self.dir))
@@ -287,6 +323,36 @@ class _Run:
     def _priority(self, item) -> tuple[int, int]:
         name = item[0]
         return (-len(self.p.downstream(name)), list(self.p.tasks).index(name))
+
+    def _finished(self, future, name: str, done: int, total: int) -> None:
+        rec = future.result()
+        if rec.status == "ok":
+            self.state[name] = {"fingerprint": rec.fingerprint, "run": self.dir.name}
+            _write_json(self.dir.parent / STATE, self.state)
+            self.log.info("[%d/%d] ok %s (%.1f s)", done, total, name, rec.seconds)
+        else:
+            self.log.error("[%d/%d] %s %s: %s", done, total, rec.status.upper(), name,
+                           rec.error["message"])  # fmt: skip
+
+    def stop(self, running: dict) -> None:
+        """After Ctrl-C: interrupt the kernels, record what still finishes, then end."""
+        self.interrupted = True
+        self.log.error("interrupted: stopping %d running task(s)", len(running))
+        _signal_kernels(signal.SIGINT)
+        _, late = cf.wait(running, timeout=INTERRUPT_GRACE)
+        if late:
+            _signal_kernels(signal.SIGTERM)
+            _, late = cf.wait(late, timeout=INTERRUPT_GRACE)
+        for future in [f for f in running if f not in late]:
+            self._finished(future, running[future], 0, len(self.p.tasks))
+
+    def _wait(self, running: dict) -> set:
+        """Wait for a task to finish; on Ctrl-C stop the others first (see :meth:`stop`)."""
+        try:
+            return cf.wait(running, return_when=cf.FIRST_COMPLETED)[0]
+        except KeyboardInterrupt:
+            self.stop(running)
+            raise
 
     def run(self, only: set[str] | None) -> None:
         pending = dict(self.p.tasks)
@@ -338,18 +404,9 @@ class _Run:
                 self.save("running")
                 if not running:
                     continue
-                finished, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
-                for future in finished:
-                    name = running.pop(future)
-                    rec = future.result()
+                for future in self._wait(running):
                     done += 1
-                    if rec.status == "ok":
-                        self.state[name] = {"fingerprint": rec.fingerprint, "run": self.dir.name}
-                        _write_json(self.dir.parent / STATE, self.state)
-                        self.log.info("[%d/%d] ok %s (%.1f s)", done, total, name, rec.seconds)
-                    else:
-                        self.log.error("[%d/%d] FAILED %s: %s", done, total, name,
-                                       rec.error["message"])  # fmt: skip
+                    self._finished(future, running.pop(future), done, total)
 
     def save(self, status: str) -> None:
         manifest = {
