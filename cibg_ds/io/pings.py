@@ -83,6 +83,11 @@ def resolve_files(path: str | os.PathLike | Sequence[str | os.PathLike]) -> list
     if glob.has_magic(text):
         files = sorted(Path(p) for p in glob.glob(text, recursive=True))
     elif Path(text).is_dir():
+        if (Path(text) / "_meta" / "INCOMPLETE").exists():
+            raise InputError(
+                f"{text}: an incomplete simulated dataset (_meta/INCOMPLETE: the simulation "
+                "is still running or was interrupted); simulate it again with --overwrite"
+            )
         files = sorted(
             p
             for p in Path(text).rglob("*")

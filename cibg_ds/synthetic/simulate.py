@@ -27,6 +27,8 @@ META_DIR = "_meta"
 MANIFEST = "manifest.json"
 DIRTY_MANIFEST = "dirty_manifest.json"
 ROADS_FILE = "roads.gpkg"
+INCOMPLETE = "INCOMPLETE"
+"""Marker in ``_meta/`` from the start of a simulation until its manifest is written."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,7 +155,9 @@ def simulate(
                 f"{out}: folder is not empty; choose another --out or pass --overwrite"
             )
         _remove_previous(out)
-    out.mkdir(parents=True, exist_ok=True)
+    (out / META_DIR).mkdir(parents=True, exist_ok=True)
+    note = "a simulation is writing here, or was interrupted: the dataset is incomplete\n"
+    write_text_atomic(out / META_DIR / INCOMPLETE, note)
     settings = get_settings()
     began = time.perf_counter()
     jobs = [
@@ -182,7 +186,18 @@ def simulate(
         roads=roads,
     )
     _write_manifests(result, trucks, days, first_day, seed, dirty)
+    (out / META_DIR / INCOMPLETE).unlink()
     return result
+
+
+def _interrupted_part(path: Path, out: Path) -> bool:
+    """Tell whether a file is one an (interrupted) simulation writes."""
+    parts = path.relative_to(out).parts
+    if parts[0] == META_DIR:
+        return len(parts) == 2 and (parts[1] in (INCOMPLETE, MANIFEST, DIRTY_MANIFEST, ROADS_FILE)
+                                    or parts[1].startswith("."))  # fmt: skip
+    return (len(parts) == 2 and parts[0].startswith("date=")
+            and parts[1].startswith(("part-", ".part-")))  # fmt: skip
 
 
 def _remove_previous(out: Path) -> None:
@@ -195,10 +210,13 @@ def _remove_previous(out: Path) -> None:
     try:
         listed = json.loads((out / META_DIR / MANIFEST).read_text())
         ours = {out / f for f in listed["files"]} | {out / listed["roads"]}
-        ours |= {out / META_DIR / MANIFEST, out / META_DIR / DIRTY_MANIFEST}
+        ours |= {out / META_DIR / n for n in (MANIFEST, DIRTY_MANIFEST, INCOMPLETE)}
         why = "the simulation did not write"
     except (OSError, ValueError, KeyError, TypeError):
         ours, why = set(), f"of no simulated dataset (no readable {META_DIR}/{MANIFEST})"
+        if (out / META_DIR / INCOMPLETE).is_file():  # an interrupted simulation: its parts
+            ours = {p for p in present if _interrupted_part(p, out)}
+            why = "an interrupted simulation does not write"
     foreign = sorted(str(p.relative_to(out)) for p in present if p not in ours)
     if foreign:
         raise InputError(

@@ -79,3 +79,34 @@ def test_without_overwrite_a_dataset_is_never_touched(tiny, cli, dask_scheduler)
     before = _snapshot(tiny)
     code, _, err = cli("simulate", "--out", tiny, "--trucks", 3, "--scheduler", dask_scheduler)
     assert code == 1 and "--overwrite" in err and _snapshot(tiny) == before
+
+
+def _interrupted(tiny):
+    """The state an interrupted simulation leaves: parts written, no manifest, the marker."""
+    (tiny / "_meta" / "manifest.json").unlink()
+    (tiny / "_meta" / "INCOMPLETE").write_text("interrupted")
+    return tiny
+
+
+def test_an_interrupted_simulation_cannot_be_read_as_if_complete(tiny):
+    from cibg_ds.io import read_pings
+
+    with pytest.raises(InputError, match="incomplete simulated dataset"):
+        read_pings(_interrupted(tiny))
+
+
+def test_an_interrupted_simulation_can_be_overwritten(tiny, dask_client):
+    again = simulate(_interrupted(tiny), trucks=4, overwrite=True, client=dask_client,
+                     progress=False)  # fmt: skip
+    meta = tiny / "_meta"
+    assert not (meta / "INCOMPLETE").exists() and (meta / "manifest.json").exists()
+    assert {p for p in tiny.glob("date=*/*")} == set(again.files)
+
+
+def test_a_user_file_in_an_interrupted_simulation_survives(tiny):
+    notes = _interrupted(tiny) / "date=2026-11-02" / "notes.txt"
+    notes.parent.mkdir(exist_ok=True)
+    notes.write_text("mine")
+    with pytest.raises(InputError, match=r"interrupted simulation does not write.*notes\.txt"):
+        simulate(tiny, trucks=3, overwrite=True, progress=False)
+    assert notes.read_text() == "mine"
