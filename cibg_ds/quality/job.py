@@ -99,7 +99,13 @@ def validate_path(
             raise AssertionError(f"rows in {counts['rows']} != clean + rejected: {counts}")
         extra["quarantine"] = counts
     if report is not None:
-        html_path, json_path = write_report(result, report, extra)
+        try:
+            html_path, json_path = write_report(result, report, extra)
+        except OSError as exc:  # a file where a folder should be, read-only, full
+            raise InputError(
+                f"{report}: cannot write the report ({exc.strerror or exc}); choose another "
+                "--report"
+            ) from None
         extra["report"] = str(html_path)
         extra["summary"] = str(json_path)
     return result, extra

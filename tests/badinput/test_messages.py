@@ -236,3 +236,25 @@ def test_deliver_of_an_unfinished_run_is_refused(tmp_path, cli):
     (run / "manifest.json").write_text(json.dumps({**manifest, "status": "running"}))
     code, _, err = cli("deliver", run, "--to", tmp_path / "out")
     assert code == 1 and "is running, not complete" in err and nothing_in(tmp_path / "out")
+
+
+def test_a_report_under_a_file_is_named(tmp_path, cli, dask_scheduler):
+    (tmp_path / "afile").write_text("mine")
+    report = tmp_path / "afile" / "report.html"
+    code, _, err = cli("validate", write_pings_csv(tmp_path / "f.csv", TIMES), "--suite", "pings",
+                       "--report", report, "--scheduler", dask_scheduler)  # fmt: skip
+    assert code == 1 and f"{report}: cannot write the report" in err and _no_traceback(err)
+    assert (tmp_path / "afile").read_text() == "mine"
+
+
+def test_a_kernel_that_always_dies_fails_after_bounded_retries(tmp_path, cli):
+    from tests.pipelines.conftest import write_notebook, write_pipeline
+
+    write_notebook(tmp_path / "step.ipynb")
+    text = ("name: t\ntasks:\n  b:\n    notebook: step.ipynb\n    retries: 1\n"
+            "    parameters: {out: \"${run}/b.csv\", die: 5}\n")  # fmt: skip
+    code, out, _ = cli("run", write_pipeline(tmp_path, text), "--reports", tmp_path / "r")
+    assert code == 1 and "failed   b: the kernel died" in out
+    manifest = json.loads(next((tmp_path / "r" / "t").glob("2*/manifest.json")).read_text())
+    assert manifest["tasks"]["b"]["attempts"] == 2 and manifest["status"] == "failed"
+    assert not (tmp_path / "r" / "t" / "latest").exists()
