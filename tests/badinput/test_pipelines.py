@@ -71,7 +71,7 @@ BROKEN = {
     "python-tag": (GOOD + "    x: !!python/object/apply:os.system ['true']\n", "not valid YAML"),
     "unknown-task-key": (GOOD + "    retry: 1\n", "unknown keys ['retry']"),
     "cycle": (GOOD + "    after: [b]\n  b:\n    notebook: step.ipynb\n    after: [a]\n"
-              "    parameters: {out: x}\n", "tasks form a cycle"),
+              "    parameters: {out: \"${run}/x\"}\n", "tasks form a cycle"),
     "no-tasks": ("name: t\ntasks: {}\n", "non-empty 'tasks'"),
     "missing-notebook": (GOOD.replace("step.ipynb", "nope.ipynb"), "notebook nope.ipynb not found"),
 }  # fmt: skip
