@@ -160,13 +160,9 @@ def get_client(
             address = get_settings().dask_scheduler_address or None
             origin = "setting dask_scheduler_address"
         if address:
+            _check_address(address, origin)
             try:
                 client = Client(address, timeout=timeout, set_as_default=True)
-            except ValueError as exc:  # 127.0.0.1:notaport
-                raise ClusterError(
-                    f"{address!r} (from {origin}) is not a Dask scheduler address ({exc}); "
-                    "write it as tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786"
-                ) from None
             except (OSError, TimeoutError) as exc:
                 raise ClusterError(
                     f"could not reach the Dask scheduler at {address!r} (from {origin}) "
@@ -182,6 +178,21 @@ def get_client(
     if not quiet:
         print(f"Dask: {how}; dashboard {client.dashboard_link}", file=sys.stderr)
     return client
+
+
+def _check_address(address: str, origin: str) -> None:
+    """Refuse a malformed address before a Client is built (a failed one stays the default)."""
+    from distributed.comm import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme in ("tcp", "tls"):
+            parse_host_port(location)
+    except ValueError as exc:  # 127.0.0.1:notaport
+        raise ClusterError(
+            f"{address!r} (from {origin}) is not a Dask scheduler address ({exc}); "
+            "write it as tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786"
+        ) from None
 
 
 def _worker_timeout(value: float | None = None) -> float:

@@ -173,6 +173,13 @@ def _time_like(values: pd.Series) -> bool:
     return False
 
 
+def _place_key(name) -> bool:
+    """Tell whether a column names places (commune, cell, road), not units."""
+    norm = _norm(name)
+    places = ("nis", "commune", "municipality", "name", "cell", "segment", "road", "sector")
+    return str(name) in KEY_COLUMNS or norm.startswith(places)
+
+
 def _looks_like_fixes(table: pd.DataFrame) -> list[str]:
     """Column names of a (lat, lon) pair that, with a time or a repeated key, trace units."""
     if len(table) < 2:
@@ -192,6 +199,7 @@ def _looks_like_fixes(table: pd.DataFrame) -> list[str]:
                 c
                 for c in others
                 if not pd.api.types.is_float_dtype(table[c].dtype)
+                and not _place_key(c)
                 and 1 <= table[c].nunique() <= len(table) / 2
             ]
             if repeated:  # many rows per value, each at its own place: traces of units

@@ -173,6 +173,9 @@ def test_simulate_bad_start_date(tmp_path, cli, dask_scheduler):
 def test_a_scheduler_address_that_is_not_one(tmp_path, cli):
     code, _, err = cli("simulate", "--out", tmp_path / "s", "--scheduler", "127.0.0.1:notaport")
     assert code == 1 and "is not a Dask scheduler address" in err and _no_traceback(err)
+    from cibg_ds.cluster import active_client
+
+    assert active_client() is None  # no broken client left as the process default
 
 
 def test_an_unwritable_log_is_a_usage_error(tmp_path, cli):

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import json
 import zipfile
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pytest
 from shapely.geometry import Point
 
+import cibg_ds
 from cibg_ds.pipelines import BundleRefused, deliver
 from cibg_ds.privacy import suppress
 from tests.badinput.conftest import make_run, nothing_in
 
+SPACES = Path(cibg_ds.__file__).parent / "data" / "computer_spaces_sample.csv"
 IDS = ["3f9a0c1d2b4e5f60", "a1b2c3d4e5f60718", "00112233445566aa", "ffeeddccbbaa9988"]
 TIMES = pd.date_range("2026-11-03 07:00", periods=8, freq="30s", tz="UTC")
 
@@ -168,6 +171,7 @@ def test_what_may_leave_does_leave_and_hidden_files_stay(tmp_path):
         "summary.json": json.dumps({"rows": 2, "suppressed": 1, "k": 5}),
         "communes.csv": _csv(pd.DataFrame({"nis": [21001, 21004], "lat": [50.8363, 50.8466],
                                            "lon": [4.3101, 4.3514], "score": [0.3, 0.7]})),
+        "spaces.csv": lambda p: p.write_bytes(SPACES.read_bytes()),  # public places
         "_internal/units.csv": _csv(pd.DataFrame({"obu_id": IDS})),
         ".hidden.csv": _csv(pd.DataFrame({"obu_id": IDS})),
     }  # fmt: skip
