@@ -8,6 +8,8 @@ the pipeline holds the lock (try again later), 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from pathlib import Path
 
@@ -19,6 +21,54 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
     return value
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, got {text}")
+    return value
+
+
+@contextlib.contextmanager
+def _worker_timeout(seconds: float | None):
+    """Make ``--timeout`` the ``worker_timeout`` setting for the command's duration."""
+    name = "CIBG_DS_WORKER_TIMEOUT"
+    before = os.environ.get(name)
+    if seconds is not None:
+        os.environ[name] = str(seconds)
+    try:
+        yield
+    finally:
+        if seconds is not None and before is None:
+            os.environ.pop(name, None)
+        elif seconds is not None:
+            os.environ[name] = before
+
+
+def _zone(text: str) -> str:
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(text)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise argparse.ArgumentTypeError(
+            f"unknown time zone {text!r}; use an IANA name such as Europe/Brussels or UTC"
+        ) from None
+    return text
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,10 +85,12 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--days", type=_positive, default=1, help="number of days (1)")
     sim.add_argument("--start", default="2026-11-02", help="first day, YYYY-MM-DD (2026-11-02)")
     sim.add_argument("--out", required=True, type=Path, help="output folder")
-    sim.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    sim.add_argument("--seed", type=_non_negative, default=0, help="random seed (0)")
     sim.add_argument("--dirty", action="store_true", help="inject faults and count them")
     sim.add_argument("--overwrite", action="store_true", help="replace an existing dataset")
     sim.add_argument("--scheduler", help="Dask scheduler address (else DASK_SCHEDULER_ADDRESS)")
+    sim.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                     help="seconds to wait for a Dask worker (60)")  # fmt: skip
 
     demo = sub.add_parser("demo", help="the whole workbench on embedded data (pipelines/demo.yaml)")
     demo.add_argument("--trucks", type=_positive, default=None, help="fleet size (the pipeline's)")
@@ -59,6 +111,10 @@ def _parser() -> argparse.ArgumentParser:
         help="exit 1 on failed expectations of this severity or worse (error)",
     )
     val.add_argument("--scheduler", help="Dask scheduler address (else DASK_SCHEDULER_ADDRESS)")
+    val.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                     help="seconds to wait for a Dask worker (60)")  # fmt: skip
+    val.add_argument("--assume-tz", metavar="ZONE", type=_zone,
+                     help="zone of ping times written without an offset")  # fmt: skip
 
     run = sub.add_parser("run", help="run a pipeline of notebooks (pipelines/*.yaml)")
     run.add_argument("pipeline", help="pipeline file, or a name in pipelines/ (demo)")
@@ -97,13 +153,23 @@ def _params(pairs: list[str]) -> dict:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise ParameterError(f"-p takes KEY=VALUE, got {pair!r}")
-        out[key.strip()] = yaml.safe_load(value) if value else ""
+        try:
+            out[key.strip()] = yaml.safe_load(value) if value else ""
+        except (yaml.YAMLError, ValueError) as exc:  # 2026-02-30: YAML reads a date
+            reason = str(exc).splitlines()[0]
+            raise ParameterError(f"-p {key.strip()}: cannot read {value!r} ({reason})") from None
     return out
 
 
 def _run(args: argparse.Namespace) -> int:
     from cibg_ds.pipelines import PipelineError, RunLocked, run_pipeline
 
+    if args.log:
+        try:
+            with open(args.log, "a"):
+                pass
+        except OSError as exc:
+            raise ParameterError(f"--log {args.log}: cannot write there ({exc.strerror})") from None
     try:
         result = run_pipeline(_pipeline_path(args.pipeline), _params(args.param), args.only,
                               args.force, args.jobs, args.reports, args.log)  # fmt: skip
@@ -117,7 +183,6 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    import os
 
     from cibg_ds.pipelines import PipelineError, deliver, run_pipeline
 
@@ -154,7 +219,8 @@ def _simulate(args: argparse.Namespace, overwrite: bool) -> int:
     from cibg_ds.cluster import client_session
     from cibg_ds.synthetic import simulate
 
-    with client_session(getattr(args, "scheduler", None)) as client:
+    timeout = getattr(args, "timeout", None)
+    with _worker_timeout(timeout), client_session(getattr(args, "scheduler", None)) as client:
         result = simulate(
             args.out,
             trucks=args.trucks,
@@ -180,8 +246,13 @@ def _validate(args: argparse.Namespace) -> int:
     except InputError as exc:
         raise ParameterError(str(exc)) from None
     progress = sys.stderr.isatty()
-    with client_session(args.scheduler, quiet=not progress) as client, client.as_current():
-        result, extra = validate_path(args.path, suite, args.quarantine, args.report, progress)
+    with (
+        _worker_timeout(args.timeout),
+        client_session(args.scheduler, quiet=not progress) as client,
+        client.as_current(),
+    ):
+        result, extra = validate_path(args.path, suite, args.quarantine, args.report, progress,
+                                      assume_tz=args.assume_tz)  # fmt: skip
     failed = result.failed(args.fail_on)
     print(f"{result.suite}: {'PASSED' if not failed else 'FAILED'} on {result.rows:,} rows; "
           f"{len(failed)} expectation(s) failed at level {args.fail_on!r} or worse")  # fmt: skip

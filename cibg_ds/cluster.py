@@ -109,6 +109,7 @@ def get_client(
     n_workers: int | None = None,
     timeout: str = "10s",
     quiet: bool = False,
+    worker_timeout: float | None = None,
 ) -> Client:
     """Return a Dask client: the active one, one connected to ``address``, or a new local one.
 
@@ -123,6 +124,9 @@ def get_client(
         How long to wait for a remote scheduler before giving up.
     quiet : bool
         Do not log the dashboard link.
+    worker_timeout : float, optional
+        Seconds to wait for a first worker of a remote scheduler (default the
+        ``worker_timeout`` setting); a message says so while waiting.
 
     Returns
     -------
@@ -132,8 +136,8 @@ def get_client(
     Raises
     ------
     ClusterError
-        When the scheduler at the address cannot be reached; the message names the address
-        and where it came from.
+        When the scheduler at the address cannot be reached, or has no worker within
+        ``worker_timeout``; the message names the address and where it came from.
 
     Examples
     --------
@@ -156,6 +160,7 @@ def get_client(
             address = get_settings().dask_scheduler_address or None
             origin = "setting dask_scheduler_address"
         if address:
+            _check_address(address, origin)
             try:
                 client = Client(address, timeout=timeout, set_as_default=True)
             except (OSError, TimeoutError) as exc:
@@ -165,6 +170,7 @@ def get_client(
                     "`dask worker ADDRESS`, or unset it to use a local cluster."
                 ) from None
             how = f"scheduler {address} (from {origin})"
+            _wait_for_a_worker(client, address, origin, worker_timeout)
         else:
             client = Client(**local_cluster_kwargs(n_workers), set_as_default=True)
             how = "new LocalCluster"
@@ -172,6 +178,52 @@ def get_client(
     if not quiet:
         print(f"Dask: {how}; dashboard {client.dashboard_link}", file=sys.stderr)
     return client
+
+
+def _check_address(address: str, origin: str) -> None:
+    """Refuse a malformed address before a Client is built (a failed one stays the default)."""
+    from distributed.comm import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme in ("tcp", "tls"):
+            parse_host_port(location)
+    except ValueError as exc:  # 127.0.0.1:notaport
+        raise ClusterError(
+            f"{address!r} (from {origin}) is not a Dask scheduler address ({exc}); "
+            "write it as tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786"
+        ) from None
+
+
+def _worker_timeout(value: float | None = None) -> float:
+    seconds = get_settings().worker_timeout if value is None else value
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
+        raise ParameterError(f"the worker timeout must be a number of seconds > 0, got {seconds!r}")
+    return float(seconds)
+
+
+def _workers(client) -> int:
+    try:
+        return len(client.scheduler_info(n_workers=-1).get("workers", {}))
+    except TypeError:  # older distributed: no n_workers argument
+        return len(client.scheduler_info().get("workers", {}))
+
+
+def _wait_for_a_worker(client, address: str, origin: str, timeout: float | None) -> None:
+    """Wait, saying so, until the scheduler has a worker; close and raise after ``timeout``."""
+    if _workers(client):
+        return
+    seconds = _worker_timeout(timeout)
+    print(f"Dask: the scheduler at {address} has no worker; waiting up to {seconds:g} s "
+          "(--timeout, setting worker_timeout) ...", file=sys.stderr)  # fmt: skip
+    try:
+        client.wait_for_workers(1, timeout=seconds)
+    except (TimeoutError, OSError):
+        client.close()
+        raise ClusterError(
+            f"the Dask scheduler at {address!r} (from {origin}) has no worker after "
+            f"{seconds:g} s; start one with `dask worker {address}`, or raise --timeout"
+        ) from None
 
 
 @contextlib.contextmanager
@@ -233,14 +285,40 @@ def compute(tasks: list, desc: str = "compute", progress: bool | None = None) ->
     futures = client.compute(tasks)
     position = {f.key: i for i, f in enumerate(futures)}
     results: list = [None] * len(futures)
+    seconds = _worker_timeout()
     with tqdm(total=len(futures), desc=desc, unit="task", disable=not progress) as bar:
         try:
-            for future in as_completed(futures, loop=client.loop):
+            pending = as_completed(futures, loop=client.loop)
+            for future in _watched(pending, client, desc, seconds):
                 results[position[future.key]] = future.result()
                 bar.update()
         finally:
             client.cancel(futures)
     return results
+
+
+def _watched(pending, client, desc: str, seconds: float):
+    """Yield finished futures; raise when the cluster has had no worker for ``seconds``."""
+    import time
+
+    alone_since = None
+    while not pending.is_empty():
+        batch = pending.next_batch(block=False)
+        if batch:
+            alone_since = None
+            yield from batch
+            continue
+        if _workers(client):
+            alone_since = None
+        else:
+            alone_since = alone_since or time.monotonic()
+            if time.monotonic() - alone_since > seconds:
+                raise ClusterError(
+                    f"{desc}: the Dask scheduler {client.scheduler.address} has had no worker "
+                    f"for {seconds:g} s (all gone?); the job stopped. Start workers and run "
+                    "it again, or raise --timeout"
+                )
+        time.sleep(0.2)
 
 
 def compute_frame(frame, desc: str = "compute", progress: bool | None = None):

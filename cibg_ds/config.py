@@ -41,6 +41,8 @@ class Settings:
     """Key of the keyed hash that makes pseudonyms of unit ids (use a secret one on real data)."""
     dask_scheduler_address: str = ""
     """Address of an existing Dask scheduler; empty means a LocalCluster (see cluster.py)."""
+    worker_timeout: float = 60.0
+    """Seconds a job waits for a Dask worker (none yet, or all gone) before it gives up."""
 
 
 def _coerce(name: str, raw: object, origin: str) -> object:
@@ -82,8 +84,15 @@ def get_settings(path: str | os.PathLike | None = None, env: dict | None = None)
     if path is not None or env.get("CIBG_DS_CONFIG") or file.exists():
         if not file.exists():
             raise ParameterError(f"config file {file} does not exist (check CIBG_DS_CONFIG)")
-        with file.open("rb") as handle:
-            table = tomllib.load(handle)
+        try:
+            with file.open("rb") as handle:
+                table = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as exc:
+            raise ParameterError(
+                f"{file}: not valid TOML ({exc}); fix or remove the file"
+            ) from None
+        except OSError as exc:
+            raise ParameterError(f"{file}: cannot read the settings ({exc.strerror})") from None
         unknown = set(table) - known
         if unknown:
             raise ParameterError(

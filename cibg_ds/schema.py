@@ -99,3 +99,72 @@ def require_columns(
             + f"\ncolumns found: {present}"
             + (f"\n{hint}" if hint else "")
         )
+
+
+# --- coordinate reference systems --------------------------------------------------------
+BRUSSELS_LONLAT = (4.24, 50.76, 4.49, 50.92)
+"""The Brussels-Capital Region's extent in WGS84 (min lon, min lat, max lon, max lat)."""
+LIKELY_CRS = {
+    "EPSG:4326": "WGS84 longitude/latitude",
+    "EPSG:31370": "Belgian Lambert 72",
+    "EPSG:3812": "Belgian Lambert 2008",
+    "EPSG:3035": "ETRS89-LAEA Europe",
+    "EPSG:3857": "Web Mercator",
+}
+_MARGIN_M = 15_000  # a boundary file may reach a little past the region (buffers, sectors)
+
+
+def _extent_in(crs) -> tuple[float, float, float, float]:
+    """Return the region's extent in ``crs``, widened by the margin."""
+    from pyproj import CRS, Transformer
+
+    crs = CRS.from_user_input(crs)
+    box = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform_bounds(*BRUSSELS_LONLAT)
+    margin = _MARGIN_M if crs.is_projected else 0.2
+    return box[0] - margin, box[1] - margin, box[2] + margin, box[3] + margin
+
+
+def _inside(bounds, box) -> bool:
+    x0, y0, x1, y1 = (float(v) for v in bounds)
+    return box[0] <= x0 and box[1] <= y0 and x1 <= box[2] and y1 <= box[3]
+
+
+def check_region_extent(bounds, crs, where: str) -> None:
+    """Refuse coordinates that do not lie in the Brussels region in the CRS they claim.
+
+    Lambert-72 metres labelled EPSG:4326, longitudes and latitudes labelled EPSG:31370, or
+    Lambert 2008 (EPSG:3812, 500 km off) labelled EPSG:31370 all land far from the region.
+
+    Parameters
+    ----------
+    bounds : sequence of 4 floats
+        ``(minx, miny, maxx, maxy)`` of the geometries, as stored.
+    crs : anything pyproj reads
+        The CRS the file says its coordinates are in.
+    where : str
+        The file, for the message.
+
+    Raises
+    ------
+    InputError
+        Naming the file, the labelled CRS and the CRS the coordinates look like.
+    """
+    if not np.all(np.isfinite(np.asarray(bounds, dtype=float))):
+        raise InputError(f"{where}: the geometries have no finite coordinates (empty?)")
+    if _inside(bounds, _extent_in(crs)):
+        return
+    from pyproj import CRS
+
+    label = CRS.from_user_input(crs).to_string()
+    likely = [c for c in LIKELY_CRS if c != label and _inside(bounds, _extent_in(c))]
+    guess = (
+        f"they look like {likely[0]} ({LIKELY_CRS[likely[0]]}): relabel the file "
+        f"(GeoDataFrame.set_crs({likely[0]!r}, allow_override=True)) or re-export it"
+        if likely
+        else "check the file's coordinate reference system"
+    )
+    shown = ", ".join(f"{v:.6g}" for v in bounds)
+    raise InputError(
+        f"{where}: coordinates ({shown}) do not lie in the Brussels region in {label}, the "
+        f"CRS the file declares; {guess}"
+    )

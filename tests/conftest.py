@@ -76,7 +76,8 @@ class DaskProcesses:
         while True:
             try:
                 with Client(self.address, timeout="5s", set_as_default=False) as client:
-                    client.wait_for_workers(n, timeout=timeout)
+                    if n:  # n == 0: a scheduler alone, once it answers
+                        client.wait_for_workers(n, timeout=timeout)
                 return
             except OSError:
                 if time.monotonic() > deadline:

@@ -18,6 +18,8 @@ import dask.dataframe as dd
 import pandas as pd
 import pytest
 
+from cibg_ds.errors import InputError
+from cibg_ds.io import read_pings
 from tests.conftest import ROOT, DaskProcesses
 
 pytestmark = pytest.mark.cluster
@@ -114,6 +116,8 @@ def test_ctrl_c_leaves_no_half_written_product_and_a_clean_cluster(cluster, tmp_
     assert proc.returncode == 130, err
     assert "interrupted" in err
     assert not (out / "_meta" / "manifest.json").exists()  # the dataset says it is incomplete
+    with pytest.raises(InputError, match="incomplete simulated dataset"):
+        read_pings(out)  # and cannot be read as if it were whole
     for part in out.glob("date=*/*"):
         assert part.suffix == ".parquet" and not part.name.startswith("."), part
         pd.read_parquet(part)  # every file there is whole

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from cibg_ds.errors import InputError, ParameterError
-from cibg_ds.schema import BRUSSELS_NIS, COMMUNE_COLUMNS, NAME_FR, NAME_NL, NIS
+from cibg_ds.schema import BRUSSELS_NIS, COMMUNE_COLUMNS, NAME_FR, NAME_NL, NIS, check_region_extent
 
 METRIC_CRS = "EPSG:31370"
 
@@ -238,6 +238,7 @@ def load_communes(
             f"{where}: {len(missing)} of the 19 Brussels communes are absent "
             f"(NIS {', '.join(missing)}); column {nis_col!r} must hold NIS codes 21001-21019."
         )
+    check_region_extent(raw.total_bounds, raw.crs, where)
     raw = raw.to_crs(METRIC_CRS)
     geometry = raw[[NIS, "geometry"]].dissolve(by=NIS).geometry.make_valid().rename("geometry")
     names = _facts().set_index(NIS)[[NAME_FR, NAME_NL]]

@@ -83,6 +83,11 @@ def resolve_files(path: str | os.PathLike | Sequence[str | os.PathLike]) -> list
     if glob.has_magic(text):
         files = sorted(Path(p) for p in glob.glob(text, recursive=True))
     elif Path(text).is_dir():
+        if (Path(text) / "_meta" / "INCOMPLETE").exists():
+            raise InputError(
+                f"{text}: an incomplete simulated dataset (_meta/INCOMPLETE: the simulation "
+                "is still running or was interrupted); simulate it again with --overwrite"
+            )
         files = sorted(
             p
             for p in Path(text).rglob("*")
@@ -122,9 +127,71 @@ def _parquet_columns(file: Path, assume_tz: str | None) -> list[str]:
     return list(arrow.names)
 
 
+def csv_separator(file: Path) -> str:
+    """Return the field separator of a CSV file: the one of ``, ; | TAB`` its header has most."""
+    import gzip
+
+    try:
+        opener = gzip.open if str(file).endswith(".gz") else open
+        with opener(file, "rt", encoding="utf-8-sig", errors="replace") as handle:
+            header = handle.readline()
+    except OSError:
+        return ","  # not readable as such: the reader says why
+    return max((",", ";", "|", "\t"), key=header.count) if header.strip() else ","
+
+
+def _same_layout(files: list[Path], columns: list[str], parquet: bool) -> str:
+    """Refuse files whose types (Parquet) or separators (CSV) differ; return the separator."""
+    if not parquet:
+        seps = {f: csv_separator(f) for f in files}
+        if len(set(seps.values())) > 1:
+            first, other = files[0], next(f for f in files if seps[f] != seps[files[0]])
+            raise InputError(
+                f"{other}: fields separated by {seps[other]!r}, but by {seps[first]!r} in "
+                f"{first}; re-export the files with one separator"
+            )
+        return seps[files[0]]
+    import pyarrow.parquet as pq
+
+    first = pq.read_schema(files[0])
+    for file in files[1:]:
+        schema = pq.read_schema(file)
+        differ = [
+            f"{c} ({first.field(c).type} vs {schema.field(c).type})"
+            for c in columns
+            if c in first.names
+            and c in schema.names
+            and first.field(c).type != schema.field(c).type
+        ]
+        if differ:
+            raise InputError(
+                f"{file}: column types differ from {files[0]}: {', '.join(differ)}; re-export "
+                "the files with one schema (or read them separately)"
+            )
+    return ","
+
+
+def _refuse_undecodable(df: pd.DataFrame) -> None:
+    """Raise when text kept as text (ids, times, classes) held bytes that are not UTF-8.
+
+    CSV files are decoded with replacement characters, so a bad byte deep in a file is
+    found here, in its partition, instead of failing the decoder with a traceback.
+    """
+    for col in (s.OBU_ID, s.TS, s.WEIGHT_CLASS, s.COUNTRY):
+        if col in df.columns and (
+            df[col].dtype == object or pd.api.types.is_string_dtype(df[col].dtype)
+        ):
+            bad = df[col].astype("string").str.contains("\ufffd", regex=False, na=False)
+            if bad.any():
+                raise InputError(
+                    f"column {col!r}: {int(bad.sum())} value(s) hold bytes that are not UTF-8 "
+                    f"(such as {df[col][bad].iloc[0]!r}); re-export the file as UTF-8"
+                )
+
+
 def _csv_columns(file: Path) -> list[str]:
     try:
-        header = pd.read_csv(file, nrows=1, dtype=str)
+        header = pd.read_csv(file, nrows=1, dtype=str, sep=csv_separator(file))
     except pd.errors.EmptyDataError:
         raise InputError(f"{file}: the file is empty; remove it or re-export it") from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
@@ -134,26 +201,93 @@ def _csv_columns(file: Path) -> list[str]:
     return [c.lstrip("\ufeff") for c in header.columns]
 
 
+def _no_offset_error(example, what: str) -> InputError:
+    return InputError(
+        f"column 'ts': {what}, such as {example!r}, so the instant is unknown. Pass "
+        "assume_tz='Europe/Brussels' (CLI: --assume-tz) or 'UTC' if you know the zone, or "
+        "re-export the times in ISO 8601 with their offset (2026-11-02T05:02:00+01:00)"
+    )
+
+
+def _localize(naive: pd.Series, assume_tz: str, raw: pd.Series) -> pd.Series:
+    """Localize wall-clock times; refuse the ones the DST change makes ambiguous or void."""
+    ambiguous = naive.dt.tz_localize(assume_tz, ambiguous="NaT", nonexistent="NaT")
+    lost = ambiguous.isna() & naive.notna()
+    if lost.any():
+        early = naive[lost].dt.tz_localize(assume_tz, ambiguous=True, nonexistent="NaT")
+        repeated = int(early.notna().sum())
+        skipped = int(lost.sum()) - repeated
+        reasons = []
+        if repeated:
+            reasons.append(f"{repeated} in the hour repeated when clocks go back (ambiguous)")
+        if skipped:
+            reasons.append(f"{skipped} in the hour skipped when clocks go forward (no such time)")
+        raise InputError(
+            f"column 'ts': {int(lost.sum())} local time(s) cannot be placed in {assume_tz}: "
+            f"{'; '.join(reasons)}, such as {raw[lost.to_numpy()].iloc[0]!r}. Re-export those "
+            "times with their UTC offset (02:30+02:00 or 02:30+01:00); nothing was dropped"
+        )
+    return ambiguous
+
+
+def _parse_naive(text: pd.Series) -> pd.Series:
+    """Parse wall-clock text: ISO 8601 first, then day-first forms (02/11/2026 05:02)."""
+    naive = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    rest = naive.isna() & text.notna()
+    if rest.any():
+        other = pd.to_datetime(text[rest], format="mixed", dayfirst=True, errors="coerce")
+        naive = naive.copy()
+        naive[rest] = other.to_numpy()
+    return naive
+
+
 def _parse_ts(values: pd.Series, assume_tz: str | None) -> pd.Series:
+    """Parse a ``ts`` column to UTC: offsets kept, wall-clock times only with ``assume_tz``.
+
+    Raises
+    ------
+    InputError
+        When no time carries an offset and ``assume_tz`` is not given (naive local times,
+        ``02/11/2026 05:02``), for epoch numbers, and for local times that a DST change
+        makes ambiguous or impossible (counted, with the reason).
+    """
+    dtype = s.PING_DTYPES[s.TS]
     if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return values.dt.tz_convert("UTC").astype(s.PING_DTYPES[s.TS])
+        return values.dt.tz_convert("UTC").astype(dtype)
     if pd.api.types.is_datetime64_dtype(values.dtype):
-        return values.dt.tz_localize(assume_tz).dt.tz_convert("UTC").astype(s.PING_DTYPES[s.TS])
-    text = values.astype("string")
+        if assume_tz is None:
+            raise _no_offset_error(str(values.dropna().iloc[0]) if values.notna().any() else
+                                   "", "the times have no time zone")  # fmt: skip
+        return _localize(values, assume_tz, values).dt.tz_convert("UTC").astype(dtype)
+    text = values.astype("string").str.strip()
+    given = text.notna() & (text != "")
+    if given.any() and text[given].str.fullmatch(r"-?\d{9,14}(?:\.\d*)?").all():
+        raise InputError(
+            f"column 'ts' holds numbers such as {text[given].iloc[0]!r} (epoch seconds or "
+            "milliseconds?), not times: convert them, e.g. pd.to_datetime(ts, unit='ms', "
+            "utc=True), or re-export the times in ISO 8601 with their offset"
+        )
     # fast path: the feed's own format, with its offset ("Z" or "+01:00")
     out = pd.to_datetime(text, format="%Y-%m-%dT%H:%M:%S%z", utc=True, errors="coerce")
-    retry = (out.isna() & text.notna()).to_numpy()
+    retry = (out.isna() & given).to_numpy()
     if retry.any():  # other ISO 8601 spellings, and times without an offset
-        rest = text[retry].str.strip()
+        rest = text[retry]
         aware = rest.str.contains(_TZ_SUFFIX, regex=True, na=False)
-        parsed = pd.to_datetime(rest.where(aware), utc=True, format="ISO8601", errors="coerce")
-        if assume_tz is not None and (~aware).any():
-            naive = pd.to_datetime(rest.where(~aware), format="ISO8601", errors="coerce")
-            naive = naive.dt.tz_localize(assume_tz, ambiguous="NaT", nonexistent="NaT")
-            parsed = parsed.fillna(naive.dt.tz_convert("UTC"))
-        out = out.copy()
-        out[retry] = parsed.to_numpy()
-    return out.astype(s.PING_DTYPES[s.TS])
+        if not aware.any() and not (~out.isna()).any() and assume_tz is None:
+            raise _no_offset_error(rest.iloc[0], "no time carries a UTC offset")
+        nat = np.iinfo(np.int64).min
+        parsed = np.full(len(rest), nat, dtype=np.int64)  # ns since the epoch, UTC
+        flags = aware.to_numpy()
+        if flags.any():
+            aware_ts = pd.to_datetime(rest[flags], utc=True, format="ISO8601", errors="coerce")
+            parsed[flags] = s.to_ns(aware_ts)
+        if assume_tz is not None and not flags.all():
+            naive = _localize(_parse_naive(rest[~flags]), assume_tz, rest[~flags])
+            parsed[~flags] = s.to_ns(naive)
+        merged = s.to_ns(out)
+        merged[retry] = parsed
+        out = pd.Series(merged.view("datetime64[ns]"), index=values.index).dt.tz_localize("UTC")
+    return out.astype(dtype)
 
 
 def _weight_class(values: pd.Series) -> pd.Series:
@@ -182,6 +316,7 @@ def to_canonical(
     pandas.DataFrame
     """
     df = df.rename(columns=dict(rename or {}))
+    _refuse_undecodable(df)
     s.require_columns(df.columns, s.PING_COLUMNS, "pings", _FIX_HINT)
     out = pd.DataFrame(index=df.index)
     out[s.OBU_ID] = df[s.OBU_ID].astype(s.PING_DTYPES[s.OBU_ID])
@@ -259,6 +394,7 @@ def read_pings(
         present = [rename.get(c, c) for c in found]
         s.require_columns(present, s.PING_COLUMNS, str(file), _FIX_HINT)
     source_columns = [inverse.get(c, c) for c in wanted]
+    sep = _same_layout(files, source_columns, parquet[0])
     if parquet[0]:
         # small files (a day's spill-over past midnight) are read together, in order
         raw = dd.read_parquet(
@@ -268,9 +404,8 @@ def read_pings(
             aggregate_files=True,
         )
     else:
-        raw = dd.read_csv(
-            [str(f) for f in files], dtype=str, usecols=source_columns, blocksize=blocksize
-        )
+        raw = dd.read_csv([str(f) for f in files], dtype=str, usecols=source_columns,
+                          blocksize=blocksize, sep=sep, encoding_errors="replace")  # fmt: skip
     return raw.map_partitions(to_canonical, rename, assume_tz, meta=empty_pings())
 
 

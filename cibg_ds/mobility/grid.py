@@ -64,6 +64,18 @@ def cell_ids(lon, lat, cell="250m") -> np.ndarray:
     return cell_labels(cell_codes(lon, lat, cell), cell)
 
 
+def _is_dst(local: pd.Series, tz: str) -> np.ndarray:
+    """Tell, per time, whether its UTC offset is the zone's summer (daylight) one."""
+    wall = local.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view("int64")
+    utc = local.dt.tz_convert("UTC").dt.tz_localize(None)
+    offset = wall - utc.to_numpy(dtype="datetime64[ns]").view("int64")
+    years = {int(y) for y in local.dt.year.dropna().unique()} or {2000}
+    standard = min(
+        pd.Timestamp(f"{y}-{m}-01", tz=tz).utcoffset() for y in years for m in (1, 7)
+    ) // pd.Timedelta(1, "ns")
+    return offset > standard
+
+
 def time_bins(ts: pd.Series, by: str, tz: str) -> pd.DataFrame:
     """Return the bin column(s) for times ``ts`` in local time ``tz``.
 
@@ -85,7 +97,11 @@ def time_bins(ts: pd.Series, by: str, tz: str) -> pd.DataFrame:
             index=ts.index,
         )
     try:
-        return pd.DataFrame({"bin": local.dt.floor(by, ambiguous=True)}, index=ts.index)
+        # each time keeps its own side of the autumn DST change: 02:10+02:00 and
+        # 02:10+01:00 fall in two bins, not one
+        summer = _is_dst(local, tz)
+        floored = local.dt.floor(by, ambiguous=summer, nonexistent="shift_forward")
+        return pd.DataFrame({"bin": floored}, index=ts.index)
     except (ValueError, TypeError):
         raise ParameterError(
             f"by must be one of {list(BINS)} or a pandas frequency such as '15min', got {by!r}"

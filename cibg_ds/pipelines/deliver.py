@@ -7,10 +7,10 @@ what it is), ``README.txt``, a ``data_dictionary.csv`` in every product folder a
 ``manifest.json`` (that agency's tasks only, relative paths, the data-quality verdict in
 words, a SHA-256 checksum of every other file of the zip).
 
-Nothing leaves unless every table in the bundle passes
-:func:`cibg_ds.privacy.check_publishable`: tables describing vehicles need their distinct
-vehicle counts at or above k (or suppressed), and no table may hold unit ids or individual
-fixes. HTML reports are searched for unit ids too.
+Nothing leaves unless every file in the bundle passes the privacy gate
+(:mod:`cibg_ds.pipelines.gate`): tables describing vehicles need their distinct vehicle
+counts at or above k (or suppressed), and no file may hold unit ids or individual fixes,
+found by content whatever the names; a file the gate cannot read is refused.
 """
 
 from __future__ import annotations
@@ -23,28 +23,15 @@ import re
 import zipfile
 from pathlib import Path
 
-import pandas as pd
-
-from cibg_ds.errors import CibgDsError
+from cibg_ds.errors import CibgDsError, ParameterError
 from cibg_ds.io.atomic import atomic_path
-from cibg_ds.privacy import COUNT, ID_COLUMNS, check_publishable
+from cibg_ds.pipelines.gate import SHIPPED, check_bundle
 
-TABLES = (".csv", ".geojson", ".parquet")
-SHIPPED = (*TABLES, ".html", ".png", ".json")
+__all__ = ["SHIPPED", "BundleRefused", "check_bundle", "deliver"]
 
 
 class BundleRefused(CibgDsError):
     """A bundle that would let unpublishable data out; nothing was written."""
-
-
-def _read(path: Path) -> pd.DataFrame:
-    if path.suffix == ".csv":
-        return pd.read_csv(path)
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path)
-    import geopandas as gpd
-
-    return pd.DataFrame(gpd.read_file(path).drop(columns="geometry"))
 
 
 def _files(run_dir: Path, manifest: dict, agency: str | None) -> list[Path]:
@@ -60,7 +47,9 @@ def _files(run_dir: Path, manifest: dict, agency: str | None) -> list[Path]:
         for product in manifest.get("products", {}).get(name, []):
             path = run_dir / product
             files = sorted(path.rglob("*")) if path.is_dir() else [path]
-            chosen += [f for f in files if f.is_file() and f.suffix in SHIPPED]
+            # every file goes to the gate, which refuses the types it cannot check; hidden
+            # files and folders (``.runs``, ``_meta``) are not shipped
+            chosen += [f for f in files if f.is_file() and not _hidden(f, path)]
     return sorted(set(chosen))
 
 
@@ -74,21 +63,18 @@ def _tasks_for(manifest: dict, agency: str | None) -> dict:
     return out
 
 
-def check_bundle(files: list[Path], k: int | None = None) -> list[str]:
-    """Return the privacy problems of the files, in words (empty: publishable)."""
-    problems = []
-    for path in files:
-        if path.suffix in TABLES:
-            table = _read(path)
-            count = COUNT if COUNT in table.columns else None
-            verdict = check_publishable(table, k, count=count)
-            problems += [f"{path.name}: {p}" for p in verdict.problems]
-        elif path.suffix == ".html":
-            text = path.read_text(errors="ignore")
-            found = sorted(c for c in ID_COLUMNS if f">{c}<" in text)
-            if found:
-                problems.append(f"{path.name}: shows unit id column(s) {found}")
-    return problems
+def _hidden(file: Path, root: Path) -> bool:
+    parts = file.relative_to(root).parts if file != root else ()
+    return any(part.startswith((".", "_")) for part in parts)
+
+
+def _check_agency(manifest: dict, agency: str | None) -> None:
+    known = sorted({a for names in manifest.get("agencies", {}).values() for a in names})
+    if agency is not None and agency not in known:
+        raise ParameterError(
+            f"unknown agency {agency!r}: run {manifest.get('run_id')} ships to "
+            f"{', '.join(known) or 'no agency (every task is internal)'}; check --agency"
+        )
 
 
 def _explain(run_dir: Path, manifest: dict, files: list[Path], agency, k) -> dict[str, bytes]:
@@ -174,7 +160,9 @@ def deliver(run: str | os.PathLike, to: str | os.PathLike, agency: str | None = 
     Raises
     ------
     BundleRefused
-        When a table or report fails the privacy check (nothing is written).
+        When a file fails the privacy check (nothing is written).
+    ParameterError
+        For an agency no task of the run ships to (the message lists the known ones).
     """
     run_dir = Path(run).resolve()
     manifest_path = run_dir / "manifest.json"
@@ -185,6 +173,7 @@ def deliver(run: str | os.PathLike, to: str | os.PathLike, agency: str | None = 
         raise BundleRefused(
             f"{run}: run {manifest['run_id']} is {manifest['status']}, not complete"
         )
+    _check_agency(manifest, agency)
     files = _files(run_dir, manifest, agency)
     problems = check_bundle(files, k)
     if problems:

@@ -28,6 +28,8 @@ type. Dependencies come from ``after`` and from inputs that another task produce
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import difflib
 import graphlib
 import itertools
 import re
@@ -42,6 +44,8 @@ _REF = re.compile(r"\$\{([A-Za-z_][\w.]*)\}")
 _TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool, "list": list, "dict": dict}
 _TASK_KEYS = {"notebook", "parameters", "inputs", "products", "after", "foreach", "grid",
               "retries", "agencies"}  # fmt: skip
+_TOP_KEYS = {"name", "description", "parameters", "tasks"}
+_LIST_KEYS = ("inputs", "products", "after", "agencies")
 
 
 class PipelineError(InputError):
@@ -93,10 +97,24 @@ def _find_notebook(name: str, beside: Path) -> Path | None:
 
 
 def notebook_parameters(notebook: Path) -> dict:
-    """Return ``{name: type name}`` of the notebook's cell tagged ``parameters``."""
+    """Return ``{name: type name}`` of the notebook's cell tagged ``parameters``.
+
+    Raises
+    ------
+    PipelineError
+        For a parameter without a type annotation (``n = 1`` instead of ``n: int = 1``):
+        its values could not be checked before the run.
+    """
     from papermill.inspection import inspect_notebook
 
-    return {k: v["inferred_type_name"] for k, v in inspect_notebook(str(notebook)).items()}
+    found = {k: v["inferred_type_name"] for k, v in inspect_notebook(str(notebook)).items()}
+    untyped = sorted(k for k, v in found.items() if v in (None, "None", ""))
+    if untyped:
+        raise PipelineError(
+            f"notebook {notebook}: parameter(s) {untyped} of the cell tagged 'parameters' "
+            "have no type; annotate each (name: int = 1  # what it is)"
+        )
+    return found
 
 
 def substitute(value, context: dict, where: str):
@@ -156,6 +174,42 @@ def _check_types(task: str, parameters: dict, declared: dict, notebook: Path, wh
             )
 
 
+def _override(where: str, key: str, value, default):
+    """Return the ``-p`` value ``value`` as the type of the parameter's ``default``."""
+    declared = type(default)
+    if declared is str and isinstance(value, dt.date):
+        return value.isoformat()  # -p start=2026-11-09: YAML reads a date
+    if declared is str and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if declared in (int, float) and isinstance(value, str):
+        try:
+            return declared(value)
+        except ValueError:
+            raise PipelineError(
+                f"{where}: parameter {key!r} must be {declared.__name__}, got {value!r}"
+            ) from None
+    if declared is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)  # -p x=1 for a float parameter
+    return value
+
+
+def _check_spec(where: str, group: str, spec: dict) -> None:
+    """Refuse task keys of the wrong shape (a string where a list is meant, retries 1.5)."""
+    for key in _LIST_KEYS:
+        if key in spec and spec[key] is not None and not isinstance(spec[key], list):
+            raise PipelineError(
+                f"{where}: task {group!r}: {key!r} must be a list, got "
+                f"{type(spec[key]).__name__} {spec[key]!r}; write {key}: [{spec[key]}]"
+            )
+    retries = spec.get("retries", 2)
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise PipelineError(
+            f"{where}: task {group!r}: retries must be a whole number >= 0, got {retries!r}"
+        )
+    if not isinstance(spec.get("parameters") or {}, dict):
+        raise PipelineError(f"{where}: task {group!r}: parameters must be a mapping")
+
+
 def load_pipeline(path, overrides: dict | None = None, run_dir: str = "${run}") -> Pipeline:
     """Load and check a pipeline file.
 
@@ -184,6 +238,12 @@ def load_pipeline(path, overrides: dict | None = None, run_dir: str = "${run}") 
         raise PipelineError(f"{where}: not valid YAML ({exc})") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("tasks"), dict) or not raw["tasks"]:
         raise PipelineError(f"{where}: a pipeline is a mapping with a non-empty 'tasks' mapping")
+    for key in sorted(set(map(str, raw)) - _TOP_KEYS):
+        close = difflib.get_close_matches(key, sorted(_TOP_KEYS), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"known keys are {sorted(_TOP_KEYS)}"
+        raise PipelineError(f"{where}: unknown top-level key {key!r}; {hint}")
+    if not isinstance(raw.get("parameters") or {}, dict):
+        raise PipelineError(f"{where}: 'parameters' must be a mapping of name: default")
     params = dict(raw.get("parameters") or {})
     unknown = sorted(set(overrides or {}) - set(params))
     if unknown:
@@ -191,17 +251,7 @@ def load_pipeline(path, overrides: dict | None = None, run_dir: str = "${run}") 
             f"{where}: unknown pipeline parameter(s) {unknown}; declared: {sorted(params)}"
         )
     for key, value in (overrides or {}).items():
-        declared = type(params[key])
-        if declared in (int, float) and isinstance(value, str):
-            try:
-                value = declared(value)
-            except ValueError:
-                raise PipelineError(
-                    f"{where}: parameter {key!r} must be {declared.__name__}, got {value!r}"
-                ) from None
-        if declared is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)  # -p x=1 for a float parameter
-        params[key] = value
+        params[key] = _override(where, key, value, params[key])
     context = {**params, "run": run_dir}
     tasks, groups = {}, {}
     declared_cache = {}
@@ -213,6 +263,7 @@ def load_pipeline(path, overrides: dict | None = None, run_dir: str = "${run}") 
             raise PipelineError(f"{where}: task {group!r}: unknown keys {extra}")
         if "notebook" not in spec:
             raise PipelineError(f"{where}: task {group!r} has no notebook")
+        _check_spec(where, group, spec)
         notebook = _find_notebook(spec["notebook"], path.parent)
         if notebook is None:
             raise PipelineError(
@@ -220,7 +271,10 @@ def load_pipeline(path, overrides: dict | None = None, run_dir: str = "${run}") 
                 f"the pipeline file and under {NOTEBOOKS})"
             )
         if notebook not in declared_cache:
-            declared_cache[notebook] = notebook_parameters(notebook)
+            try:
+                declared_cache[notebook] = notebook_parameters(notebook)
+            except PipelineError as exc:
+                raise PipelineError(f"{where}: task {group!r}: {exc}") from None
         groups[group] = []
         for name, item in _expand(group, spec, where):
             ctx = {**context, **{f"item.{k}": v for k, v in item.items()}}

@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import shutil
+import signal
 import time
 from pathlib import Path
 
@@ -114,6 +115,26 @@ def file_fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _where_read(item: str) -> Path:
+    """Return the file a path names: as given, else beside the notebooks (their cwd)."""
+    path = Path(item).expanduser()
+    return path if path.is_absolute() or path.exists() else ROOT / path
+
+
+def _parameter_files(parameters) -> list[str]:
+    """Return the existing files named in parameters (outside the run): they are inputs too."""
+    if isinstance(parameters, dict):
+        return [f for v in parameters.values() for f in _parameter_files(v)]
+    if isinstance(parameters, list):
+        return [f for v in parameters for f in _parameter_files(v)]
+    if isinstance(parameters, str) and parameters.strip() and "${run}" not in parameters:
+        try:
+            return [parameters] if _where_read(parameters).is_file() else []
+        except (OSError, ValueError):  # not a path (too long, NUL)
+            return []
+    return []
+
+
 class _Lock:
     """An exclusive, non-blocking lock file holding the owner's pid and start time."""
 
@@ -200,10 +221,42 @@ def _git_commit() -> dict | None:
     return {"commit": head, "dirty": bool(dirty)} if head else None
 
 
+INTERRUPT_GRACE = 10.0
+"""Seconds the kernels get to end their cell after Ctrl-C before they are terminated."""
+
+
+def _kernels() -> list:
+    """Return this process's Jupyter kernels.
+
+    They run in their own session, so a terminal's Ctrl-C does not reach them.
+    """
+    import psutil
+
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if any("ipykernel" in part for part in child.cmdline()):
+                found.append(child)
+        except psutil.Error:  # gone meanwhile
+            continue
+    return found
+
+
+def _signal_kernels(sig) -> None:
+    import psutil
+
+    for kernel in _kernels():
+        try:
+            kernel.send_signal(sig)
+        except psutil.Error:
+            continue
+
+
 class _Run:
     def __init__(self, pipeline: Pipeline, run_dir: Path, state: dict, log, force, jobs):
         self.p, self.dir, self.state, self.log = pipeline, run_dir, state, log
         self.force, self.jobs = force, jobs
+        self.interrupted = False
         self.records = {name: TaskRecord(name) for name in pipeline.tasks}
         self.inputs: dict[str, str] = {}
         self.started = _now()
@@ -219,10 +272,10 @@ class _Run:
         digest.update(json.dumps(task.parameters, sort_keys=True, default=str).encode())
         for up in sorted(self.p.upstream[task.name]):
             digest.update(f"{up}={self.records[up].fingerprint}".encode())
-        for item in task.inputs:
+        for item in [*task.inputs, *_parameter_files(task.parameters)]:
             if not item.startswith("${run}"):
                 if item not in self.inputs:
-                    self.inputs[item] = file_fingerprint(Path(item))
+                    self.inputs[item] = file_fingerprint(_where_read(item))
                 digest.update(f"{item}={self.inputs[item]}".encode())
         return digest.hexdigest()
 
@@ -282,7 +335,7 @@ class _Run:
             except nbclient.exceptions.DeadKernelError as exc:
                 rec.status = "failed"
                 rec.error = {"kind": "dead kernel", "message": f"the kernel died ({exc})"}
-                if rec.attempts > task.retries:
+                if rec.attempts > task.retries or self.interrupted:
                     break
                 self.log.warning("%s: kernel died, retry %d of %d", task.name, rec.attempts,
                                  task.retries)  # fmt: skip
@@ -294,6 +347,9 @@ class _Run:
                     "message": f"cell [{exc.exec_count}] raised {exc.ename}: {exc.evalue}",
                 }
                 break  # a failing cell fails again: never retried
+        if self.interrupted and rec.status == "failed":
+            rec.status = "interrupted"
+            rec.error = {"kind": "interrupted", "message": "stopped by Ctrl-C; resumed next run"}
         if tmp.exists():
             os.replace(tmp, notebook)  # kept, with the error, when the task failed
             rec.notebook = str(notebook.relative_to(self.dir))
@@ -315,6 +371,36 @@ class _Run:
     def _priority(self, item) -> tuple[int, int]:
         name = item[0]
         return (-len(self.p.downstream(name)), list(self.p.tasks).index(name))
+
+    def _finished(self, future, name: str, done: int, total: int) -> None:
+        rec = future.result()
+        if rec.status == "ok":
+            self.state[name] = {"fingerprint": rec.fingerprint, "run": self.dir.name}
+            _write_json(self.dir.parent / STATE, self.state)
+            self.log.info("[%d/%d] ok %s (%.1f s)", done, total, name, rec.seconds)
+        else:
+            self.log.error("[%d/%d] %s %s: %s", done, total, rec.status.upper(), name,
+                           rec.error["message"])  # fmt: skip
+
+    def stop(self, running: dict) -> None:
+        """After Ctrl-C: interrupt the kernels, record what still finishes, then end."""
+        self.interrupted = True
+        self.log.error("interrupted: stopping %d running task(s)", len(running))
+        _signal_kernels(signal.SIGINT)
+        _, late = cf.wait(running, timeout=INTERRUPT_GRACE)
+        if late:
+            _signal_kernels(signal.SIGTERM)
+            _, late = cf.wait(late, timeout=INTERRUPT_GRACE)
+        for future in [f for f in running if f not in late]:
+            self._finished(future, running[future], 0, len(self.p.tasks))
+
+    def _wait(self, running: dict) -> set:
+        """Wait for a task to finish; on Ctrl-C stop the others first (see :meth:`stop`)."""
+        try:
+            return cf.wait(running, return_when=cf.FIRST_COMPLETED)[0]
+        except KeyboardInterrupt:
+            self.stop(running)
+            raise
 
     def run(self, only: set[str] | None) -> None:
         pending = dict(self.p.tasks)
@@ -369,18 +455,9 @@ class _Run:
                 self.save("running")
                 if not running:
                     continue
-                finished, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
-                for future in finished:
-                    name = running.pop(future)
-                    rec = future.result()
+                for future in self._wait(running):
                     done += 1
-                    if rec.status == "ok":
-                        self.state[name] = {"fingerprint": rec.fingerprint, "run": self.dir.name}
-                        _write_json(self.dir.parent / STATE, self.state)
-                        self.log.info("[%d/%d] ok %s (%.1f s)", done, total, name, rec.seconds)
-                    else:
-                        self.log.error("[%d/%d] FAILED %s: %s", done, total, name,
-                                       rec.error["message"])  # fmt: skip
+                    self._finished(future, running.pop(future), done, total)
 
     def save(self, status: str) -> None:
         manifest = {
@@ -496,7 +573,9 @@ def run_pipeline(
         unknown = sorted(only - groups)
         if unknown:
             raise CibgDsError(f"--only: unknown task(s) {unknown}; tasks are {sorted(groups)}")
-    root = Path(reports) / pipeline.name
+    # resolved once, against the caller's working directory: the notebooks (which run in
+    # the package root) get the same absolute ${run} as the runner
+    root = Path(reports).expanduser().resolve() / pipeline.name
     root.mkdir(parents=True, exist_ok=True)
     with _Lock(root / LOCK, pipeline.name):
         state_path = root / STATE
@@ -527,7 +606,11 @@ def run_pipeline(
 
 def _resume_or_new(root: Path) -> Path:
     """Return the directory of an interrupted last run (to resume), else a new one."""
-    runs = sorted(p for p in root.iterdir() if p.is_dir() and (p / "manifest.json").exists())
+    runs = sorted(
+        p
+        for p in root.iterdir()
+        if p.is_dir() and not p.is_symlink() and (p / "manifest.json").exists()
+    )  # not ``latest``, a link to the last complete run
     if runs:
         last = json.loads((runs[-1] / "manifest.json").read_text())
         if last.get("status") in ("running", "interrupted"):  # a failed run stays as it was

@@ -46,11 +46,11 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
         raise InputError(f"{path}: cannot read the table ({exc})") from None
 
 
-def _read(path, suite):
+def _read(path, suite, assume_tz=None):
     if (suite.spec.get("meta") or {}).get("reader") == "pings":
         from cibg_ds.io import read_pings
 
-        return read_pings(path)
+        return read_pings(path, assume_tz=assume_tz)
     return read_table(path)
 
 
@@ -60,6 +60,7 @@ def validate_path(
     quarantine: str | os.PathLike | None = None,
     report: str | os.PathLike | None = None,
     progress: bool | None = None,
+    assume_tz: str | None = None,
 ):
     """Read ``path``, validate it with ``suite`` and write the quarantine and the report.
 
@@ -73,6 +74,8 @@ def validate_path(
     report : path-like, optional
         HTML report; a JSON summary is written beside it.
     progress : bool, optional
+    assume_tz : str, optional
+        Time zone of ping times written without an offset (see :func:`cibg_ds.io.read_pings`).
 
     Returns
     -------
@@ -81,7 +84,7 @@ def validate_path(
         Quarantine counts and the files written.
     """
     suite = load_suite(suite)
-    data = _read(path, suite)
+    data = _read(path, suite, assume_tz)
     say = (lambda *a: print(*a, file=sys.stderr)) if progress is not False else (lambda *a: None)
     parts = getattr(data, "npartitions", 1)
     say(f"validating {path} with suite {suite.name!r} ({parts} partition(s)) ...")
@@ -96,7 +99,13 @@ def validate_path(
             raise AssertionError(f"rows in {counts['rows']} != clean + rejected: {counts}")
         extra["quarantine"] = counts
     if report is not None:
-        html_path, json_path = write_report(result, report, extra)
+        try:
+            html_path, json_path = write_report(result, report, extra)
+        except OSError as exc:  # a file where a folder should be, read-only, full
+            raise InputError(
+                f"{report}: cannot write the report ({exc.strerror or exc}); choose another "
+                "--report"
+            ) from None
         extra["report"] = str(html_path)
         extra["summary"] = str(json_path)
     return result, extra

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from cibg_ds.cluster import is_dask
+from cibg_ds.errors import InputError
 from cibg_ds.quality import distributed
 from cibg_ds.quality.checks import order_violations
 from cibg_ds.quality.gx_pandas import run_gx, subset_spec
@@ -132,39 +133,102 @@ def split_valid(data, suite, parameters: dict | None = None, plan=None):
     return annotated[~bad].drop(columns=[REJECTED_BY]), annotated[bad]
 
 
+def _is_part(path: Path, folder: Path) -> bool:
+    """Tell whether a file is a quarantine's part (or the temporary file of a write)."""
+    name = path.name
+    ours = (name.startswith("part-") and name.endswith(".parquet")) or name.startswith(".part-")
+    return path.is_file() and path.parent == folder and ours
+
+
+def _check_replaceable(out: Path) -> None:
+    """Refuse to replace ``clean/`` or ``rejected/`` folders holding files we did not write."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a folder; choose another --quarantine")
+    for name in ("clean", "rejected"):
+        folder = out / name
+        if folder.exists() and not folder.is_dir():
+            raise InputError(f"{folder}: exists and is not a folder; move it away")
+        if folder.is_dir():
+            foreign = sorted(
+                str(p.relative_to(folder)) for p in folder.rglob("*") if not _is_part(p, folder)
+            )
+            if foreign:
+                raise InputError(
+                    f"{folder}: holds files a quarantine does not write ({', '.join(foreign[:5])})"
+                    "; nothing was replaced. Move them away or choose another --quarantine"
+                )
+
+
+def _swap_in(stage: Path, out: Path) -> None:
+    """Put the new ``clean/`` and ``rejected/`` in place of the old ones, in two renames."""
+    import shutil
+
+    for name in ("clean", "rejected"):
+        (stage / name).mkdir(parents=True, exist_ok=True)
+        if (out / name).exists():
+            os.replace(out / name, stage / f"old-{name}")
+        os.replace(stage / name, out / name)
+    shutil.rmtree(stage, ignore_errors=True)
+
+
 def write_quarantine(
     data, suite, out: str | os.PathLike, parameters: dict | None = None, plan=None, progress=None
 ) -> dict:
     """Split and write ``out/clean/`` and ``out/rejected/`` Parquet in one pass.
 
-    Each batch is written atomically as it is validated, so memory stays bounded and an
-    interrupted run leaves no half-written file.
+    Each batch is written atomically as it is validated, so memory stays bounded; the
+    batches go to a hidden staging folder that replaces an earlier quarantine at the end,
+    so an interrupted run leaves the earlier one whole and no stale part file survives. A
+    batch with no clean (or no rejected) row writes no file there: every part file holds
+    rows, and reads back with :func:`cibg_ds.io.read_pings`.
 
     Returns
     -------
     dict
         ``rows``, ``clean``, ``rejected`` counts and the two folders.
+
+    Raises
+    ------
+    InputError
+        When ``out/clean`` or ``out/rejected`` holds files other than a quarantine's parts.
     """
+    import shutil
+    import uuid
+
     import dask
 
     from cibg_ds.cluster import compute
     from cibg_ds.io.pings import write_parquet_atomic
 
     out = Path(out)
+    _check_replaceable(out)
+    stage = out / f".quarantine-{uuid.uuid4().hex[:8]}.tmp"
     annotated = annotate(data, suite, parameters, plan, progress)
 
     def write(part, i):
         bad = (part[REJECTED_BY] != "").to_numpy()
-        write_parquet_atomic(part[~bad].drop(columns=[REJECTED_BY]),
-                             out / "clean" / f"part-{i:05d}.parquet")  # fmt: skip
-        write_parquet_atomic(part[bad], out / "rejected" / f"part-{i:05d}.parquet")
+        if (~bad).any():
+            write_parquet_atomic(part[~bad].drop(columns=[REJECTED_BY]),
+                                 stage / "clean" / f"part-{i:05d}.parquet")  # fmt: skip
+        if bad.any():
+            write_parquet_atomic(part[bad], stage / "rejected" / f"part-{i:05d}.parquet")
         return len(part), int((~bad).sum()), int(bad.sum())
 
-    if is_dask(annotated):
-        tasks = [dask.delayed(write)(p, i) for i, p in enumerate(annotated.to_delayed())]
-        counts = compute(tasks, "quarantine", progress)
-    else:
-        counts = [write(annotated, 0)]
+    try:
+        stage.mkdir(parents=True)
+        if is_dask(annotated):
+            tasks = [dask.delayed(write)(p, i) for i, p in enumerate(annotated.to_delayed())]
+            counts = compute(tasks, "quarantine", progress)
+        else:
+            counts = [write(annotated, 0)]
+        _swap_in(stage, out)
+    except OSError as exc:  # read-only, full, permissions: on the staging folder, not the old
+        raise InputError(
+            f"{out}: cannot write the quarantine ({exc.strerror or exc}); the earlier one, if "
+            "any, is unchanged. Free space or choose another --quarantine"
+        ) from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
     rows, clean, rejected = (sum(c[k] for c in counts) for k in range(3))
     return {"rows": rows, "clean": clean, "rejected": rejected,
             "clean_dir": str(out / "clean"), "rejected_dir": str(out / "rejected")}  # fmt: skip

@@ -120,6 +120,11 @@ def load_suite(suite: str | os.PathLike | Suite) -> Suite:
         raise InputError(f"{path}: no such suite file") from None
     except (OSError, json.JSONDecodeError) as exc:
         raise InputError(f"{path}: not a readable JSON suite ({exc})") from None
+    if not isinstance(spec, dict):
+        raise InputError(
+            f"{path}: a suite is a JSON object with 'name' and 'expectations', got a "
+            f"{type(spec).__name__}"
+        )
     try:
         gx_suite = _to_gx(spec)
     except Exception as exc:  # GX raises many types for a malformed suite

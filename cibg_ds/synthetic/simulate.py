@@ -15,7 +15,6 @@ import dataclasses
 import datetime as dt
 import json
 import os
-import shutil
 import time
 from collections import Counter
 from pathlib import Path
@@ -33,6 +32,8 @@ DIRTY_MANIFEST = "dirty_manifest.json"
 ROADS_FILE = "roads.gpkg"
 TRUTH_ROUTES = "truth_routes.parquet"
 """Folder of Parquet parts (one dataset): each leg's true route, for map-matching tests."""
+INCOMPLETE = "INCOMPLETE"
+"""Marker in ``_meta/`` from the start of a simulation until its manifest is written."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,20 +153,20 @@ def simulate(
         first_day = dt.date.fromisoformat(str(start))
     except ValueError:
         raise ParameterError(f"start must be a date like 2026-11-02, got {start!r}") from None
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ParameterError(f"seed must be an integer >= 0, got {seed!r}")
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a folder; choose another --out")
     if out.exists() and any(out.iterdir()):
         if not overwrite:
             raise InputError(
                 f"{out}: folder is not empty; choose another --out or pass --overwrite"
             )
-        foreign = [p.name for p in out.iterdir() if not _is_ours(p)]
-        if foreign:
-            raise InputError(
-                f"{out}: refusing to overwrite, it holds more than a simulated dataset "
-                f"({', '.join(sorted(foreign)[:5])}); choose an empty or new --out"
-            )
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
+        _remove_previous(out)
+    (out / META_DIR).mkdir(parents=True, exist_ok=True)
+    note = "a simulation is writing here, or was interrupted: the dataset is incomplete\n"
+    write_text_atomic(out / META_DIR / INCOMPLETE, note)
     settings = get_settings()
     began = time.perf_counter()
     jobs = [
@@ -194,12 +195,48 @@ def simulate(
         roads=roads,
     )
     _write_manifests(result, trucks, days, first_day, seed, dirty)
+    (out / META_DIR / INCOMPLETE).unlink()
     return result
 
 
-def _is_ours(path: Path) -> bool:
-    """Tell whether a folder entry is one a simulation writes (``date=...`` or ``_meta``)."""
-    return path.is_dir() and (path.name == META_DIR or path.name.startswith("date="))
+def _interrupted_part(path: Path, out: Path) -> bool:
+    """Tell whether a file is one an (interrupted) simulation writes."""
+    parts = path.relative_to(out).parts
+    if parts[0] == META_DIR:
+        return len(parts) == 2 and (parts[1] in (INCOMPLETE, MANIFEST, DIRTY_MANIFEST, ROADS_FILE)
+                                    or parts[1].startswith("."))  # fmt: skip
+    return (len(parts) == 2 and parts[0].startswith("date=")
+            and parts[1].startswith(("part-", ".part-")))  # fmt: skip
+
+
+def _remove_previous(out: Path) -> None:
+    """Delete the dataset a simulation wrote at ``out``: only the files its manifest lists.
+
+    Refuses (deleting nothing) when ``out`` has no simulator manifest or holds any file the
+    manifest does not list (a real feed, a user's file inside a ``date=`` folder).
+    """
+    present = [p for p in out.rglob("*") if not p.is_dir()]
+    try:
+        listed = json.loads((out / META_DIR / MANIFEST).read_text())
+        ours = {out / f for f in listed["files"]} | {out / listed["roads"]}
+        ours |= {out / META_DIR / n for n in (MANIFEST, DIRTY_MANIFEST, INCOMPLETE)}
+        why = "the simulation did not write"
+    except (OSError, ValueError, KeyError, TypeError):
+        ours, why = set(), f"of no simulated dataset (no readable {META_DIR}/{MANIFEST})"
+        if (out / META_DIR / INCOMPLETE).is_file():  # an interrupted simulation: its parts
+            ours = {p for p in present if _interrupted_part(p, out)}
+            why = "an interrupted simulation does not write"
+    foreign = sorted(str(p.relative_to(out)) for p in present if p not in ours)
+    if foreign:
+        raise InputError(
+            f"{out}: refusing to overwrite, it holds {len(foreign)} file(s) {why} "
+            f"({', '.join(foreign[:5])}); nothing was deleted. Move them away or choose an "
+            "empty or new --out"
+        )
+    for path in present:
+        path.unlink()
+    for folder in sorted((p for p in out.rglob("*") if p.is_dir()), reverse=True):
+        folder.rmdir()  # empty now: only our files were in it
 
 
 def _fault_kinds():
