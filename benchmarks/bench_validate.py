@@ -24,19 +24,19 @@ import pandas as pd
 PINGS_PER_TRUCK_DAY = 105  # bench_simulate: 1,468,279 pings for 2,000 trucks x 7 days
 
 
-def dataset(pings: int, root: Path) -> Path:
+def dataset(pings: int, root: Path, dirty: bool = True) -> Path:
     from distributed import Client
 
     from cibg_ds.cluster import local_cluster_kwargs
     from cibg_ds.synthetic import simulate
 
-    out = root / f"pings-{pings}"
+    out = root / f"pings-{pings}" if dirty else root / f"clean-pings-{pings}"
     if (out / "_meta" / "manifest.json").exists():
         return out
     trucks = math.ceil(pings / (7 * PINGS_PER_TRUCK_DAY))
     print(f"simulating {trucks:,} trucks x 7 days into {out} (once) ...", flush=True)
     with Client(**local_cluster_kwargs()) as client:
-        simulate(out, trucks=trucks, days=7, seed=1, dirty=True, overwrite=True,
+        simulate(out, trucks=trucks, days=7, seed=1, dirty=dirty, overwrite=True,
                  trucks_per_task=500, client=client, progress=False)  # fmt: skip
     return out
 

@@ -29,25 +29,40 @@ def order_violations(
     numpy.ndarray of bool
         One flag per row of ``df``.
     """
-    ns = to_ns(df[column])
     present = df[column].notna().to_numpy()
-    keys = df[unit].astype(object).to_numpy()[present]
-    times = ns[present]
-    prior = pd.Series(times, dtype="Int64").groupby(keys, sort=False).shift(1)
+    rows = np.flatnonzero(present)
+    times = to_ns(df[column])[rows]
+    codes, uniques = pd.factorize(df[unit].iloc[rows])  # null units: code -1, not compared
+    before = pd.Series(np.arange(len(rows))).groupby(codes, sort=False).shift(1).to_numpy()
+    has = ~np.isnan(before) & (codes >= 0)
+    late = np.zeros(len(rows), dtype=bool)
+    late[has] = times[has] < times[before[has].astype(np.int64)]
     if previous is not None and len(previous):
-        first = ~pd.Series(keys).duplicated().to_numpy()
-        prior[first] = pd.Series(keys[first]).map(previous).astype("Int64").to_numpy()
-    late = (prior.notna() & (pd.Series(times, dtype="Int64") < prior)).to_numpy(dtype=bool)
+        first = ~has & (codes >= 0)
+        known, last = carried_times(previous, uniques)
+        c = codes[first]
+        late[first] = known[c] & (times[first] < last[c])
     flags = np.zeros(len(df), dtype=bool)
-    flags[np.flatnonzero(present)] = late
+    flags[rows] = late
     return flags
+
+
+def carried_times(previous: pd.Series, units) -> tuple[np.ndarray, np.ndarray]:
+    """Look ``units`` up in ``previous`` (unit -> int64 ns): found flags and times, exactly."""
+    at = previous.index.get_indexer(pd.Index(units))
+    times = previous.to_numpy(dtype="int64")[np.maximum(at, 0)] if len(previous) else at * 0
+    return at >= 0, times
 
 
 def first_last_times(df: pd.DataFrame, unit: str, column: str) -> dict[str, pd.Series]:
     """Return the first and the last non-null time (int64 ns) of each unit, in row order."""
     present = df[column].notna().to_numpy()
-    times = pd.Series(to_ns(df[column])[present], index=df[unit].to_numpy()[present])
+    rows = np.flatnonzero(present)
+    codes, uniques = pd.factorize(df[unit].iloc[rows])
+    ends = pd.Series(to_ns(df[column])[rows]).groupby(codes, sort=False).agg(["first", "last"])
+    ends = ends[ends.index >= 0]
+    index = pd.Index(pd.Series(uniques).take(ends.index.to_numpy()).to_numpy())
     return {
-        "first": times[~times.index.duplicated(keep="first")],
-        "last": times[~times.index.duplicated(keep="last")],
+        "first": pd.Series(ends["first"].to_numpy(), index=index),
+        "last": pd.Series(ends["last"].to_numpy(), index=index),
     }
