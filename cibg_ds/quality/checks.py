@@ -8,8 +8,22 @@ import pandas as pd
 from cibg_ds.schema import to_ns
 
 
+def units(df: pd.DataFrame, unit: str, column: str) -> tuple:
+    """Return the rows with a time, their times (int64 ns), unit codes and the units.
+
+    Rows whose unit is null get code -1 and are compared with no other row.
+    """
+    rows = np.flatnonzero(df[column].notna().to_numpy())
+    codes, uniques = pd.factorize(df[unit].iloc[rows])
+    return rows, to_ns(df[column])[rows], codes, uniques
+
+
 def order_violations(
-    df: pd.DataFrame, unit: str, column: str, previous: pd.Series | None = None
+    df: pd.DataFrame,
+    unit: str,
+    column: str,
+    previous: pd.Series | None = None,
+    by_unit: tuple | None = None,
 ) -> np.ndarray:
     """Flag fixes stamped earlier than the previous fix of the same unit, in row order.
 
@@ -23,16 +37,15 @@ def order_violations(
         Unit id and time columns.
     previous : pandas.Series, optional
         Last time (int64 ns) of each unit in the rows before ``df`` (earlier partitions).
+    by_unit : tuple, optional
+        :func:`units` of the same arguments, when already computed.
 
     Returns
     -------
     numpy.ndarray of bool
         One flag per row of ``df``.
     """
-    present = df[column].notna().to_numpy()
-    rows = np.flatnonzero(present)
-    times = to_ns(df[column])[rows]
-    codes, uniques = pd.factorize(df[unit].iloc[rows])  # null units: code -1, not compared
+    rows, times, codes, uniques = by_unit if by_unit is not None else units(df, unit, column)
     before = pd.Series(np.arange(len(rows))).groupby(codes, sort=False).shift(1).to_numpy()
     has = ~np.isnan(before) & (codes >= 0)
     late = np.zeros(len(rows), dtype=bool)
@@ -54,12 +67,15 @@ def carried_times(previous: pd.Series, units) -> tuple[np.ndarray, np.ndarray]:
     return at >= 0, times
 
 
-def first_last_times(df: pd.DataFrame, unit: str, column: str) -> dict[str, pd.Series]:
-    """Return the first and the last non-null time (int64 ns) of each unit, in row order."""
-    present = df[column].notna().to_numpy()
-    rows = np.flatnonzero(present)
-    codes, uniques = pd.factorize(df[unit].iloc[rows])
-    ends = pd.Series(to_ns(df[column])[rows]).groupby(codes, sort=False).agg(["first", "last"])
+def first_last_times(
+    df: pd.DataFrame, unit: str, column: str, by_unit: tuple | None = None
+) -> dict[str, pd.Series]:
+    """Return the first and the last non-null time (int64 ns) of each unit, in row order.
+
+    ``by_unit`` is :func:`units` of the same arguments, when already computed.
+    """
+    _, times, codes, uniques = by_unit if by_unit is not None else units(df, unit, column)
+    ends = pd.Series(times).groupby(codes, sort=False).agg(["first", "last"])
     ends = ends[ends.index >= 0]
     index = pd.Index(pd.Series(uniques).take(ends.index.to_numpy()).to_numpy())
     return {

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from cibg_ds.quality import native
-from cibg_ds.quality.checks import carried_times, first_last_times, order_violations
+from cibg_ds.quality.checks import carried_times, first_last_times, order_violations, units
 from cibg_ds.quality.gx_pandas import SAMPLE_SIZE, run_gx, subset_spec
 from cibg_ds.quality.kinds import AGGREGATE, ROW_WISE, SCHEMA, UNIQUE
 from cibg_ds.quality.merge import aggregate_part
@@ -49,20 +49,25 @@ def key_frame(df: pd.DataFrame, e: Expectation) -> pd.DataFrame:
 _HASH_KEYS = ("cibg_ds_unique_1", "cibg_ds_unique_2")  # 16 characters each, as pandas wants
 
 
-def _column_hash(column: pd.Series, key: str, salt: int) -> np.ndarray:
-    """A 64-bit hash of each value; nulls all hash alike (as ``duplicated`` sees them)."""
-    if pd.api.types.is_datetime64_any_dtype(column.dtype):
-        values = to_ns(column).view("uint64")
-    elif pd.api.types.is_integer_dtype(column.dtype) and not isinstance(
-        column.dtype, pd.api.extensions.ExtensionDtype
-    ):
-        values = column.to_numpy().astype("int64").view("uint64")
-    else:  # text and the rest: hash the distinct values once, then look the codes up
-        codes, uniques = pd.factorize(column)
-        hashed = pd.util.hash_array(np.asarray(uniques, dtype=object), hash_key=key)
-        return np.append(hashed, np.uint64(salt))[codes]  # code -1 (null) -> the last one
+def _mix(x: np.ndarray, salt: int) -> np.ndarray:
+    """SplitMix64's finaliser: a bijective, well-mixed 64-bit hash of each uint64."""
     with np.errstate(over="ignore"):
-        return pd.util.hash_array(values * np.uint64(salt | 1) + np.uint64(salt))
+        z = x + np.uint64(salt)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def _column_hash(column: pd.Series, key: str, salt: int) -> np.ndarray:
+    """Return a 64-bit hash of each value; nulls all hash alike (as ``duplicated`` sees them)."""
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        return _mix(to_ns(column).view("uint64"), salt)
+    if pd.api.types.is_integer_dtype(column.dtype) and isinstance(column.dtype, np.dtype):
+        return _mix(column.to_numpy().astype("int64").view("uint64"), salt)
+    # text and the rest: hash the distinct values once, then look the codes up
+    codes, uniques = pd.factorize(column)
+    hashed = pd.util.hash_array(np.asarray(uniques, dtype=object), hash_key=key)
+    return np.append(hashed, np.uint64(salt))[codes]  # code -1 (null) -> the last one
 
 
 def key_hashes(keys: pd.DataFrame) -> pd.DataFrame:
@@ -72,11 +77,11 @@ def key_hashes(keys: pd.DataFrame) -> pd.DataFrame:
     as numbers) and the column hashes are mixed; the two halves use independent keys.
     """
     out = {}
-    for name, key, salt in zip(("h1", "h2"), _HASH_KEYS, (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F), strict=True):
+    salts = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F)
+    for name, key, salt in zip(("h1", "h2"), _HASH_KEYS, salts, strict=True):
         h = np.zeros(len(keys), dtype=np.uint64)
-        with np.errstate(over="ignore"):
-            for col in keys.columns:
-                h = (h * np.uint64(0x100000001B3)) ^ _column_hash(keys[col], key, salt)
+        for col in keys.columns:
+            h = _mix(h ^ _column_hash(keys[col], key, salt), salt)
         out[name] = h
     return pd.DataFrame(out, index=keys.index)
 
@@ -84,13 +89,16 @@ def key_hashes(keys: pd.DataFrame) -> pd.DataFrame:
 def repeated(hashes: pd.DataFrame) -> np.ndarray:
     """Flag the rows whose 128-bit hash occurs more than once (all copies).
 
-    The first 64 bits pick the few candidates quickly; the full pair decides.
+    The first 64 bits, sorted, pick the few candidates quickly; the full pair decides.
     """
-    flags = pd.Series(hashes["h1"].to_numpy()).duplicated(keep=False).to_numpy().copy()
-    if flags.any():
-        candidates = np.flatnonzero(flags)
-        pairs = hashes[["h1", "h2"]].iloc[candidates]
-        flags[candidates] = pairs.duplicated(keep=False).to_numpy()
+    h1 = hashes["h1"].to_numpy()
+    ordered = np.sort(h1)
+    twice = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not len(twice):
+        return np.zeros(len(h1), dtype=bool)
+    flags = np.isin(h1, np.unique(twice))
+    candidates = np.flatnonzero(flags)
+    flags[candidates] = hashes[["h1", "h2"]].iloc[candidates].duplicated(keep=False).to_numpy()
     return flags
 
 
@@ -115,8 +123,11 @@ class Plan:
 
 
 def _buckets(hashes: pd.DataFrame, n: int) -> list[pd.DataFrame]:
-    bucket = hashes["h1"].to_numpy() % n
-    return [hashes[bucket == b].reset_index(drop=True) for b in range(n)]
+    bucket = hashes["h1"].to_numpy() % np.uint64(n)
+    order = np.argsort(bucket, kind="stable")
+    ends = np.cumsum(np.bincount(bucket.astype(np.int64), minlength=n))
+    rows = np.split(order, ends[:-1])
+    return [hashes.iloc[r].reset_index(drop=True) for r in rows]
 
 
 def _validate_part(df, spec, suite: Suite, parameters, n_buckets, evaluator, index):
@@ -147,14 +158,14 @@ def _validate_part(df, spec, suite: Suite, parameters, n_buckets, evaluator, ind
         },
         "missing": {name: len(df) - len(k) for name, k in keys.items()},
         "sample": {name: k[repeated(hashes[name])].head(SAMPLE_SIZE) for name, k in keys.items()},
-        "order": {
-            c.name: int(order_violations(df, c.kwargs["unit"], c.kwargs["column"]).sum())
-            for c in suite.checks
-        },
-        "bounds": {
-            c.name: first_last_times(df, c.kwargs["unit"], c.kwargs["column"]) for c in suite.checks
-        },
+        "order": {},
+        "bounds": {},
     }
+    for c in suite.checks:
+        args = (df, c.kwargs["unit"], c.kwargs["column"])
+        by_unit = units(*args)
+        summary["order"][c.name] = int(order_violations(*args, by_unit=by_unit).sum())
+        summary["bounds"][c.name] = first_last_times(*args, by_unit=by_unit)
     return summary, {name: _buckets(h, n_buckets) for name, h in hashes.items()}
 
 
@@ -173,9 +184,11 @@ def _reduce_bucket(*pieces: pd.DataFrame) -> dict:
 
 
 def _sample(ddf, e: Expectation, summaries: list[dict], first: np.ndarray) -> pd.DataFrame:
-    """The key values of the rows at ``first``: from the partitions' own samples when they
-    hold them, else read again from the few partitions that do (rare: copies of a key
-    sitting only in different partitions)."""
+    """Return the key values of the rows at ``first`` (positions from the reducers).
+
+    They come from the partitions' own samples when those hold them, else are read again
+    from the few partitions that do (rare: copies of a key only in different partitions).
+    """
     import dask
 
     parts = (first >> np.uint64(32)).astype(np.int64)
@@ -209,7 +222,7 @@ def _schema_results(suite: Suite, summaries: list[dict], parameters: dict) -> No
         key = (tuple(empty.columns), tuple(map(repr, empty.dtypes)), tuple(e.name for e in todo))
         if key not in cache:
             cache[key] = native.evaluate_frame(empty, todo, suite.spec, parameters)
-        results, by = cache[key]
+        results, _ = cache[key]
         summary["gx"].update(results)
         summary["by"].update(dict.fromkeys(results, native.GX_DTYPES))
 

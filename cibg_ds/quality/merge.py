@@ -62,7 +62,7 @@ def between(value, kwargs: dict, parameters: dict) -> bool:
 
 
 def distinct_outside(values: set, allowed) -> list:
-    """The distinct values outside ``allowed``, in GX's order (sorted when they sort)."""
+    """Return the distinct values outside ``allowed``, in GX's order (sorted when they sort)."""
     outside = list(values - set(allowed))
     try:
         return sorted(outside)
@@ -76,7 +76,7 @@ def aggregate_part(df: pd.DataFrame, e: Expectation) -> dict:
         return {"n": len(df)}
     col = df[e.kwargs["column"]].dropna()
     if e.type == "expect_column_distinct_values_to_be_in_set":
-        return {"values": set(pd.unique(col.to_numpy()).tolist())}
+        return {"values": set(col.unique())}
     if e.type == "expect_column_mean_to_be_between":
         return {"sum": float(col.astype("float64").sum()), "n": len(col), "dtype": col.dtype}
     if not len(col):

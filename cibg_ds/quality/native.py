@@ -42,7 +42,9 @@ NATIVE_ROW_WISE = frozenset({
     "expect_column_values_to_not_match_regex",
 })  # fmt: skip
 """Map expectations evaluated here, per row, whose counts add up over partitions."""
-NATIVE_UNIQUE = frozenset({"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"})  # fmt: skip
+NATIVE_UNIQUE = frozenset(
+    {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}
+)
 """Uniqueness, evaluated here on one frame (on Dask, :mod:`cibg_ds.quality.distributed`)."""
 
 _KNOWN_KWARGS = frozenset({
@@ -52,12 +54,12 @@ _KNOWN_KWARGS = frozenset({
 
 
 def handles(e) -> bool:
-    """True when :func:`evaluate` computes ``e`` itself (before looking at the data)."""
+    """Return True when :func:`evaluate` computes ``e`` itself (before looking at the data)."""
     return e.type in NATIVE_ROW_WISE | NATIVE_UNIQUE and set(e.kwargs) <= _KNOWN_KWARGS
 
 
 def _result(e, element: int, missing: int | None, unexpected: int, sample: list) -> dict:
-    """A GX-like result dict (see :func:`cibg_ds.quality.gx_pandas.run_gx`)."""
+    """Return a GX-like result dict (see :func:`cibg_ds.quality.gx_pandas.run_gx`)."""
     from cibg_ds.quality.merge import judge_counts
 
     success, percent = judge_counts(e, element, missing, unexpected)
@@ -74,7 +76,7 @@ def _result(e, element: int, missing: int | None, unexpected: int, sample: list)
 
 
 def _first(values: pd.Series, flags: np.ndarray) -> list:
-    """The first unexpected values in row order, as GX lists them."""
+    """Return the first unexpected values in row order, as GX lists them."""
     return list(values.iloc[np.flatnonzero(flags)[:SAMPLE_SIZE]])
 
 
@@ -183,7 +185,7 @@ def unique(df: pd.DataFrame, e) -> dict:
 
 
 def aggregate(df: pd.DataFrame, e, parameters: dict) -> dict | None:
-    """An aggregate expectation on one frame, as GX's pandas metrics compute it; or None."""
+    """Evaluate an aggregate expectation as GX's pandas metrics do; None when GX must."""
     from cibg_ds.quality.merge import between, distinct_outside
 
     if not set(e.kwargs) <= _KNOWN_KWARGS | {"strict_min", "strict_max"}:
@@ -213,7 +215,8 @@ def aggregate(df: pd.DataFrame, e, parameters: dict) -> dict | None:
         value = getattr(column, pick)()
         if value is not None and not isinstance(value, pd.Timestamp) and pd.isna(value):
             value = None
-    return {"type": e.type, "kwargs": dict(e.kwargs), "success": between(value, e.kwargs, parameters),
+    success = between(value, e.kwargs, parameters)
+    return {"type": e.type, "kwargs": dict(e.kwargs), "success": success,
             "result": {"observed_value": value}, "exception": None}  # fmt: skip
 
 
@@ -221,16 +224,23 @@ _OBJECT_NAMES = ("object", "object_", "O", None)
 
 
 def needs_rows(dtypes: pd.Series, e) -> bool:
-    """True when GX's verdict on a schema expectation depends on the values, not the dtypes.
+    """Return True when GX's verdict on a schema expectation depends on the values, not the dtypes.
 
     GX checks the type of every value of an ``object`` column; any other column is judged
     by its dtype alone, so a frame with no rows and the same dtypes gives the same result.
     """
-    if e.type not in ("expect_column_values_to_be_of_type", "expect_column_values_to_be_in_type_list"):
+    if e.type not in (
+        "expect_column_values_to_be_of_type",
+        "expect_column_values_to_be_in_type_list",
+    ):
         return False
     column = e.kwargs.get("column")
     wanted = e.kwargs.get("type_", e.kwargs.get("type_list"))
-    return column in dtypes.index and dtypes[column] == object and wanted not in _OBJECT_NAMES
+    return (
+        column in dtypes.index
+        and dtypes[column] == np.dtype(object)
+        and wanted not in _OBJECT_NAMES
+    )
 
 
 GX_ROWS, GX_DTYPES, OURS = "gx", "gx (dtypes)", "cibg_ds"
@@ -266,7 +276,9 @@ def evaluate_frame(df: pd.DataFrame, expectations, spec: dict, parameters: dict)
     for group, frame, label in ((gx_rows, df, GX_ROWS), (gx_dtypes, df.iloc[:0], GX_DTYPES)):
         if group:
             done = run_gx(frame, subset_spec(spec, group), parameters)
-            results.update({e.name: r for e, r in zip(_in_spec_order(spec, group), done, strict=True)})
+            results.update(
+                {e.name: r for e, r in zip(_in_spec_order(spec, group), done, strict=True)}
+            )
             by.update(dict.fromkeys((e.name for e in group), label))
     return results, by
 

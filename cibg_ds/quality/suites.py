@@ -65,7 +65,7 @@ class Suite:
 
 
 def expectation_name(raw: dict) -> str:
-    """The name of an expectation of a suite JSON: ``meta.name``, else type and column."""
+    """Return the name of an expectation of a suite JSON: ``meta.name``, else type and column."""
     kind = raw.get("type") or raw.get("expectation_type")
     kwargs = raw.get("kwargs", {})
     name = (raw.get("meta") or {}).get("name")

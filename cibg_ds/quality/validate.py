@@ -59,7 +59,8 @@ def check_columns(columns, suite: Suite) -> None:
 
 def _validate_pandas(df: pd.DataFrame, suite: Suite, params: dict, evaluator: str) -> list:
     if evaluator == "gx":
-        results = dict(zip((e.name for e in suite.expectations), run_gx(df, suite.spec, params)))
+        done = run_gx(df, suite.spec, params)
+        results = dict(zip((e.name for e in suite.expectations), done, strict=True))
         by = dict.fromkeys(results, native.GX_ROWS)
     else:
         results, by = native.evaluate_frame(df, suite.expectations, suite.spec, params)
