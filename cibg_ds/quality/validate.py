@@ -1,17 +1,23 @@
 """Validate pandas or Dask data with a GX suite.
 
-On pandas, GX validates the frame as it is. On Dask (GX has no Dask engine) the work is
+The expectation types our suites use are evaluated by cibg_ds's own vectorised code with
+GX's results, field for field (:mod:`cibg_ds.quality.native`; GX stays the reference:
+``evaluator="gx"``, and the fallback for any other type, which ``Outcome.evaluated_by``
+and ``provenance["gx_fallback"]`` name). On Dask (GX has no Dask engine) the work is
 split by what each expectation needs (see :mod:`cibg_ds.quality.kinds`):
 
-* **row-wise** expectations (not null, between, in set, regex, ...) run through GX inside
-  the workers; their counts add up exactly and are judged with GX's own rule (``mostly``
-  over the non-missing rows);
-* **schema** expectations (types, columns) run through GX on every batch and pass when
-  every batch passes;
+* **row-wise** expectations (not null, between, in set, regex, ...) are evaluated per
+  partition; their counts add up exactly and are judged with GX's own rule (``mostly``
+  over the non-missing rows); the partial lists, concatenated in partition order, are
+  GX's first unexpected values;
+* **schema** expectations (types, columns) depend on the dtypes only (except types of
+  ``object`` columns, checked value by value on the workers): GX judges them once per
+  distinct set of dtypes, and they pass when every partition passes;
 * **aggregates** (row count, min, max, mean, distinct values) are computed per batch,
   merged exactly and judged as GX judges them;
 * **uniqueness** across partitions is counted exactly: key hashes are counted globally on
-  the workers and only the rows whose hash collided are compared on their real values.
+  the workers and only the rows whose hash collided are compared on their real values;
+  the sample is GX's: the first duplicated rows in row order.
 
 How the data is read and batched is in :mod:`cibg_ds.quality.distributed`.
 """
