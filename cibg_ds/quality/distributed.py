@@ -92,12 +92,16 @@ def repeated(hashes: pd.DataFrame) -> np.ndarray:
     The first 64 bits, sorted, pick the few candidates quickly; the full pair decides.
     """
     h1 = hashes["h1"].to_numpy()
-    ordered = np.sort(h1)
-    twice = ordered[1:][ordered[1:] == ordered[:-1]]
-    if not len(twice):
-        return np.zeros(len(h1), dtype=bool)
-    flags = np.isin(h1, np.unique(twice))
-    candidates = np.flatnonzero(flags)
+    flags = np.zeros(len(h1), dtype=bool)
+    order = np.argsort(h1)
+    ordered = h1[order]
+    same = ordered[1:] == ordered[:-1]
+    if not same.any():
+        return flags
+    in_run = np.zeros(len(h1), dtype=bool)  # sorted rows sharing their h1 with a neighbour
+    in_run[1:] |= same
+    in_run[:-1] |= same
+    candidates = np.sort(order[in_run])
     flags[candidates] = hashes[["h1", "h2"]].iloc[candidates].duplicated(keep=False).to_numpy()
     return flags
 
