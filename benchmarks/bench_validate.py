@@ -75,7 +75,7 @@ def warm_up() -> None:
     _batch_definition()
 
 
-def ours(path: Path, workers: int, memory_limit: str | None, params: dict):
+def ours(path: Path, workers: int, memory_limit: str | None, params: dict, blocksize="64MB"):
     from distributed import Client
 
     from cibg_ds.io import read_pings
@@ -88,7 +88,7 @@ def ours(path: Path, workers: int, memory_limit: str | None, params: dict):
     with Client(**kwargs) as client:
         client.run(warm_up)  # load GX on the workers, as it is loaded in the peer's process
         began = time.perf_counter()
-        result = validate(read_pings(path), "pings", params, progress=False)
+        result = validate(read_pings(path, blocksize=blocksize), "pings", params, progress=False)
         seconds = time.perf_counter() - began
         workers_peak = client.run(peak_mib)
     return result, seconds, workers_peak
@@ -99,6 +99,7 @@ def main() -> None:
     parser.add_argument("--pings", type=int, default=10_000_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--clean", action="store_true", help="a feed with few faults")
+    parser.add_argument("--blocksize", default="64MB", help="read_pings partition size (ours)")
     parser.add_argument("--out-of-core", action="store_true")
     parser.add_argument("--memory-limit", default="2GB", help="per worker, with --out-of-core")
     parser.add_argument("--copies", type=int, default=1, help="scale the dataset by copying it")
@@ -113,7 +114,9 @@ def main() -> None:
         path = scaled(path, args.copies)
     params = {"now": pd.Timestamp("2026-12-01", tz="UTC")}
     if args.out_of_core:
-        result, seconds, workers = ours(path, args.workers, args.memory_limit, params)
+        result, seconds, workers = ours(
+            path, args.workers, args.memory_limit, params, args.blocksize
+        )
         peaks = ", ".join(f"{v:.0f}" for v in workers.values())
         print(f"{result.rows:,} pings on {args.workers} workers limited to {args.memory_limit}: "
               f"{seconds:.1f} s; peak RSS per worker (MiB): {peaks}; "
@@ -127,7 +130,7 @@ def main() -> None:
     peer = validate(frame, "pings", params, evaluator="gx")
     peer_seconds = time.perf_counter() - began
     del frame
-    result, seconds, _ = ours(path, args.workers, None, params)
+    result, seconds, _ = ours(path, args.workers, None, params, args.blocksize)
     a, b = peer.to_frame(), result.to_frame()
     a["observed_value"] = a["observed_value"].map(_rounded)  # Dask sums the mean in float64
     b["observed_value"] = b["observed_value"].map(_rounded)
@@ -143,7 +146,8 @@ def main() -> None:
     total = read_seconds + peer_seconds
     print(f"GX, 1 process, read + validate   : {total:8.1f} s "
           f"({read_seconds:.1f} s reading + {peer_seconds:.1f} s validating)")  # fmt: skip
-    print(f"cibg_ds, {args.workers} Dask workers       : {seconds:8.1f} s reading and validating")
+    print(f"cibg_ds, {args.workers} Dask workers       : {seconds:8.1f} s reading and validating "
+          f"({result.partitions} partitions of <= {args.blocksize})")  # fmt: skip
     print(f"ratio, GX / cibg_ds              : {total / seconds:8.2f}x "
           f"({peer_seconds / seconds:.2f}x against GX's validation alone)")  # fmt: skip
 
