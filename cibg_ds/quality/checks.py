@@ -8,8 +8,22 @@ import pandas as pd
 from cibg_ds.schema import to_ns
 
 
+def units(df: pd.DataFrame, unit: str, column: str) -> tuple:
+    """Return the rows with a time, their times (int64 ns), unit codes and the units.
+
+    Rows whose unit is null get code -1 and are compared with no other row.
+    """
+    rows = np.flatnonzero(df[column].notna().to_numpy())
+    codes, uniques = pd.factorize(df[unit].iloc[rows])
+    return rows, to_ns(df[column])[rows], codes, uniques
+
+
 def order_violations(
-    df: pd.DataFrame, unit: str, column: str, previous: pd.Series | None = None
+    df: pd.DataFrame,
+    unit: str,
+    column: str,
+    previous: pd.Series | None = None,
+    by_unit: tuple | None = None,
 ) -> np.ndarray:
     """Flag fixes stamped earlier than the previous fix of the same unit, in row order.
 
@@ -23,31 +37,48 @@ def order_violations(
         Unit id and time columns.
     previous : pandas.Series, optional
         Last time (int64 ns) of each unit in the rows before ``df`` (earlier partitions).
+    by_unit : tuple, optional
+        :func:`units` of the same arguments, when already computed.
 
     Returns
     -------
     numpy.ndarray of bool
         One flag per row of ``df``.
     """
-    ns = to_ns(df[column])
-    present = df[column].notna().to_numpy()
-    keys = df[unit].astype(object).to_numpy()[present]
-    times = ns[present]
-    prior = pd.Series(times, dtype="Int64").groupby(keys, sort=False).shift(1)
+    rows, times, codes, uniques = by_unit if by_unit is not None else units(df, unit, column)
+    before = pd.Series(np.arange(len(rows))).groupby(codes, sort=False).shift(1).to_numpy()
+    has = ~np.isnan(before) & (codes >= 0)
+    late = np.zeros(len(rows), dtype=bool)
+    late[has] = times[has] < times[before[has].astype(np.int64)]
     if previous is not None and len(previous):
-        first = ~pd.Series(keys).duplicated().to_numpy()
-        prior[first] = pd.Series(keys[first]).map(previous).astype("Int64").to_numpy()
-    late = (prior.notna() & (pd.Series(times, dtype="Int64") < prior)).to_numpy(dtype=bool)
+        first = ~has & (codes >= 0)
+        known, last = carried_times(previous, uniques)
+        c = codes[first]
+        late[first] = known[c] & (times[first] < last[c])
     flags = np.zeros(len(df), dtype=bool)
-    flags[np.flatnonzero(present)] = late
+    flags[rows] = late
     return flags
 
 
-def first_last_times(df: pd.DataFrame, unit: str, column: str) -> dict[str, pd.Series]:
-    """Return the first and the last non-null time (int64 ns) of each unit, in row order."""
-    present = df[column].notna().to_numpy()
-    times = pd.Series(to_ns(df[column])[present], index=df[unit].to_numpy()[present])
+def carried_times(previous: pd.Series, units) -> tuple[np.ndarray, np.ndarray]:
+    """Look ``units`` up in ``previous`` (unit -> int64 ns): found flags and times, exactly."""
+    at = previous.index.get_indexer(pd.Index(units))
+    times = previous.to_numpy(dtype="int64")[np.maximum(at, 0)] if len(previous) else at * 0
+    return at >= 0, times
+
+
+def first_last_times(
+    df: pd.DataFrame, unit: str, column: str, by_unit: tuple | None = None
+) -> dict[str, pd.Series]:
+    """Return the first and the last non-null time (int64 ns) of each unit, in row order.
+
+    ``by_unit`` is :func:`units` of the same arguments, when already computed.
+    """
+    _, times, codes, uniques = by_unit if by_unit is not None else units(df, unit, column)
+    ends = pd.Series(times).groupby(codes, sort=False).agg(["first", "last"])
+    ends = ends[ends.index >= 0]
+    index = pd.Index(pd.Series(uniques).take(ends.index.to_numpy()).to_numpy())
     return {
-        "first": times[~times.index.duplicated(keep="first")],
-        "last": times[~times.index.duplicated(keep="last")],
+        "first": pd.Series(ends["first"].to_numpy(), index=index),
+        "last": pd.Series(ends["last"].to_numpy(), index=index),
     }

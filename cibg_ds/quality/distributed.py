@@ -25,11 +25,13 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from cibg_ds.quality.checks import first_last_times, order_violations
+from cibg_ds.quality import native
+from cibg_ds.quality.checks import carried_times, first_last_times, order_violations, units
 from cibg_ds.quality.gx_pandas import SAMPLE_SIZE, run_gx, subset_spec
 from cibg_ds.quality.kinds import AGGREGATE, ROW_WISE, SCHEMA, UNIQUE
 from cibg_ds.quality.merge import aggregate_part
 from cibg_ds.quality.suites import Expectation, Suite
+from cibg_ds.schema import to_ns
 
 
 def key_frame(df: pd.DataFrame, e: Expectation) -> pd.DataFrame:
@@ -47,26 +49,60 @@ def key_frame(df: pd.DataFrame, e: Expectation) -> pd.DataFrame:
 _HASH_KEYS = ("cibg_ds_unique_1", "cibg_ds_unique_2")  # 16 characters each, as pandas wants
 
 
+def _mix(x: np.ndarray, salt: int) -> np.ndarray:
+    """SplitMix64's finaliser: a bijective, well-mixed 64-bit hash of each uint64."""
+    with np.errstate(over="ignore"):
+        z = x + np.uint64(salt)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def _column_hash(column: pd.Series, key: str, salt: int) -> np.ndarray:
+    """Return a 64-bit hash of each value; nulls all hash alike (as ``duplicated`` sees them)."""
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        return _mix(to_ns(column).view("uint64"), salt)
+    if pd.api.types.is_integer_dtype(column.dtype) and isinstance(column.dtype, np.dtype):
+        return _mix(column.to_numpy().astype("int64").view("uint64"), salt)
+    # text and the rest: hash the distinct values once, then look the codes up
+    codes, uniques = pd.factorize(column)
+    hashed = pd.util.hash_array(np.asarray(uniques, dtype=object), hash_key=key)
+    return np.append(hashed, np.uint64(salt))[codes]  # code -1 (null) -> the last one
+
+
 def key_hashes(keys: pd.DataFrame) -> pd.DataFrame:
-    """Return a 128-bit hash per key row as two uint64 columns ``h1``, ``h2``."""
-    return pd.DataFrame(
-        {
-            name: pd.util.hash_pandas_object(keys, index=False, hash_key=key).to_numpy()
-            for name, key in zip(("h1", "h2"), _HASH_KEYS, strict=True)
-        },
-        index=keys.index,
-    )
+    """Return a 128-bit hash per key row as two uint64 columns ``h1``, ``h2``.
+
+    Each column is hashed on its own (text through its distinct values, times and integers
+    as numbers) and the column hashes are mixed; the two halves use independent keys.
+    """
+    out = {}
+    salts = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F)
+    for name, key, salt in zip(("h1", "h2"), _HASH_KEYS, salts, strict=True):
+        h = np.zeros(len(keys), dtype=np.uint64)
+        for col in keys.columns:
+            h = _mix(h ^ _column_hash(keys[col], key, salt), salt)
+        out[name] = h
+    return pd.DataFrame(out, index=keys.index)
 
 
 def repeated(hashes: pd.DataFrame) -> np.ndarray:
     """Flag the rows whose 128-bit hash occurs more than once (all copies).
 
-    The first 64 bits pick the few candidates quickly; the full pair decides.
+    The first 64 bits, sorted, pick the few candidates quickly; the full pair decides.
     """
-    flags = pd.Series(hashes["h1"].to_numpy()).duplicated(keep=False).to_numpy().copy()
-    if flags.any():
-        candidates = np.flatnonzero(flags)
-        flags[candidates] = hashes.iloc[candidates].duplicated(keep=False).to_numpy()
+    h1 = hashes["h1"].to_numpy()
+    flags = np.zeros(len(h1), dtype=bool)
+    order = np.argsort(h1)
+    ordered = h1[order]
+    same = ordered[1:] == ordered[:-1]
+    if not same.any():
+        return flags
+    in_run = np.zeros(len(h1), dtype=bool)  # sorted rows sharing their h1 with a neighbour
+    in_run[1:] |= same
+    in_run[:-1] |= same
+    candidates = np.sort(order[in_run])
+    flags[candidates] = hashes[["h1", "h2"]].iloc[candidates].duplicated(keep=False).to_numpy()
     return flags
 
 
@@ -91,53 +127,108 @@ class Plan:
 
 
 def _buckets(hashes: pd.DataFrame, n: int) -> list[pd.DataFrame]:
-    bucket = hashes["h1"].to_numpy() % n
-    return [hashes[bucket == b].reset_index(drop=True) for b in range(n)]
+    bucket = hashes["h1"].to_numpy() % np.uint64(n)
+    order = np.argsort(bucket, kind="stable")
+    ends = np.cumsum(np.bincount(bucket.astype(np.int64), minlength=n))
+    rows = np.split(order, ends[:-1])
+    return [hashes.iloc[r].reset_index(drop=True) for r in rows]
 
 
-def _validate_part(df, spec, suite: Suite, parameters, n_buckets) -> tuple[dict, dict]:
+def _validate_part(df, spec, suite: Suite, parameters, n_buckets, evaluator, index):
     """Validate one partition; return its summary and its key buckets (kept on workers)."""
-    gx_part = [e for e in suite.expectations if e.type in ROW_WISE | SCHEMA]
-    results = run_gx(df, subset_spec(spec, gx_part), parameters) if gx_part else []
+    df = df.reset_index(drop=True)
+    schema = [e for e in suite.expectations if e.type in SCHEMA]
+    row_wise = [e for e in suite.expectations if e.type in ROW_WISE]
+    if evaluator == "gx":
+        gx_part = row_wise + schema
+        done = run_gx(df, subset_spec(spec, gx_part), parameters) if gx_part else []
+        results = dict(zip([e.name for e in gx_part], done, strict=True))
+        by = dict.fromkeys(results, native.GX_ROWS)
+    else:  # schema expectations judged on dtypes alone are settled once on the client
+        on_rows = [e for e in schema if native.needs_rows(df.dtypes, e)]
+        results, by = native.evaluate_frame(df, row_wise + on_rows, spec, parameters)
     uniques = [e for e in suite.expectations if e.type in UNIQUE]
     keys = {e.name: key_frame(df, e) for e in uniques}
     hashes = {name: key_hashes(k) for name, k in keys.items()}
+    for name, h in hashes.items():  # where each key sits, to find GX's first duplicates
+        h["at"] = (np.uint64(index) << np.uint64(32)) | keys[name].index.to_numpy(np.uint64)
     summary = {
         "rows": len(df),
-        "gx": dict(zip([e.name for e in gx_part], results, strict=True)),
+        "gx": results,
+        "by": by,
+        "empty": df.iloc[:0] if any(e.name not in results for e in schema) else None,
         "aggregates": {
             e.name: aggregate_part(df, e) for e in suite.expectations if e.type in AGGREGATE
         },
         "missing": {name: len(df) - len(k) for name, k in keys.items()},
         "sample": {name: k[repeated(hashes[name])].head(SAMPLE_SIZE) for name, k in keys.items()},
-        "order": {
-            c.name: int(order_violations(df, c.kwargs["unit"], c.kwargs["column"]).sum())
-            for c in suite.checks
-        },
-        "bounds": {
-            c.name: first_last_times(df, c.kwargs["unit"], c.kwargs["column"]) for c in suite.checks
-        },
+        "order": {},
+        "bounds": {},
     }
+    for c in suite.checks:
+        args = (df, c.kwargs["unit"], c.kwargs["column"])
+        by_unit = units(*args)
+        summary["order"][c.name] = int(order_violations(*args, by_unit=by_unit).sum())
+        summary["bounds"][c.name] = first_last_times(*args, by_unit=by_unit)
     return summary, {name: _buckets(h, n_buckets) for name, h in hashes.items()}
 
 
 def _reduce_bucket(*pieces: pd.DataFrame) -> dict:
-    """Count the rows whose hash occurs more than once in this bucket; return those hashes."""
+    """Count the rows whose hash occurs more than once in this bucket; return those hashes.
+
+    Also returns where the first :data:`SAMPLE_SIZE` of those rows sit (``at``: partition
+    in the high 32 bits, row in the low ones), so that the sample is GX's: the first
+    duplicated rows in row order.
+    """
     hashes = pd.concat(pieces, ignore_index=True)
     flags = repeated(hashes)
-    return {"rows": int(flags.sum()), "pairs": hashes[flags].drop_duplicates()}
+    first = np.sort(hashes["at"].to_numpy()[flags])[:SAMPLE_SIZE]
+    pairs = hashes.loc[flags, ["h1", "h2"]].drop_duplicates()
+    return {"rows": int(flags.sum()), "pairs": pairs, "first": first}
 
 
-def _look_up(ddf, e: Expectation, pairs: pd.DataFrame) -> pd.DataFrame:
-    """Read the key values of a few duplicated hashes (one more read, rarely needed)."""
+def _sample(ddf, e: Expectation, summaries: list[dict], first: np.ndarray) -> pd.DataFrame:
+    """Return the key values of the rows at ``first`` (positions from the reducers).
+
+    They come from the partitions' own samples when those hold them, else are read again
+    from the few partitions that do (rare: copies of a key only in different partitions).
+    """
     import dask
 
-    def find(df):
-        keys = key_frame(df, e)
-        return keys.reset_index(drop=True)[duplicated_rows(keys, e, pairs)]
+    parts = (first >> np.uint64(32)).astype(np.int64)
+    rows = (first & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    found = {}
+    for p in np.unique(parts):
+        local = summaries[p]["sample"][e.name]
+        wanted = rows[parts == p]
+        if np.isin(wanted, local.index.to_numpy()).all():
+            found[p] = local.loc[wanted]
+    missing = [int(p) for p in np.unique(parts) if p not in found]
+    if missing:
+        cols = e.kwargs.get("column_list") or [e.kwargs["column"]]
+        frames = dask.compute(*[ddf[cols].partitions[p] for p in missing])
+        for p, frame in zip(missing, frames, strict=True):
+            found[p] = frame.reset_index(drop=True).iloc[rows[parts == p]]
+    if not len(first):
+        return summaries[0]["sample"][e.name].iloc[:0] if summaries else pd.DataFrame()
+    return pd.concat([found[p] for p in sorted(found)], ignore_index=True)
 
-    found = dask.compute(*[dask.delayed(find)(p) for p in ddf.to_delayed()])
-    return pd.concat(found, ignore_index=True)
+
+def _schema_results(suite: Suite, summaries: list[dict], parameters: dict) -> None:
+    """Judge the schema expectations left to the client, once per distinct set of dtypes."""
+    schema = [e for e in suite.expectations if e.type in SCHEMA]
+    cache = {}
+    for summary in summaries:
+        todo = [e for e in schema if e.name not in summary["gx"]]
+        if not todo:
+            continue
+        empty = summary["empty"]
+        key = (tuple(empty.columns), tuple(map(repr, empty.dtypes)), tuple(e.name for e in todo))
+        if key not in cache:
+            cache[key] = native.evaluate_frame(empty, todo, suite.spec, parameters)
+        results, _ = cache[key]
+        summary["gx"].update(results)
+        summary["by"].update(dict.fromkeys(results, native.GX_DTYPES))
 
 
 def _boundaries(summaries: list[dict], checks) -> tuple[dict, tuple]:
@@ -153,15 +244,14 @@ def _boundaries(summaries: list[dict], checks) -> tuple[dict, tuple]:
         for c in checks:
             bounds = summary["bounds"][c.name]
             first = bounds["first"]
-            before = pd.Series(first.index.map(carried[c.name]), dtype="Int64").to_numpy()
-            late = pd.array(first.to_numpy(), dtype="Int64") < before
-            violations[c.name] += int(late.fillna(False).sum())
+            known, before = carried_times(carried[c.name], first.index)
+            violations[c.name] += int((known & (first.to_numpy() < before)).sum())
             merged = pd.concat([carried[c.name], bounds["last"]])
             carried[c.name] = merged[~merged.index.duplicated(keep="last")]
     return violations, tuple(previous)
 
 
-def validate_partitions(ddf, suite: Suite, parameters: dict, progress=None):
+def validate_partitions(ddf, suite: Suite, parameters: dict, progress=None, evaluator="cibg_ds"):
     """Validate every partition on the workers (one read).
 
     Returns
@@ -181,8 +271,10 @@ def validate_partitions(ddf, suite: Suite, parameters: dict, progress=None):
     uniques = [e for e in suite.expectations if e.type in UNIQUE]
     n_buckets = int(np.clip(ddf.npartitions, 1, 32))
     outputs = [
-        dask.delayed(_validate_part, nout=2)(p, suite.spec, suite, parameters, n_buckets)
-        for p in ddf.to_delayed()
+        dask.delayed(_validate_part, nout=2)(
+            p, suite.spec, suite, parameters, n_buckets, evaluator, i
+        )
+        for i, p in enumerate(ddf.to_delayed())
     ]
     summaries = [s for s, _ in outputs]
     reducers = [
@@ -192,14 +284,13 @@ def validate_partitions(ddf, suite: Suite, parameters: dict, progress=None):
     ]
     results = compute(summaries + reducers, f"validate {suite.name}", progress)
     summaries, reduced = results[: len(summaries)], results[len(summaries) :]
+    _schema_results(suite, summaries, parameters)
     duplicated, pairs = {}, {}
     for k, e in enumerate(uniques):
         mine = reduced[k * n_buckets : (k + 1) * n_buckets]
         pairs[e.name] = pd.concat([r["pairs"] for r in mine], ignore_index=True)
-        sample = pd.concat([s["sample"][e.name] for s in summaries], ignore_index=True)
+        first = np.sort(np.concatenate([r["first"] for r in mine]))[:SAMPLE_SIZE]
         rows = sum(r["rows"] for r in mine)
-        if rows and sample.empty:  # every copy sits in a different partition
-            sample = _look_up(ddf, e, pairs[e.name].head(SAMPLE_SIZE))
-        duplicated[e.name] = (rows, sample.head(SAMPLE_SIZE))
+        duplicated[e.name] = (rows, _sample(ddf, e, summaries, first))
     violations, previous = _boundaries(summaries, suite.checks)
     return summaries, duplicated, violations, Plan(previous, pairs)

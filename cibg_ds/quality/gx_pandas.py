@@ -36,8 +36,10 @@ def _suite(spec_json: str):
 
 def subset_spec(spec: dict, expectations) -> dict:
     """Return the suite JSON restricted to ``expectations`` (matched by ``meta.name``)."""
+    from cibg_ds.quality.suites import expectation_name
+
     names = {e.name for e in expectations}
-    keep = [x for x in spec["expectations"] if (x.get("meta") or {}).get("name") in names]
+    keep = [x for x in spec["expectations"] if expectation_name(x) in names]
     return {"name": spec["name"], "expectations": keep, "meta": spec.get("meta", {})}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from cibg_ds.quality.gx_pandas import SAMPLE_SIZE
@@ -60,15 +61,24 @@ def between(value, kwargs: dict, parameters: dict) -> bool:
     return bool(ok)
 
 
+def distinct_outside(values: set, allowed) -> list:
+    """Return the distinct values outside ``allowed``, in GX's order (sorted when they sort)."""
+    outside = list(values - set(allowed))
+    try:
+        return sorted(outside)
+    except TypeError:  # GX keeps the set's order; ours is at least stable
+        return sorted(outside, key=str)
+
+
 def aggregate_part(df: pd.DataFrame, e: Expectation) -> dict:
     """Return the mergeable pieces of an aggregate expectation for one partition."""
     if e.type == "expect_table_row_count_to_be_between":
         return {"n": len(df)}
     col = df[e.kwargs["column"]].dropna()
     if e.type == "expect_column_distinct_values_to_be_in_set":
-        return {"values": set(pd.unique(col.to_numpy()).tolist())}
+        return {"values": set(col.unique())}
     if e.type == "expect_column_mean_to_be_between":
-        return {"sum": float(col.astype("float64").sum()), "n": len(col)}
+        return {"sum": float(col.astype("float64").sum()), "n": len(col), "dtype": col.dtype}
     if not len(col):
         return {"value": None}
     return {"value": col.min() if e.type == "expect_column_min_to_be_between" else col.max()}
@@ -102,7 +112,7 @@ def merge_aggregate(e: Expectation, parts: list[dict], parameters: dict) -> Outc
         # GX 1.x reports the distinct values outside the set as "unexpected"
         values = set().union(*(p["values"] for p in parts))
         allowed = resolve(e.kwargs.get("value_set"), parameters)
-        outside = sorted(values - set(allowed or values), key=str)
+        outside = distinct_outside(values, allowed or values)
         return Outcome(e.name, e.type, e.column, not outside, unexpected_count=len(outside),
                        unexpected_sample=tuple(outside[:SAMPLE_SIZE]))  # fmt: skip
     if e.type == "expect_table_row_count_to_be_between":
@@ -110,6 +120,8 @@ def merge_aggregate(e: Expectation, parts: list[dict], parameters: dict) -> Outc
     elif e.type == "expect_column_mean_to_be_between":
         n = sum(p["n"] for p in parts)
         observed = sum(p["sum"] for p in parts) / n if n else None
+        if observed is not None and parts[0]["dtype"] == "float32":
+            observed = np.float32(observed)  # GX's type (GX sums in float32, we in float64)
     else:
         values = [p["value"] for p in parts if p["value"] is not None]
         pick = min if e.type == "expect_column_min_to_be_between" else max

@@ -30,6 +30,8 @@ class Outcome:
     unexpected_sample: tuple = ()
     exception: str | None = None
     severity: str = "error"
+    evaluated_by: str = "cibg_ds"
+    """``cibg_ds`` (our vectorised code), ``gx`` (GX on the rows) or ``gx (dtypes)``."""
 
 
 @dataclasses.dataclass(frozen=True)

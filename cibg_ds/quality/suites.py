@@ -64,13 +64,21 @@ class Suite:
         return _to_gx(self.spec)
 
 
-def _expectation(raw: dict, where: str) -> Expectation:
+def expectation_name(raw: dict) -> str:
+    """Return the name of an expectation of a suite JSON: ``meta.name``, else type and column."""
     kind = raw.get("type") or raw.get("expectation_type")
-    kwargs = dict(raw.get("kwargs", {}))
+    kwargs = raw.get("kwargs", {})
     name = (raw.get("meta") or {}).get("name")
     if not name:
         column = kwargs.get("column") or "_".join(kwargs.get("column_list", []))
         name = f"{kind}({column})" if column else kind
+    return name
+
+
+def _expectation(raw: dict, where: str) -> Expectation:
+    kind = raw.get("type") or raw.get("expectation_type")
+    kwargs = dict(raw.get("kwargs", {}))
+    name = expectation_name(raw)
     if not kind:
         raise InputError(f"{where}: an expectation has no 'type': {raw}")
     severity = (raw.get("meta") or {}).get("severity", "error")

@@ -1,17 +1,23 @@
 """Validate pandas or Dask data with a GX suite.
 
-On pandas, GX validates the frame as it is. On Dask (GX has no Dask engine) the work is
+The expectation types our suites use are evaluated by cibg_ds's own vectorised code with
+GX's results, field for field (:mod:`cibg_ds.quality.native`; GX stays the reference:
+``evaluator="gx"``, and the fallback for any other type, which ``Outcome.evaluated_by``
+and ``provenance["gx_fallback"]`` name). On Dask (GX has no Dask engine) the work is
 split by what each expectation needs (see :mod:`cibg_ds.quality.kinds`):
 
-* **row-wise** expectations (not null, between, in set, regex, ...) run through GX inside
-  the workers; their counts add up exactly and are judged with GX's own rule (``mostly``
-  over the non-missing rows);
-* **schema** expectations (types, columns) run through GX on every batch and pass when
-  every batch passes;
+* **row-wise** expectations (not null, between, in set, regex, ...) are evaluated per
+  partition; their counts add up exactly and are judged with GX's own rule (``mostly``
+  over the non-missing rows); the partial lists, concatenated in partition order, are
+  GX's first unexpected values;
+* **schema** expectations (types, columns) depend on the dtypes only (except types of
+  ``object`` columns, checked value by value on the workers): GX judges them once per
+  distinct set of dtypes, and they pass when every partition passes;
 * **aggregates** (row count, min, max, mean, distinct values) are computed per batch,
   merged exactly and judged as GX judges them;
 * **uniqueness** across partitions is counted exactly: key hashes are counted globally on
-  the workers and only the rows whose hash collided are compared on their real values.
+  the workers and only the rows whose hash collided are compared on their real values;
+  the sample is GX's: the first duplicated rows in row order.
 
 How the data is read and batched is in :mod:`cibg_ds.quality.distributed`.
 """
@@ -26,7 +32,7 @@ import pandas as pd
 
 from cibg_ds.cluster import is_dask
 from cibg_ds.errors import InputError, ParameterError
-from cibg_ds.quality import merge
+from cibg_ds.quality import merge, native
 from cibg_ds.quality.checks import order_violations
 from cibg_ds.quality.gx_pandas import run_gx
 from cibg_ds.quality.kinds import (
@@ -57,16 +63,29 @@ def check_columns(columns, suite: Suite) -> None:
         )
 
 
-def _validate_pandas(df: pd.DataFrame, suite: Suite, params: dict) -> list:
-    results = run_gx(df, suite.spec, params)
-    outcomes = [merge.outcome(e, r) for e, r in zip(suite.expectations, results, strict=True)]
+def _validate_pandas(df: pd.DataFrame, suite: Suite, params: dict, evaluator: str) -> list:
+    if evaluator == "gx":
+        done = run_gx(df, suite.spec, params)
+        results = dict(zip((e.name for e in suite.expectations), done, strict=True))
+        by = dict.fromkeys(results, native.GX_ROWS)
+    else:
+        results, by = native.evaluate_frame(df, suite.expectations, suite.spec, params)
+    outcomes = [
+        dataclasses.replace(merge.outcome(e, results[e.name]), evaluated_by=by[e.name])
+        for e in suite.expectations
+    ]
     for c in suite.checks:
         flags = order_violations(df, c.kwargs["unit"], c.kwargs["column"])
         outcomes.append(merge.check_outcome(c, len(df), int(flags.sum())))
     return outcomes
 
 
-def _validate_dask(ddf, suite: Suite, params: dict, progress):
+def _evaluated_by(name: str, parts: list[dict]) -> str:
+    labels = {p["by"][name] for p in parts}
+    return native.GX_ROWS if native.GX_ROWS in labels else labels.pop()
+
+
+def _validate_dask(ddf, suite: Suite, params: dict, progress, evaluator: str):
     from cibg_ds.quality import distributed
 
     unsupported = sorted({e.type for e in suite.expectations} - SUPPORTED_ON_DASK)
@@ -76,15 +95,15 @@ def _validate_dask(ddf, suite: Suite, params: dict, progress):
             f"{unsupported}; validate a pandas frame or use one of {sorted(SUPPORTED_ON_DASK)}"
         )
     parts, duplicated, violations, plan = distributed.validate_partitions(
-        ddf, suite, params, progress
+        ddf, suite, params, progress, evaluator
     )
     rows = sum(p["rows"] for p in parts)
     outcomes = []
     for e in suite.expectations:
-        if e.type in ROW_WISE:
-            outcomes.append(merge.merge_row_wise(e, [p["gx"][e.name] for p in parts]))
-        elif e.type in SCHEMA:
-            outcomes.append(merge.merge_schema(e, [p["gx"][e.name] for p in parts]))
+        if e.type in ROW_WISE | SCHEMA:
+            how = merge.merge_row_wise if e.type in ROW_WISE else merge.merge_schema
+            merged = how(e, [p["gx"][e.name] for p in parts])
+            outcomes.append(dataclasses.replace(merged, evaluated_by=_evaluated_by(e.name, parts)))
         elif e.type in AGGREGATE:
             pieces = [p["aggregates"][e.name] for p in parts]
             outcomes.append(merge.merge_aggregate(e, pieces, params))
@@ -98,7 +117,9 @@ def _validate_dask(ddf, suite: Suite, params: dict, progress):
     return outcomes, rows, plan
 
 
-def validate(data, suite, parameters=None, source: str | None = None, progress=None):
+def validate(
+    data, suite, parameters=None, source: str | None = None, progress=None, evaluator="cibg_ds"
+):
     """Validate a pandas or Dask DataFrame with a suite.
 
     Parameters
@@ -112,6 +133,11 @@ def validate(data, suite, parameters=None, source: str | None = None, progress=N
         Where the data came from, recorded in the provenance.
     progress : bool, optional
         Progress bar over the Dask tasks (default: in a terminal or a notebook).
+    evaluator : {"cibg_ds", "gx"}
+        ``cibg_ds`` (default) evaluates the expectation types it knows with vectorised
+        code of its own, with GX's results (:mod:`cibg_ds.quality.native`), and runs GX
+        for the others (``Outcome.evaluated_by`` and ``provenance["gx_fallback"]`` say
+        which); ``gx`` runs GX for every expectation it can (the reference).
 
     Returns
     -------
@@ -131,17 +157,19 @@ def validate(data, suite, parameters=None, source: str | None = None, progress=N
     >>> result.success, result.rows
     (True, 19)
     """
+    if evaluator not in ("cibg_ds", "gx"):
+        raise ParameterError(f"evaluator must be 'cibg_ds' or 'gx', not {evaluator!r}")
     suite = load_suite(suite)
     params = {**default_parameters(), **(parameters or {})}
     check_columns(data.columns, suite)
     started = dt.datetime.now(dt.UTC)
     plan = None
     if is_dask(data):
-        outcomes, rows, plan = _validate_dask(data, suite, params, progress)
+        outcomes, rows, plan = _validate_dask(data, suite, params, progress, evaluator)
         engine, partitions = "dask", data.npartitions
     else:
         outcomes, rows, engine, partitions = (
-            _validate_pandas(data, suite, params),
+            _validate_pandas(data, suite, params, evaluator),
             len(data),
             "pandas",
             1,
@@ -154,6 +182,8 @@ def validate(data, suite, parameters=None, source: str | None = None, progress=N
         "validated_at": started.isoformat(timespec="seconds"),
         "seconds": round((dt.datetime.now(dt.UTC) - started).total_seconds(), 3),
         "parameters": {k: str(v) for k, v in params.items()},
+        "evaluator": evaluator,
+        "gx_fallback": [o.name for o in outcomes if o.evaluated_by == native.GX_ROWS],
         "user": os.environ.get("USER") or os.environ.get("USERNAME"),
     }
     return ValidationResult(suite.name, tuple(outcomes), rows, engine, partitions, provenance,
