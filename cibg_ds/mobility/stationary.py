@@ -27,8 +27,7 @@ import numpy as np
 import pandas as pd
 
 from cibg_ds import schema as s
-from cibg_ds.mobility.trips import gap_ns
-from cibg_ds.mobility.units import sort_by_unit, unit_starts
+from cibg_ds.mobility.tracks import Tracks, gap_ns
 
 QUIET_MARGIN = 1.01
 """Safety factor on the quiet-step bound (projected vs geodesic metres differ by < 0.01 %)."""
@@ -139,30 +138,12 @@ def _walk_unit(t, lon, lat, quiet, max_diameter, min_ns) -> list[tuple[int, int]
     return stops
 
 
-def stationary_stops(pings: pd.DataFrame, max_diameter: float = 100.0, min_duration="3min"):
-    """Find where a unit kept reporting within ``max_diameter`` for ``min_duration``.
-
-    Equal to MovingPandas' ``TrajectoryStopDetector.get_stop_time_ranges`` run on each
-    unit's whole trajectory (lon/lat, geodesic metres).
-
-    Parameters
-    ----------
-    pings : pandas.DataFrame
-        Clean canonical pings.
-    max_diameter : float
-        Metres.
-    min_duration : str or Timedelta
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``obu_id``, ``start_ts``, ``end_ts``, ``lat``, ``lon`` (median of the stop's
-        fixes), ``duration_s``, ``kind == "stationary"``.
-    """
+def stationary_of_tracks(tracks: Tracks, max_diameter: float, min_duration) -> pd.DataFrame:
+    """Stationary stops of prepared unit histories (see :func:`stationary_stops`)."""
     min_ns = gap_ns(min_duration)
-    df, units = sort_by_unit(pings)
-    t = s.to_ns(df[s.TS])
-    lon, lat = df[s.LON].to_numpy(float), df[s.LAT].to_numpy(float)
+    t, lon, lat = tracks.t, tracks.lon, tracks.lat
+    piece_start = np.zeros(len(tracks), dtype=bool)
+    piece_start[tracks.starts] = True
     # steps in local metres (within 0.01 % for the short steps that matter)
     phi = np.radians((lat[1:] + lat[:-1]) / 2)
     w = 1 - _E2 * np.sin(phi) ** 2
@@ -170,11 +151,11 @@ def stationary_stops(pings: pd.DataFrame, max_diameter: float = 100.0, min_durat
     dy = np.diff(lat) * np.pi / 180 * _A * (1 - _E2) / w**1.5
     step = np.r_[np.inf, np.hypot(dx, dy)]
     kx, ky = _metres_per_degree(round(float(np.nanmax(np.abs(lat))), 2)) if len(lat) else (1, 1)
-    quiet = (step <= max_diameter * ky / kx * QUIET_MARGIN) & ~unit_starts(units)
-    bounds = np.flatnonzero(np.r_[unit_starts(units), True])
+    quiet = (step <= max_diameter * ky / kx * QUIET_MARGIN) & ~piece_start
+    bounds = np.flatnonzero(np.r_[piece_start, True])
     rows = []
-    for lo, hi in itertools.pairwise(bounds):  # units, not fixes
-        if quiet[lo:hi].any():
+    for lo, hi in itertools.pairwise(bounds):  # pieces, not fixes
+        if hi - lo > 1 and quiet[lo:hi].any():
             found = _walk_unit(t[lo:hi], lon[lo:hi].tolist(), lat[lo:hi].tolist(),
                                quiet[lo:hi], max_diameter, min_ns)  # fmt: skip
             rows.extend((lo + a, lo + b) for a, b in found)
@@ -187,7 +168,7 @@ def stationary_stops(pings: pd.DataFrame, max_diameter: float = 100.0, min_durat
     centre = where.groupby("stop")[["lat", "lon"]].median()
     out = pd.DataFrame(
         {
-            s.OBU_ID: df[s.OBU_ID].to_numpy()[first],
+            s.OBU_ID: tracks.df[s.OBU_ID].to_numpy()[first],
             "start_ts": pd.to_datetime(t[first], utc=True),
             "end_ts": pd.to_datetime(t[last], utc=True),
             "lat": centre["lat"].to_numpy(),
@@ -197,3 +178,35 @@ def stationary_stops(pings: pd.DataFrame, max_diameter: float = 100.0, min_durat
     out["duration_s"] = (out["end_ts"] - out["start_ts"]).dt.total_seconds()
     out["kind"] = "stationary"
     return out.astype({s.OBU_ID: pd.StringDtype(), "kind": pd.StringDtype()})
+
+
+def stationary_stops(
+    pings: pd.DataFrame, max_diameter: float = 100.0, min_duration="3min", gap="5min"
+) -> pd.DataFrame:
+    """Find where a unit kept reporting within ``max_diameter`` for ``min_duration``.
+
+    Equal to MovingPandas' ``TrajectoryStopDetector.get_stop_time_ranges`` run on the
+    trips of ``ObservationGapSplitter(gap)`` (lon/lat, geodesic metres), on any sampling:
+    a stop never spans a silence longer than ``gap`` (that silence is a stop of its own,
+    see :func:`cibg_ds.mobility.silence_stops`), and of fixes with equal times only the
+    first (in the feed's order) counts, as MovingPandas keeps it.
+
+    Parameters
+    ----------
+    pings : pandas.DataFrame
+        Clean canonical pings (``obu_id``, ``ts``, ``lat``, ``lon`` suffice).
+    max_diameter : float
+        Metres.
+    min_duration : str or Timedelta
+    gap : str, Timedelta, float or None
+        Silences longer than this end a trip (as in :func:`cibg_ds.mobility.segment_trips`);
+        None: whole unit histories (MovingPandas on unsplit trajectories).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``obu_id``, ``start_ts``, ``end_ts``, ``lat``, ``lon`` (median of the stop's
+        fixes), ``duration_s``, ``kind == "stationary"``.
+    """
+    gap_ns(min_duration)
+    return stationary_of_tracks(Tracks(pings, gap, "stationary_stops"), max_diameter, min_duration)

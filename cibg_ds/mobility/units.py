@@ -12,12 +12,19 @@ from cibg_ds.cluster import is_dask
 def sort_by_unit(pings: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """Return the pings sorted by unit then time (stable, fresh index) and unit codes.
 
-    The codes are integers in the order of the unit ids (missing ids: -1, first), so unit
-    boundaries are found by comparing integers.
+    Pings already in that order (the output of :func:`cibg_ds.mobility.clean`) are returned
+    as they are, not copied: callers must not modify the frame in place. The codes are
+    integers in the order of the unit ids (missing ids: -1, first), so unit boundaries are
+    found by comparing integers.
     """
     codes, _ = pd.factorize(pings[s.OBU_ID], sort=True)
     t = s.to_ns(pings[s.TS])
-    if len(t) < 2 or (t[1:] >= t[:-1]).all():  # feed order: a stable sort by unit suffices
+    step_unit, step_t = np.diff(codes), np.diff(t)
+    if ((step_unit > 0) | ((step_unit == 0) & (step_t >= 0))).all():  # sorted already
+        fresh = isinstance(pings.index, pd.RangeIndex) and pings.index.start == 0
+        fresh = fresh and pings.index.step == 1
+        return (pings if fresh else pings.reset_index(drop=True)), codes
+    if (step_t >= 0).all():  # feed order: a stable sort by unit suffices
         order = np.argsort(codes, kind="stable")
     else:
         order = np.lexsort((t, codes))
