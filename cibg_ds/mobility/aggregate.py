@@ -11,6 +11,7 @@ from cibg_ds.config import get_settings
 from cibg_ds.errors import ParameterError
 from cibg_ds.mobility.geo import to_lonlat
 from cibg_ds.mobility.grid import CELL, cell_codes, cell_labels, cell_size, time_bins
+from cibg_ds.mobility.tracks import require_fixes
 from cibg_ds.mobility.trips import label_trips, segments
 from cibg_ds.mobility.units import unit_keys
 
@@ -53,21 +54,24 @@ def _binned(pings: pd.DataFrame, place, by, tz, measures=MEASURES) -> pd.DataFra
     out = pd.DataFrame({place.key: place(pings[s.LON], pings[s.LAT])}, index=pings.index)
     out = out.join(bins)
     out[UNIT] = unit_keys(pings[s.OBU_ID])  # 8 bytes a row to shuffle, not a string
-    if "speed" in measures:
+    if "speed" in measures and s.SPEED in pings.columns:  # a feed without speeds: no speeds
         out[s.SPEED] = pings[s.SPEED].to_numpy(np.float32, na_value=np.nan)
     if "shares" not in measures:
         return out
-    weight = pings[s.WEIGHT_CLASS].astype("string").to_numpy()
-    for w in s.WEIGHT_CLASSES:
-        out[f"w_{w}"] = weight == w
-    euro = pings[s.EURO_CLASS].to_numpy(dtype="float64", na_value=np.nan)
-    out["euro_le5"] = euro <= 5
-    for e in s.EURO_CLASSES:
-        out[f"euro_{e}"] = euro == e
-    country = pings[s.COUNTRY].astype("string").to_numpy()
-    for c in COUNTRIES_SHOWN:
-        out[f"country_{c}"] = country == c
-    out["country_other"] = ~np.isin(country, COUNTRIES_SHOWN)
+    if s.WEIGHT_CLASS in pings.columns:
+        weight = pings[s.WEIGHT_CLASS].astype("string").to_numpy()
+        for w in s.WEIGHT_CLASSES:
+            out[f"w_{w}"] = weight == w
+    if s.EURO_CLASS in pings.columns:
+        euro = pings[s.EURO_CLASS].to_numpy(dtype="float64", na_value=np.nan)
+        out["euro_le5"] = euro <= 5
+        for e in s.EURO_CLASSES:
+            out[f"euro_{e}"] = euro == e
+    if s.COUNTRY in pings.columns:
+        country = pings[s.COUNTRY].astype("string").to_numpy()
+        for c in COUNTRIES_SHOWN:
+            out[f"country_{c}"] = country == c
+        out["country_other"] = ~np.isin(country, COUNTRIES_SHOWN)
     return out
 
 
@@ -195,6 +199,8 @@ def aggregate(
         ``speed_mean``, ``speed_p85`` (linear interpolation), ``vkm`` (segments assigned
         by their midpoint), ``share_w_<weight class>``, ``share_euro_<0..6>``,
         ``share_euro_le5``, ``share_country_<BE, NL, FR, DE, PL, other>`` (shares of fixes).
+        The speed and share columns are left out when the feed has no speed, weight,
+        Euro class or country column (only ``obu_id``, ``ts``, ``lat``, ``lon`` are needed).
         A cell crossed by a segment without a fix in it has ``n_fixes == 0`` and ``vkm > 0``.
         Cells are not yet suppressed: pass the table to :func:`cibg_ds.privacy.suppress`.
     """
@@ -216,6 +222,7 @@ def aggregate_places(
     unknown = sorted(set(measures) - set(MEASURES))
     if unknown:
         raise ParameterError(f"measures must be among {list(MEASURES)}, got {unknown}")
+    require_fixes(pings.columns, "aggregate")
     tz = tz or get_settings().timezone
     keys = _keys(place, by)
     if not is_dask(pings):

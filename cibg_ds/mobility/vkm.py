@@ -12,7 +12,8 @@ from cibg_ds import schema as s
 from cibg_ds.cluster import is_dask
 from cibg_ds.config import get_settings
 from cibg_ds.mobility.geo import commune_of
-from cibg_ds.mobility.trips import gap_ns, label_trips, segments
+from cibg_ds.mobility.tracks import gap_ns, require_fixes
+from cibg_ds.mobility.trips import label_trips, segments
 from cibg_ds.mobility.units import by_unit
 
 VKM_KEYS = ["commune", "hour", s.WEIGHT_CLASS, s.EURO_CLASS]
@@ -22,7 +23,7 @@ def _vkm(pings: pd.DataFrame, gap, communes, tz) -> pd.DataFrame:
     seg = segments(label_trips(pings, gap))
     seg["commune"] = commune_of(seg["mid_x"].to_numpy(), seg["mid_y"].to_numpy(), communes)
     seg["hour"] = seg["mid_ts"].dt.tz_convert(tz).dt.floor("h", ambiguous=True)
-    grouped = seg.groupby(VKM_KEYS, observed=True, sort=True)
+    grouped = seg.groupby(VKM_KEYS, observed=True, sort=True, dropna=False)
     out = grouped.agg(vkm=("length_m", "sum"), n_vehicles=(s.OBU_ID, "nunique"))
     out["vkm"] /= 1000
     return out.reset_index().astype({"commune": pd.StringDtype()})
@@ -46,9 +47,11 @@ def vehicle_km(pings, gap="5min", communes=None, tz: str | None = None):
     pandas.DataFrame
         Columns ``commune``, ``hour`` (local, floored), ``weight_class``, ``euro_class``,
         ``vkm``, ``n_vehicles`` (distinct units). Summed over all rows, ``vkm`` equals the
-        total distance of the trips. Always computed (the table is small).
+        total distance of the trips. Always computed (the table is small). A feed without
+        weight or Euro class gets null classes (one group per commune and hour).
     """
     gap_ns(gap)
+    require_fixes(pings.columns, "vehicle_km")
     tz = tz or get_settings().timezone
     meta = pd.DataFrame(
         {
@@ -64,5 +67,6 @@ def vehicle_km(pings, gap="5min", communes=None, tz: str | None = None):
     if not is_dask(parts):
         return parts
     # each unit sits in one partition, so distinct vehicles add up across partitions
-    merged = parts.compute().groupby(VKM_KEYS, observed=True, sort=True)[["vkm", "n_vehicles"]]
+    merged = parts.compute().groupby(VKM_KEYS, observed=True, sort=True, dropna=False)
+    merged = merged[["vkm", "n_vehicles"]]
     return merged.sum().reset_index()
