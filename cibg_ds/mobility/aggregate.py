@@ -11,9 +11,8 @@ from cibg_ds.config import get_settings
 from cibg_ds.errors import ParameterError
 from cibg_ds.mobility.geo import to_lonlat
 from cibg_ds.mobility.grid import CELL, cell_codes, cell_labels, cell_size, time_bins
-from cibg_ds.mobility.tracks import require_fixes
-from cibg_ds.mobility.trips import label_trips, segments
-from cibg_ds.mobility.units import unit_keys
+from cibg_ds.mobility.tracks import Tracks, require_fixes
+from cibg_ds.mobility.units import regroup, unit_keys
 
 COUNTRIES_SHOWN = ("BE", "NL", "FR", "DE", "PL")
 UNIT = "unit_key"
@@ -149,15 +148,18 @@ def _stats(binned: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _vkm(pings: pd.DataFrame, place, by, tz, gap) -> pd.DataFrame:
-    fixes = label_trips(pings, gap)
-    seg = segments(fixes)
+def _vkm(pings: pd.DataFrame, place, by, tz, gap, fix_places=None) -> pd.DataFrame:
+    """Vehicle-km per place and bin; ``fix_places``: the place of each row of ``pings``."""
+    tracks = Tracks(pings, gap, "aggregate")
+    fixes, seg = tracks.df, tracks.segments
     km = seg["length_m"].to_numpy() / 1000
     when = seg["mid_ts"]
     if place.vkm_at == "ends":
         # half to the place of each fix: a chord across a bend has its midpoint off the road
         ends = np.r_[seg.index.to_numpy() - 1, seg.index.to_numpy()]
-        where = np.asarray(place(fixes[s.LON].to_numpy(), fixes[s.LAT].to_numpy()))[ends]
+        if fix_places is None or not tracks.same_rows:  # else placed once, for the stats
+            fix_places = place(fixes[s.LON].to_numpy(), fixes[s.LAT].to_numpy())
+        where = np.asarray(fix_places)[ends]
         km = np.r_[km, km] / 2
         when = pd.concat([when, when], ignore_index=True)
     else:
@@ -226,8 +228,11 @@ def aggregate_places(
     tz = tz or get_settings().timezone
     keys = _keys(place, by)
     if not is_dask(pings):
-        stats = _stats(_binned(pings, place, by, tz, measures), keys)
-        vkm = _vkm(pings, place, by, tz, gap) if "vkm" in measures else None
+        binned = _binned(pings, place, by, tz, measures)
+        stats = _stats(binned, keys)
+        vkm = None
+        if "vkm" in measures:
+            vkm = _vkm(pings, place, by, tz, gap, binned[place.key].array)
     else:
         meta = _binned(pings._meta, place, by, tz, measures)
         binned = pings.map_partitions(_binned, place, by, tz, measures, meta=meta)
@@ -237,7 +242,7 @@ def aggregate_places(
         stats = compute_frame(stats, "aggregate").sort_values(keys, ignore_index=True)
         vkm = None
         if "vkm" in measures:
-            parts = pings.shuffle(on=s.OBU_ID).map_partitions(
+            parts = regroup(pings).map_partitions(
                 _vkm, place, by, tz, gap, meta=_vkm(pings._meta, place, by, tz, gap)
             )
             vkm = compute_frame(parts, "vehicle-km")

@@ -19,7 +19,7 @@ import pandas as pd
 from cibg_ds import schema as s
 from cibg_ds.errors import ParameterError
 from cibg_ds.mobility.geo import to_metric
-from cibg_ds.mobility.units import sort_by_unit, unit_starts
+from cibg_ds.mobility.units import unit_order, unit_starts
 
 REQUIRED = (s.OBU_ID, s.TS, s.LAT, s.LON)
 """The only columns the trajectory functions need; the others are used when present."""
@@ -76,6 +76,8 @@ class Tracks:
         others as duplicates).
     duplicates : int
         How many such fixes were left out.
+    same_rows : bool
+        Whether ``df`` holds the rows of ``pings`` in their order (sorted, no duplicate).
     units, t, lon, lat : numpy.ndarray
         Unit codes, times (int64 ns), coordinates.
     starts, ends : numpy.ndarray
@@ -88,10 +90,15 @@ class Tracks:
     def __init__(self, pings: pd.DataFrame, gap="5min", function: str = "tracks"):
         require_fixes(pings.columns, function)
         self.gap_ns = gap_ns(gap) if gap is not None else np.iinfo(np.int64).max
-        df, units = sort_by_unit(pings)
+        units, order = unit_order(pings)
+        if order is None:
+            df = pings.reset_index(drop=True)
+        else:
+            df, units = pings.take(order).reset_index(drop=True), units[order]
         t = s.to_ns(df[s.TS])
         duplicate = ~unit_starts(units) & np.r_[False, t[1:] == t[:-1]]
         self.duplicates = int(duplicate.sum())
+        self.same_rows = order is None and not self.duplicates
         if self.duplicates:  # MovingPandas keeps the first fix of equal times
             df, units, t = df[~duplicate].reset_index(drop=True), units[~duplicate], t[~duplicate]
         self.df, self.units, self.t = df, units, t

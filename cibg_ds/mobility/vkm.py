@@ -20,7 +20,12 @@ VKM_KEYS = ["commune", "hour", s.WEIGHT_CLASS, s.EURO_CLASS]
 
 
 def _vkm(pings: pd.DataFrame, gap, communes, tz) -> pd.DataFrame:
-    seg = segments(label_trips(pings, gap))
+    return vkm_of_segments(segments(label_trips(pings, gap)), communes, tz)
+
+
+def vkm_of_segments(seg: pd.DataFrame, communes, tz) -> pd.DataFrame:
+    """Vehicle-km of fix-to-fix segments (see :func:`vehicle_km`), before any Dask merge."""
+    seg = seg.copy()
     seg["commune"] = commune_of(seg["mid_x"].to_numpy(), seg["mid_y"].to_numpy(), communes)
     seg["hour"] = seg["mid_ts"].dt.tz_convert(tz).dt.floor("h", ambiguous=True)
     grouped = seg.groupby(VKM_KEYS, observed=True, sort=True, dropna=False)
@@ -53,7 +58,23 @@ def vehicle_km(pings, gap="5min", communes=None, tz: str | None = None):
     gap_ns(gap)
     require_fixes(pings.columns, "vehicle_km")
     tz = tz or get_settings().timezone
-    meta = pd.DataFrame(
+    parts = by_unit(pings, _vkm, vkm_meta(tz), gap, communes, tz)
+    return merge_vkm(parts)
+
+
+def merge_vkm(parts):
+    """Return the vehicle-km of unit-grouped parts (a Dask frame or a list of tables)."""
+    if isinstance(parts, pd.DataFrame):
+        return parts
+    frame = parts.compute() if is_dask(parts) else pd.concat(parts, ignore_index=True)
+    # each unit sits in one partition, so distinct vehicles add up across partitions
+    merged = frame.groupby(VKM_KEYS, observed=True, sort=True, dropna=False)
+    return merged[["vkm", "n_vehicles"]].sum().reset_index()
+
+
+def vkm_meta(tz: str) -> pd.DataFrame:
+    """Return the empty vehicle-km table (the Dask ``meta``)."""
+    return pd.DataFrame(
         {
             "commune": pd.Series(dtype="string"),
             "hour": pd.Series(dtype=pd.DatetimeTZDtype("ns", tz)),
@@ -63,10 +84,3 @@ def vehicle_km(pings, gap="5min", communes=None, tz: str | None = None):
             "n_vehicles": pd.Series(dtype="int64"),
         }
     )
-    parts = by_unit(pings, _vkm, meta, gap, communes, tz)
-    if not is_dask(parts):
-        return parts
-    # each unit sits in one partition, so distinct vehicles add up across partitions
-    merged = parts.compute().groupby(VKM_KEYS, observed=True, sort=True, dropna=False)
-    merged = merged[["vkm", "n_vehicles"]]
-    return merged.sum().reset_index()
