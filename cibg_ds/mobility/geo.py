@@ -134,11 +134,15 @@ def places(communes=None) -> Places:
     """
     from cibg_ds.io import load_communes
 
-    gdf = load_communes() if communes is None else communes
+    if communes is None:  # the default boundaries: loaded once per process
+        if None not in _PLACES:
+            _PLACES[None] = places(load_communes())
+        return _PLACES[None]
+    gdf = communes
     key = _fingerprint(gdf)
     if key not in _PLACES:
         if len(_PLACES) > 16:  # a handful of boundary sets per process, never unbounded
-            _PLACES.clear()
+            _PLACES.clear()  # the default too: it is loaded again on next use
         _PLACES[key] = Places(gdf)
     return _PLACES[key]
 

@@ -1,20 +1,24 @@
 """Stops of units that keep reporting while stationary, as MovingPandas detects them.
 
-MovingPandas' ``TrajectoryStopDetector`` walks every fix with a window of recent fixes and
-calls the window a stop while the diagonal of its minimum rotated rectangle (geodesic, in
-metres) stays under ``max_diameter`` for at least ``min_duration``. We give the same stops
-without walking every fix:
+MovingPandas' ``TrajectoryStopDetector`` walks every fix of a trajectory (here: of a trip,
+the pieces of ``ObservationGapSplitter``) with a window of recent fixes and calls the
+window a stop while the diagonal of its minimum rotated rectangle (built in degrees,
+measured geodesically in metres) stays under ``max_diameter`` for at least
+``min_duration``. We give the same stops without walking every fix:
 
-* MovingPandas builds the rectangle in degrees and measures one of its diagonals, which is
-  never shorter than ``kx / ky`` (metres per degree of longitude over latitude, about 0.63
-  in Brussels) times the distance between any two of the fixes. A window holding a step
-  longer than ``max_diameter * ky / kx`` is therefore never a stop, so only the runs of
-  *quiet* steps (found vectorised) need the walk;
-* outside a stop the window is a pure function of the fix index (the fixes of the last
-  ``min_duration``, at least two, never before the last reset), so the walk can start at
-  each quiet run with the exact window MovingPandas would have there.
+* outside a stop the window is a pure function of the fix (the fixes of the last
+  ``min_duration`` of the trip, at least two, never before the last reset), found for all
+  fixes at once by one ``searchsorted``;
+* that diagonal is never shorter than ``k_min / k_max`` (metres per degree, fewest over
+  most, on either axis) times the distance between any two fixes of the window, so a
+  window holding a long step or spanning a long way is never a stop: only the other
+  fixes (the *candidates*) are tested, their first test vectorised;
+* from a candidate that starts a stop the walk follows MovingPandas step by step, skipping
+  fixes that surely keep the stop (its bounds stay small) and keeping the rectangle while
+  new fixes fall inside it.
 
-The walk itself follows MovingPandas step by step on those few fixes.
+Irregular sampling changes nothing: bursts of 1 s fixes, minute gaps and equal times
+(the first counts, as MovingPandas keeps it) are handled as MovingPandas handles them.
 """
 
 from __future__ import annotations
@@ -334,7 +338,7 @@ def stationary_of_tracks(tracks: Tracks, max_diameter: float, min_duration) -> p
     centre = where.groupby("stop")[["lat", "lon"]].median()
     out = pd.DataFrame(
         {
-            s.OBU_ID: tracks.df[s.OBU_ID].to_numpy()[first],
+            s.OBU_ID: tracks.df[s.OBU_ID].take(first).to_numpy(),
             "start_ts": pd.to_datetime(t[first], utc=True),
             "end_ts": pd.to_datetime(t[last], utc=True),
             "lat": centre["lat"].to_numpy(),

@@ -67,15 +67,15 @@ def _silences(tracks: Tracks, communes) -> pd.DataFrame:
     starts, ends = tracks.starts[keep], tracks.ends[keep]
     nxt = np.flatnonzero(tracks.units[starts[1:]] == tracks.units[ends[:-1]])
     before, after = ends[nxt], starts[nxt + 1]
-    x, y = tracks.xy
+    x, y = to_metric(tracks.lon[before], tracks.lat[before])  # these fixes only
     stops = pd.DataFrame(
         {
-            s.OBU_ID: tracks.df[s.OBU_ID].to_numpy()[before],
+            s.OBU_ID: tracks.df[s.OBU_ID].take(before).to_numpy(),
             "start_ts": pd.to_datetime(tracks.t[before], utc=True),
             "end_ts": pd.to_datetime(tracks.t[after], utc=True),
             "lat": tracks.lat[before],
             "lon": tracks.lon[before],
-            "commune": commune_of(x[before], y[before], communes),
+            "commune": commune_of(x, y, communes),
             "kind": "silence",
         }
     )

@@ -115,7 +115,7 @@ def trips_of_tracks(tracks: Tracks, communes=None) -> pd.DataFrame:
     n_inside = np.add.reduceat(inside, piece_starts)[keep] if n else np.zeros(0, np.int64)
     trips = pd.DataFrame(
         {
-            s.OBU_ID: df[s.OBU_ID].to_numpy()[starts],
+            s.OBU_ID: df[s.OBU_ID].take(starts).to_numpy(),
             TRIP_ID: tracks.trip_id[starts],
             "start_ts": pd.to_datetime(t[starts], utc=True),
             "end_ts": pd.to_datetime(t[ends], utc=True),
