@@ -274,11 +274,11 @@ def to_canonical(
     return out[[c for c in s.PING_COLUMNS if c in out.columns]]
 
 
-def _check_columns(present: list[str], file: str) -> None:
-    """Require the fix columns; refuse an optional column that looks misspelt."""
+def _check_columns(present: list[str], file: str, required=s.FIX_COLUMNS) -> None:
+    """Require the ``required`` columns; refuse an optional column that looks misspelt."""
     import difflib
 
-    s.require_columns(present, s.FIX_COLUMNS, file, _FIX_HINT)
+    s.require_columns(present, required, file, _FIX_HINT)
     others = [c for c in present if c not in s.PING_COLUMNS]
     for column in s.PING_COLUMNS:
         if column not in present and difflib.get_close_matches(column, others, n=1, cutoff=0.8):
@@ -297,6 +297,7 @@ def read_pings(
     assume_tz: str | None = None,
     blocksize: str = "64MB",
     sep: str = ",",
+    require: Sequence[str] = s.FIX_COLUMNS,
 ):
     """Read truck pings from CSV or Parquet into a Dask DataFrame with the canonical schema.
 
@@ -321,6 +322,9 @@ def read_pings(
         Target partition size; small Parquet files are combined up to it, in file order.
     sep : str
         CSV field separator (``";"`` for many European exports).
+    require : sequence of str
+        Columns every file must have (default :data:`cibg_ds.schema.FIX_COLUMNS`; the
+        pings quality suite asks for all of :data:`cibg_ds.schema.PING_COLUMNS`).
 
     Returns
     -------
@@ -356,7 +360,7 @@ def read_pings(
     for file in files:
         found = _parquet_columns(file, zone or assume_tz) if parquet[0] else _csv_columns(file, sep)
         present = [rename.get(c, c) for c in found]
-        _check_columns(present, str(file))
+        _check_columns(present, str(file), require)
         found_in_all = set(present) if found_in_all is None else found_in_all & set(present)
     # the optional columns every file has (a column some files lack is left out)
     canonical = [c for c in s.PING_COLUMNS if c in found_in_all]

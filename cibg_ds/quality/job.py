@@ -49,8 +49,9 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
 def _read(path, suite):
     if (suite.spec.get("meta") or {}).get("reader") == "pings":
         from cibg_ds.io import read_pings
+        from cibg_ds.schema import PING_COLUMNS
 
-        return read_pings(path)
+        return read_pings(path, require=PING_COLUMNS)  # the suite checks every column
     return read_table(path)
 
 
