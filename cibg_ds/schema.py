@@ -40,6 +40,8 @@ PING_DTYPES: dict[str, object] = {
     COUNTRY: pd.StringDtype(),
 }
 PING_COLUMNS = tuple(PING_DTYPES)
+FIX_COLUMNS = (OBU_ID, TS, LAT, LON)
+"""The ping columns every feed must have; the others are used when present."""
 
 # --- communes ----------------------------------------------------------------------------
 NIS = "nis"

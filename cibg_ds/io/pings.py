@@ -25,7 +25,7 @@ from cibg_ds.io.atomic import atomic_path
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zst")
-_TZ_SUFFIX = r"(?:Z|[+-]\d{2}:?\d{2})$"
+_TZ_SUFFIX = r"\d:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}(?::?\d{2})?)$"  # a time, then Z, +01:00, +0100, +01
 _FIX_HINT = "Rename the columns to the canonical schema or pass columns={'theirs': 'ours'}."
 
 
@@ -189,9 +189,9 @@ def _refuse_undecodable(df: pd.DataFrame) -> None:
                 )
 
 
-def _csv_columns(file: Path) -> list[str]:
+def _csv_columns(file: Path, sep: str | None = None) -> list[str]:
     try:
-        header = pd.read_csv(file, nrows=1, dtype=str, sep=csv_separator(file))
+        header = pd.read_csv(file, nrows=1, dtype=str, sep=sep or csv_separator(file))
     except pd.errors.EmptyDataError:
         raise InputError(f"{file}: the file is empty; remove it or re-export it") from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
@@ -297,39 +297,127 @@ def _weight_class(values: pd.Series) -> pd.Series:
     return labels.cat.set_categories([*s.WEIGHT_CLASSES, *extra])
 
 
+TS_UNITS = {"s": "s", "epoch_s": "s", "ms": "ms", "epoch_ms": "ms"}
+"""Units of a numeric ``ts`` (epoch seconds or milliseconds); a time zone name means local
+naive times in that zone."""
+SPEED_UNITS = {"km/h": 1.0, "kmh": 1.0, "m/s": 3.6, "mph": 1.609344, "kn": 1.852}
+"""Speed units, as the factor to km/h."""
+
+
+def column_units(
+    columns: Mapping[str, str | tuple[str, str]] | None,
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Split a ``columns`` mapping into renames and units.
+
+    Each value is the canonical name, optionally with the source's unit: ``"ts:ms"`` or
+    ``("ts", "ms")`` (epoch milliseconds), ``"ts:s"`` (epoch seconds),
+    ``"ts:Europe/London"`` (local naive times in that zone), ``"speed_kmh:m/s"``.
+
+    >>> column_units({"t": "ts:ms", "v": ("speed_kmh", "m/s"), "unit": "obu_id"})
+    ({'t': 'ts', 'v': 'speed_kmh', 'unit': 'obu_id'}, {'ts': 'ms', 'speed_kmh': 'm/s'})
+    """
+    rename, units = {}, {}
+    for source, target in dict(columns or {}).items():
+        if isinstance(target, str):
+            name, _, unit = target.partition(":")
+        else:
+            name, unit = target
+        if name not in s.PING_COLUMNS:
+            raise InputError(
+                f"columns: {source!r} maps to {name!r}, which is no ping column"
+                f"{s.closest(name, s.PING_COLUMNS)}; the ping columns are {list(s.PING_COLUMNS)}"
+            )
+        rename[source] = name
+        if unit:
+            _check_unit(name, unit)
+            units[name] = unit
+    return rename, units
+
+
+def _check_unit(name: str, unit: str) -> None:
+    if name == s.TS and unit not in TS_UNITS:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(unit)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise InputError(
+                f"columns: unit {unit!r} of 'ts' is neither {sorted(TS_UNITS)} (epoch) nor a "
+                "time zone such as 'Europe/Brussels' (local naive times)"
+            ) from None
+    elif name == s.SPEED and unit not in SPEED_UNITS:
+        raise InputError(f"columns: unit {unit!r} of 'speed_kmh' is none of {list(SPEED_UNITS)}")
+    elif name not in (s.TS, s.SPEED):
+        raise InputError(f"columns: {name!r} takes no unit (got {unit!r})")
+
+
+def _ts_in_units(values: pd.Series, unit: str | None, assume_tz: str | None):
+    """Return ``(values, assume_tz)`` for :func:`_parse_ts`: epochs become UTC times."""
+    if unit in TS_UNITS:
+        number = pd.to_numeric(values, errors="coerce")
+        return pd.to_datetime(number, unit=TS_UNITS[unit], utc=True), assume_tz
+    return values, unit or assume_tz
+
+
 def to_canonical(
-    df: pd.DataFrame, rename: Mapping[str, str] | None = None, assume_tz: str | None = None
+    df: pd.DataFrame,
+    rename: Mapping[str, str] | None = None,
+    assume_tz: str | None = None,
+    units: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Return a new frame with the canonical ping columns and dtypes (values are not judged).
 
     Parameters
     ----------
     df : pandas.DataFrame
-        Pings with (after ``rename``) at least :data:`cibg_ds.schema.PING_COLUMNS`.
+        Pings with (after ``rename``) at least :data:`cibg_ds.schema.FIX_COLUMNS`; the other
+        canonical columns are converted when present and left out when not.
     rename : mapping, optional
         Source column name to canonical name.
     assume_tz : str, optional
         Time zone of timestamps written without an offset; default: such times become null.
+    units : mapping, optional
+        Canonical name to the source's unit (see :func:`column_units`).
 
     Returns
     -------
     pandas.DataFrame
+        The canonical columns present, in :data:`cibg_ds.schema.PING_COLUMNS` order.
     """
     df = df.rename(columns=dict(rename or {}))
     _refuse_undecodable(df)
-    s.require_columns(df.columns, s.PING_COLUMNS, "pings", _FIX_HINT)
+    units = dict(units or {})
+    s.require_columns(df.columns, s.FIX_COLUMNS, "pings", _FIX_HINT)
     out = pd.DataFrame(index=df.index)
     out[s.OBU_ID] = df[s.OBU_ID].astype(s.PING_DTYPES[s.OBU_ID])
-    out[s.TS] = _parse_ts(df[s.TS], assume_tz)
+    out[s.TS] = _parse_ts(*_ts_in_units(df[s.TS], units.get(s.TS), assume_tz))
     for col in (s.LAT, s.LON, s.SPEED, s.HEADING):
-        out[col] = pd.to_numeric(df[col], errors="coerce").astype(s.PING_DTYPES[col])
-    out[s.WEIGHT_CLASS] = _weight_class(df[s.WEIGHT_CLASS])
-    euro = pd.to_numeric(df[s.EURO_CLASS], errors="coerce")
-    out[s.EURO_CLASS] = euro.where((euro >= -128) & (euro <= 127)).astype(
-        s.PING_DTYPES[s.EURO_CLASS]
-    )
-    out[s.COUNTRY] = df[s.COUNTRY].astype(s.PING_DTYPES[s.COUNTRY])
-    return out
+        if col in df.columns:
+            values = pd.to_numeric(df[col], errors="coerce")
+            if col == s.SPEED and col in units:
+                values = values * SPEED_UNITS[units[col]]
+            out[col] = values.astype(s.PING_DTYPES[col])
+    if s.WEIGHT_CLASS in df.columns:
+        out[s.WEIGHT_CLASS] = _weight_class(df[s.WEIGHT_CLASS])
+    if s.EURO_CLASS in df.columns:
+        euro = pd.to_numeric(df[s.EURO_CLASS], errors="coerce")
+        out[s.EURO_CLASS] = euro.where((euro >= -128) & (euro <= 127)).astype(
+            s.PING_DTYPES[s.EURO_CLASS]
+        )
+    if s.COUNTRY in df.columns:
+        out[s.COUNTRY] = df[s.COUNTRY].astype(s.PING_DTYPES[s.COUNTRY])
+    return out[[c for c in s.PING_COLUMNS if c in out.columns]]
+
+
+def _check_columns(present: list[str], file: str, required=s.FIX_COLUMNS) -> None:
+    """Require the ``required`` columns; refuse an optional column that looks misspelt."""
+    import difflib
+
+    s.require_columns(present, required, file, _FIX_HINT)
+    others = [c for c in present if c not in s.PING_COLUMNS]
+    for column in s.PING_COLUMNS:
+        if column not in present and difflib.get_close_matches(column, others, n=1, cutoff=0.8):
+            s.require_columns(present, [column], file, _FIX_HINT)
 
 
 def empty_pings() -> pd.DataFrame:
@@ -340,9 +428,11 @@ def empty_pings() -> pd.DataFrame:
 def read_pings(
     path: str | os.PathLike | Sequence[str | os.PathLike],
     *,
-    columns: Mapping[str, str] | None = None,
+    columns: Mapping[str, str | tuple[str, str]] | None = None,
     assume_tz: str | None = None,
     blocksize: str = "64MB",
+    sep: str | None = None,
+    require: Sequence[str] = s.FIX_COLUMNS,
 ):
     """Read truck pings from CSV or Parquet into a Dask DataFrame with the canonical schema.
 
@@ -353,18 +443,30 @@ def read_pings(
         welcome) or a glob such as ``"feed/2026-11-*.csv"``. Files whose name starts with
         ``_`` or ``.`` are ignored.
     columns : mapping, optional
-        Source column name to canonical name, for feeds that name columns differently.
+        Source column name to canonical name, for feeds that name columns differently,
+        optionally with the source's unit (see :func:`column_units`): ``{"t": "ts:ms"}``
+        (epoch ms; ``ts:s`` epoch seconds), ``{"time": "ts:Europe/London"}`` (local naive
+        times in that zone), ``{"v": "speed_kmh:m/s"}``. Only ``obu_id``, ``ts``, ``lat``
+        and ``lon`` are required; speed, heading, weight and Euro class and country are
+        read when every file has them and left out otherwise.
     assume_tz : str, optional
         Time zone of timestamps written without an offset. By default a Parquet file whose
         ``ts`` column has no time zone is refused, and CSV times without an offset become
         null (the quality suite then rejects those rows, so none is silently lost).
     blocksize : str
         Target partition size; small Parquet files are combined up to it, in file order.
+    sep : str, optional
+        CSV field separator; by default the one of ``, ; | TAB`` the header line has most
+        (every file of a dataset must use the same).
+    require : sequence of str
+        Columns every file must have (default :data:`cibg_ds.schema.FIX_COLUMNS`; the
+        pings quality suite asks for all of :data:`cibg_ds.schema.PING_COLUMNS`).
 
     Returns
     -------
     dask.dataframe.DataFrame
-        Columns and dtypes of :data:`cibg_ds.schema.PING_DTYPES`, ``ts`` tz-aware UTC.
+        Columns and dtypes of :data:`cibg_ds.schema.PING_DTYPES` (those the feed has, at
+        least :data:`cibg_ds.schema.FIX_COLUMNS`), ``ts`` tz-aware UTC.
 
     Raises
     ------
@@ -379,6 +481,8 @@ def read_pings(
         pings = read_pings("data/demo/pings")
         pings.dtypes["ts"]  # datetime64[ns, UTC]
         feed = read_pings("export/*.csv", columns={"unit": "obu_id"}, assume_tz="UTC")
+        gps = read_pings("gps.csv", columns={"id": "obu_id", "t": "ts:ms", "y": "lat",
+                                             "x": "lon", "v": "speed_kmh:m/s"})
     """
     import dask.dataframe as dd
 
@@ -386,15 +490,20 @@ def read_pings(
     parquet = [str(f).endswith(PARQUET_SUFFIXES) for f in files]
     if any(parquet) and not all(parquet):
         raise InputError(f"{os.fspath(path)}: mixes CSV and Parquet files; read them separately")
-    rename = dict(columns or {})
-    wanted = {rename.get(c, c): c for c in s.PING_COLUMNS}
-    inverse = {v: k for k, v in rename.items()}
+    rename, units = column_units(columns)
+    found_in_all = None
+    zone = units.get(s.TS) if units.get(s.TS) not in TS_UNITS else None
     for file in files:
-        found = _parquet_columns(file, assume_tz) if parquet[0] else _csv_columns(file)
+        found = _parquet_columns(file, zone or assume_tz) if parquet[0] else _csv_columns(file, sep)
         present = [rename.get(c, c) for c in found]
-        s.require_columns(present, s.PING_COLUMNS, str(file), _FIX_HINT)
-    source_columns = [inverse.get(c, c) for c in wanted]
-    sep = _same_layout(files, source_columns, parquet[0])
+        _check_columns(present, str(file), require)
+        found_in_all = set(present) if found_in_all is None else found_in_all & set(present)
+    # the optional columns every file has (a column some files lack is left out)
+    canonical = [c for c in s.PING_COLUMNS if c in found_in_all]
+    inverse = {v: k for k, v in rename.items()}
+    source_columns = [inverse.get(c, c) for c in canonical]
+    detected = _same_layout(files, source_columns, parquet[0])  # also checks Parquet schemas
+    sep = sep or detected
     if parquet[0]:
         # small files (a day's spill-over past midnight) are read together, in order
         raw = dd.read_parquet(
@@ -404,9 +513,12 @@ def read_pings(
             aggregate_files=True,
         )
     else:
-        raw = dd.read_csv([str(f) for f in files], dtype=str, usecols=source_columns,
-                          blocksize=blocksize, sep=sep, encoding_errors="replace")  # fmt: skip
-    return raw.map_partitions(to_canonical, rename, assume_tz, meta=empty_pings())
+        raw = dd.read_csv(
+            [str(f) for f in files], dtype=str, usecols=source_columns, blocksize=blocksize,
+            sep=sep, encoding_errors="replace",
+        )  # fmt: skip
+    meta = empty_pings()[canonical]
+    return raw.map_partitions(to_canonical, rename, assume_tz, units, meta=meta)
 
 
 def write_parquet_atomic(df: pd.DataFrame, path: str | os.PathLike, **kwargs) -> Path:

@@ -11,8 +11,8 @@ from cibg_ds.config import get_settings
 from cibg_ds.errors import ParameterError
 from cibg_ds.mobility.geo import to_lonlat
 from cibg_ds.mobility.grid import CELL, cell_codes, cell_labels, cell_size, time_bins
-from cibg_ds.mobility.trips import label_trips, segments
-from cibg_ds.mobility.units import unit_keys
+from cibg_ds.mobility.tracks import Tracks, require_fixes
+from cibg_ds.mobility.units import regroup, unit_keys
 
 COUNTRIES_SHOWN = ("BE", "NL", "FR", "DE", "PL")
 UNIT = "unit_key"
@@ -53,21 +53,24 @@ def _binned(pings: pd.DataFrame, place, by, tz, measures=MEASURES) -> pd.DataFra
     out = pd.DataFrame({place.key: place(pings[s.LON], pings[s.LAT])}, index=pings.index)
     out = out.join(bins)
     out[UNIT] = unit_keys(pings[s.OBU_ID])  # 8 bytes a row to shuffle, not a string
-    if "speed" in measures:
+    if "speed" in measures and s.SPEED in pings.columns:  # a feed without speeds: no speeds
         out[s.SPEED] = pings[s.SPEED].to_numpy(np.float32, na_value=np.nan)
     if "shares" not in measures:
         return out
-    weight = pings[s.WEIGHT_CLASS].astype("string").to_numpy()
-    for w in s.WEIGHT_CLASSES:
-        out[f"w_{w}"] = weight == w
-    euro = pings[s.EURO_CLASS].to_numpy(dtype="float64", na_value=np.nan)
-    out["euro_le5"] = euro <= 5
-    for e in s.EURO_CLASSES:
-        out[f"euro_{e}"] = euro == e
-    country = pings[s.COUNTRY].astype("string").to_numpy()
-    for c in COUNTRIES_SHOWN:
-        out[f"country_{c}"] = country == c
-    out["country_other"] = ~np.isin(country, COUNTRIES_SHOWN)
+    if s.WEIGHT_CLASS in pings.columns:
+        weight = pings[s.WEIGHT_CLASS].astype("string").to_numpy()
+        for w in s.WEIGHT_CLASSES:
+            out[f"w_{w}"] = weight == w
+    if s.EURO_CLASS in pings.columns:
+        euro = pings[s.EURO_CLASS].to_numpy(dtype="float64", na_value=np.nan)
+        out["euro_le5"] = euro <= 5
+        for e in s.EURO_CLASSES:
+            out[f"euro_{e}"] = euro == e
+    if s.COUNTRY in pings.columns:
+        country = pings[s.COUNTRY].astype("string").to_numpy()
+        for c in COUNTRIES_SHOWN:
+            out[f"country_{c}"] = country == c
+        out["country_other"] = ~np.isin(country, COUNTRIES_SHOWN)
     return out
 
 
@@ -145,15 +148,18 @@ def _stats(binned: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _vkm(pings: pd.DataFrame, place, by, tz, gap) -> pd.DataFrame:
-    fixes = label_trips(pings, gap)
-    seg = segments(fixes)
+def _vkm(pings: pd.DataFrame, place, by, tz, gap, fix_places=None) -> pd.DataFrame:
+    """Vehicle-km per place and bin; ``fix_places``: the place of each row of ``pings``."""
+    tracks = Tracks(pings, gap, "aggregate")
+    fixes, seg = tracks.df, tracks.segments
     km = seg["length_m"].to_numpy() / 1000
     when = seg["mid_ts"]
     if place.vkm_at == "ends":
         # half to the place of each fix: a chord across a bend has its midpoint off the road
         ends = np.r_[seg.index.to_numpy() - 1, seg.index.to_numpy()]
-        where = np.asarray(place(fixes[s.LON].to_numpy(), fixes[s.LAT].to_numpy()))[ends]
+        if fix_places is None or not tracks.same_rows:  # else placed once, for the stats
+            fix_places = place(fixes[s.LON].to_numpy(), fixes[s.LAT].to_numpy())
+        where = np.asarray(fix_places)[ends]
         km = np.r_[km, km] / 2
         when = pd.concat([when, when], ignore_index=True)
     else:
@@ -195,6 +201,8 @@ def aggregate(
         ``speed_mean``, ``speed_p85`` (linear interpolation), ``vkm`` (segments assigned
         by their midpoint), ``share_w_<weight class>``, ``share_euro_<0..6>``,
         ``share_euro_le5``, ``share_country_<BE, NL, FR, DE, PL, other>`` (shares of fixes).
+        The speed and share columns are left out when the feed has no speed, weight,
+        Euro class or country column (only ``obu_id``, ``ts``, ``lat``, ``lon`` are needed).
         A cell crossed by a segment without a fix in it has ``n_fixes == 0`` and ``vkm > 0``.
         Cells are not yet suppressed: pass the table to :func:`cibg_ds.privacy.suppress`.
     """
@@ -216,11 +224,15 @@ def aggregate_places(
     unknown = sorted(set(measures) - set(MEASURES))
     if unknown:
         raise ParameterError(f"measures must be among {list(MEASURES)}, got {unknown}")
+    require_fixes(pings.columns, "aggregate")
     tz = tz or get_settings().timezone
     keys = _keys(place, by)
     if not is_dask(pings):
-        stats = _stats(_binned(pings, place, by, tz, measures), keys)
-        vkm = _vkm(pings, place, by, tz, gap) if "vkm" in measures else None
+        binned = _binned(pings, place, by, tz, measures)
+        stats = _stats(binned, keys)
+        vkm = None
+        if "vkm" in measures:
+            vkm = _vkm(pings, place, by, tz, gap, binned[place.key].array)
     else:
         meta = _binned(pings._meta, place, by, tz, measures)
         binned = pings.map_partitions(_binned, place, by, tz, measures, meta=meta)
@@ -230,7 +242,7 @@ def aggregate_places(
         stats = compute_frame(stats, "aggregate").sort_values(keys, ignore_index=True)
         vkm = None
         if "vkm" in measures:
-            parts = pings.shuffle(on=s.OBU_ID).map_partitions(
+            parts = regroup(pings).map_partitions(
                 _vkm, place, by, tz, gap, meta=_vkm(pings._meta, place, by, tz, gap)
             )
             vkm = compute_frame(parts, "vehicle-km")

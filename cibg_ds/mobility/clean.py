@@ -13,7 +13,8 @@ from cibg_ds import schema as s
 from cibg_ds.cluster import is_dask
 from cibg_ds.errors import ParameterError
 from cibg_ds.mobility.geo import region, to_metric
-from cibg_ds.mobility.units import by_unit, sort_by_unit, unit_starts
+from cibg_ds.mobility.tracks import require_fixes
+from cibg_ds.mobility.units import by_unit, mark_regrouped, sort_by_unit, unit_starts
 
 REASON = "removed_reason"
 REASONS = ("missing_values", "duplicate", "outside_region", "spike", "impossible_speed")
@@ -134,6 +135,7 @@ def clean(pings, communes=None, buffer_m: float = 2000.0, max_speed_kmh: float =
     >>> int(report["fixes"].sum()) == len(raw)
     True
     """
+    require_fixes(pings.columns, "clean")
     meta = pings._meta.assign(**{REASON: pd.Series(dtype="string")}) if is_dask(pings) else None
     flagged = by_unit(pings, flag_fixes, meta, communes, buffer_m, max_speed_kmh)
     counts = flagged[REASON].value_counts()
@@ -142,4 +144,4 @@ def clean(pings, communes=None, buffer_m: float = 2000.0, max_speed_kmh: float =
     report = pd.DataFrame({"reason": [*REASONS, "kept"]})
     report["fixes"] = [int(counts.get(r, 0)) for r in REASONS] + [int(counts.get("", 0))]
     kept = flagged[flagged[REASON] == ""].drop(columns=[REASON])
-    return kept, report
+    return mark_regrouped(kept), report  # on Dask: each unit in one partition

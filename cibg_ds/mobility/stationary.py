@@ -1,34 +1,36 @@
 """Stops of units that keep reporting while stationary, as MovingPandas detects them.
 
-MovingPandas' ``TrajectoryStopDetector`` walks every fix with a window of recent fixes and
-calls the window a stop while the diagonal of its minimum rotated rectangle (geodesic, in
-metres) stays under ``max_diameter`` for at least ``min_duration``. We give the same stops
-without walking every fix:
+MovingPandas' ``TrajectoryStopDetector`` walks every fix of a trajectory (here: of a trip,
+the pieces of ``ObservationGapSplitter``) with a window of recent fixes and calls the
+window a stop while the diagonal of its minimum rotated rectangle (built in degrees,
+measured geodesically in metres) stays under ``max_diameter`` for at least
+``min_duration``. We give the same stops without walking every fix:
 
-* MovingPandas builds the rectangle in degrees and measures one of its diagonals, which is
-  never shorter than ``kx / ky`` (metres per degree of longitude over latitude, about 0.63
-  in Brussels) times the distance between any two of the fixes. A window holding a step
-  longer than ``max_diameter * ky / kx`` is therefore never a stop, so only the runs of
-  *quiet* steps (found vectorised) need the walk;
-* outside a stop the window is a pure function of the fix index (the fixes of the last
-  ``min_duration``, at least two, never before the last reset), so the walk can start at
-  each quiet run with the exact window MovingPandas would have there.
+* outside a stop the window is a pure function of the fix (the fixes of the last
+  ``min_duration`` of the trip, at least two, never before the last reset), found for all
+  fixes at once by one ``searchsorted``;
+* that diagonal is never shorter than ``k_min / k_max`` (metres per degree, fewest over
+  most, on either axis) times the distance between any two fixes of the window, so a
+  window holding a long step or spanning a long way is never a stop: only the other
+  fixes (the *candidates*) are tested, their first test vectorised;
+* from a candidate that starts a stop the walk follows MovingPandas step by step, skipping
+  fixes that surely keep the stop (its bounds stay small) and keeping the rectangle while
+  new fixes fall inside it.
 
-The walk itself follows MovingPandas step by step on those few fixes.
+Irregular sampling changes nothing: bursts of 1 s fixes, minute gaps and equal times
+(the first counts, as MovingPandas keeps it) are handled as MovingPandas handles them.
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 
 import numpy as np
 import pandas as pd
 
 from cibg_ds import schema as s
-from cibg_ds.mobility.trips import gap_ns
-from cibg_ds.mobility.units import sort_by_unit, unit_starts
+from cibg_ds.mobility.tracks import Tracks, gap_ns
 
 QUIET_MARGIN = 1.01
 """Safety factor on the quiet-step bound (projected vs geodesic metres differ by < 0.01 %)."""
@@ -49,23 +51,29 @@ def _shorter(lat1, lon1, lat2, lon2, limit: float) -> bool:
     return _geodesic(lat1, lon1, lat2, lon2) < limit
 
 
-def _mrr_diagonal_shorter(lon: np.ndarray, lat: np.ndarray, limit: float) -> bool:
+def _mrr_diagonal_shorter(lon: np.ndarray, lat: np.ndarray, limit: float, rect=None) -> bool:
     """Tell whether the minimum rotated rectangle's diagonal is shorter than ``limit``.
 
     Measured as MovingPandas measures it: rectangle in degrees, then geodesic metres.
+    When it is and ``rect`` (a list) is given, the rectangle's corners are put in it.
     """
     import shapely
 
+    if rect:
+        rect.clear()
     if len(lon) == 2:
         return _shorter(lat[0], lon[0], lat[1], lon[1], limit)
-    mrr = shapely.MultiPoint(np.column_stack([lon, lat])).minimum_rotated_rectangle
-    if mrr.geom_type == "Polygon":
-        x, y = mrr.exterior.coords.xy
-        return _shorter(y[0], x[0], y[2], x[2], limit)
-    if mrr.geom_type == "Point":
+    mrr = shapely.oriented_envelope(shapely.multipoints(np.column_stack([lon, lat])))
+    xy = shapely.get_coordinates(mrr)
+    kind = shapely.get_type_id(mrr)
+    if kind == 3:  # a polygon: its first and third corners
+        shorter = _shorter(xy[0, 1], xy[0, 0], xy[2, 1], xy[2, 0], limit)
+        if rect is not None and shorter:
+            rect[:] = xy[:4].tolist()
+        return shorter
+    if kind == 0:  # a point
         return 0.0 < limit
-    (x0, y0), (x1, y1) = mrr.coords[0], mrr.coords[-1]
-    return _shorter(y0, x0, y1, x1, limit)
+    return _shorter(xy[0, 1], xy[0, 0], xy[-1, 1], xy[-1, 0], limit)  # a line
 
 
 _A, _E2 = 6_378_137.0, 0.00669437999014  # WGS84
@@ -85,15 +93,24 @@ def _metres_per_degree(lat: float) -> tuple[float, float]:
             math.pi / 180 * _A * (1 - _E2) / w**1.5)  # fmt: skip
 
 
-def _stopped(lon: list, lat: list, a: int, i: int, max_diameter: float) -> bool:
-    """MovingPandas' test on the window ``a..i``, its geodesics computed only when close.
+def _inside(rect: list, x: float, y: float) -> bool:
+    """Tell whether ``(x, y)`` lies strictly inside the rectangle of corners ``rect``."""
+    sides = [(bx - ax) * (y - ay) - (by - ay) * (x - ax)
+             for (ax, ay), (bx, by) in zip(rect, rect[1:] + rect[:1], strict=True)]  # fmt: skip
+    return all(v > 0 for v in sides) or all(v < 0 for v in sides)
+
+
+def _stopped(lon, lat, a: int, i: int, box: tuple, max_diameter: float, rect=None) -> bool:
+    """MovingPandas' test on the window ``a..i`` (``box``: its bounds), geodesics only when close.
 
     The window is a handful of fixes: plain Python on lists beats numpy's call overhead.
+    ``rect``, when not empty, holds the minimum rotated rectangle of the window ``a..i-1``,
+    found a stop: a fix strictly inside it leaves that rectangle the smallest, so the
+    window stays a stop without computing it again.
     """
     if i - a < 1:
         return False
-    w_lon, w_lat = lon[a : i + 1], lat[a : i + 1]
-    lo_lon, hi_lon, lo_lat, hi_lat = min(w_lon), max(w_lon), min(w_lat), max(w_lat)
+    lo_lon, hi_lon, lo_lat, hi_lat = box
     kx, ky = _metres_per_degree(round((lo_lat + hi_lat) / 2, 2))
     bbox, limit = math.hypot(kx * (hi_lon - lo_lon), ky * (hi_lat - lo_lat)), max_diameter * 1.5
     if bbox > limit * (1 + _SURE):
@@ -104,80 +121,214 @@ def _stopped(lon: list, lat: list, a: int, i: int, max_diameter: float) -> bool:
     # and at most sqrt(2) times their extent; a degree holds between kx and 111,700 m
     extent = math.hypot(hi_lon - lo_lon, hi_lat - lo_lat)
     if _MAX_M_PER_DEG * math.sqrt(2) * extent < max_diameter:
+        if rect:
+            rect.clear()  # a stop, but its rectangle not known
         return True
     if min(kx, ky) * max(hi_lon - lo_lon, hi_lat - lo_lat) > max_diameter * (1 + _SURE):
         return False
-    return _mrr_diagonal_shorter(np.array(w_lon), np.array(w_lat), max_diameter)
+    if rect and _inside(rect, lon[i], lat[i]):
+        return True
+    w_lon, w_lat = lon[a : i + 1], lat[a : i + 1]
+    return _mrr_diagonal_shorter(np.array(w_lon), np.array(w_lat), max_diameter, rect)
 
 
-def _walk_unit(t, lon, lat, quiet, max_diameter, min_ns) -> list[tuple[int, int]]:
-    """Stop index ranges of one unit: MovingPandas' walk, over its quiet runs only."""
-    n = len(t)
+def _stopped_windows(lon, lat, first, last, max_diameter: float) -> np.ndarray:
+    """:func:`_stopped` on many windows ``first[k]..last[k]`` at once (vectorised)."""
+    import shapely
+
+    size = last - first + 1
+    members = np.repeat(first - np.r_[0, np.cumsum(size)[:-1]], size) + np.arange(size.sum())
+    offsets = np.r_[0, np.cumsum(size)[:-1]]
+    w_lon, w_lat = lon[members], lat[members]
+    lo_lon, hi_lon = np.minimum.reduceat(w_lon, offsets), np.maximum.reduceat(w_lon, offsets)
+    lo_lat, hi_lat = np.minimum.reduceat(w_lat, offsets), np.maximum.reduceat(w_lat, offsets)
+    kx, ky = _k_per_degree(np.round((lo_lat + hi_lat) / 2, 2))
+    bbox = np.hypot(kx * (hi_lon - lo_lon), ky * (hi_lat - lo_lat))
+    limit = max_diameter * 1.5
+    out = np.zeros(len(first), dtype=bool)
+    todo = (size >= 2) & (bbox <= limit * (1 + _SURE))
+    for k in np.flatnonzero(todo & (bbox >= limit * (1 - _SURE))):  # close calls: exactly
+        todo[k] = _shorter(lo_lat[k], lo_lon[k], hi_lat[k], hi_lon[k], limit)
+    extent = np.hypot(hi_lon - lo_lon, hi_lat - lo_lat)
+    sure = todo & (_MAX_M_PER_DEG * math.sqrt(2) * extent < max_diameter)
+    out[sure] = True
+    todo &= ~sure
+    todo &= ~(np.minimum(kx, ky) * np.maximum(hi_lon - lo_lon, hi_lat - lo_lat)
+              > max_diameter * (1 + _SURE))  # fmt: skip
+    pairs = todo & (size == 2)
+    for k in np.flatnonzero(pairs):
+        out[k] = _shorter(lat[first[k]], lon[first[k]], lat[last[k]], lon[last[k]], max_diameter)
+    rest = np.flatnonzero(todo & ~pairs)
+    if len(rest):
+        group = np.repeat(np.arange(len(first)), size)
+        chosen = np.isin(group, rest)
+        points = np.column_stack([w_lon[chosen], w_lat[chosen]])
+        which = np.searchsorted(rest, group[chosen])  # 0 .. len(rest) - 1
+        mrr = shapely.oriented_envelope(shapely.multipoints(points, indices=which))
+        xy, index = shapely.get_coordinates(mrr, return_index=True)
+        start = np.searchsorted(index, np.arange(len(rest)))
+        end = np.r_[start[1:], len(index)] - 1
+        kind = shapely.get_type_id(mrr)
+        other = np.where(kind == 3, start + 2, end)  # a polygon: its third corner; a line: its end
+        for k, row, a, b in zip(rest, kind, start, other, strict=True):
+            out[k] = 0.0 < max_diameter if row == 0 else _shorter(
+                xy[a, 1], xy[a, 0], xy[b, 1], xy[b, 0], max_diameter)  # fmt: skip
+    return out
+
+
+def _box(lon: list, lat: list, a: int, i: int) -> tuple[float, float, float, float]:
+    w_lon, w_lat = lon[a : i + 1], lat[a : i + 1]
+    return min(w_lon), max(w_lon), min(w_lat), max(w_lat)
+
+
+def _still_stopped(arrays, a: int, i: int, n: int, box: tuple, max_diameter: float):
+    """Skip the fixes after ``i`` that surely keep the growing window ``a..`` a stop.
+
+    A stopped window only grows; while its bounds stay small enough for the quick test of
+    :func:`_stopped`, it stays a stop. Return the last such fix and the window's bounds.
+    """
+    lon, lat = arrays
+    step = 64
+    while i + 1 < n:
+        end = min(n, i + 1 + step)
+        lo_lon = np.minimum(np.minimum.accumulate(lon[i + 1 : end]), box[0])
+        hi_lon = np.maximum(np.maximum.accumulate(lon[i + 1 : end]), box[1])
+        lo_lat = np.minimum(np.minimum.accumulate(lat[i + 1 : end]), box[2])
+        hi_lat = np.maximum(np.maximum.accumulate(lat[i + 1 : end]), box[3])
+        extent = np.hypot(hi_lon - lo_lon, hi_lat - lo_lat)
+        sure = _MAX_M_PER_DEG * math.sqrt(2) * extent < max_diameter  # as in _stopped
+        k = int(np.argmin(sure)) if not sure.all() else len(sure)
+        if k == 0:
+            return i, box
+        i += k
+        box = (float(lo_lon[k - 1]), float(hi_lon[k - 1]),
+               float(lo_lat[k - 1]), float(hi_lat[k - 1]))  # fmt: skip
+        if k < len(sure):
+            return i, box
+        step *= 4
+    return i, box
+
+
+def _walk(t, lon, lat, candidates, window, piece_end, max_diameter, min_ns, arrays, fresh):
+    """Stop index ranges: MovingPandas' walk, from the candidate fixes only.
+
+    ``window[i]`` is the first fix of MovingPandas' window at fix ``i`` when the unit was
+    not stopped at ``i - 1`` (the fixes of the last ``min_duration`` of the piece, at
+    least two); ``candidates`` are the fixes whose such window may be a stop. Between
+    them the walk is skipped: it would find the unit not stopped, its window a function
+    of ``i``. ``t``, ``lon``, ``lat`` are lists (plain Python is fastest fix by fix);
+    ``fresh[c]`` tells whether that window of candidate ``c`` is a stop (vectorised).
+    """
     stops: list[tuple[int, int]] = []
-    floor = 0  # the last window reset
-    steps = np.flatnonzero(quiet)  # step k joins fix k-1 and fix k
-    if not len(steps):
-        return stops
-    breaks = np.flatnonzero(np.diff(steps) > 1)
-    runs = zip(steps[np.r_[0, breaks + 1]], steps[np.r_[breaks, len(steps) - 1]], strict=True)
-    for first, last in runs:
-        # the window at fix first-1, where the unit is certainly not stopped
-        j = first - 1
-        a = max(floor, min(int(np.searchsorted(t, t[j] - min_ns, side="right")), j - 1), 0)
+    floor, done = 0, -1  # the last window reset; the last fix walked
+    for c in candidates.tolist():
+        if c <= done:
+            continue
+        if floor <= window[c] and not fresh[c]:  # its window is no stop: MovingPandas moves on
+            continue
+        i, n = c, piece_end[c] + 1
+        a = max(floor, window[i])
         was_stopped = is_stopped = False
-        for i in range(first, min(last + 1, n - 1) + 1):
+        box = None
+        while i < n:
             if not was_stopped:
                 while i - a + 1 > 2 and t[i] - t[a] >= min_ns:
                     a += 1
-            is_stopped = _stopped(lon, lat, a, i, max_diameter)
+                box = _box(lon, lat, a, i)
+                rect = []
+            else:  # a stopped window only grows
+                box = (min(box[0], lon[i]), max(box[1], lon[i]),
+                       min(box[2], lat[i]), max(box[3], lat[i]))  # fmt: skip
+            is_stopped = _stopped(lon, lat, a, i, box, max_diameter, rect)
+            if not is_stopped:
+                rect = []
             if not is_stopped and was_stopped and i - a + 1 > 1 and t[i - 1] - t[a] >= min_ns:
                 stops.append((a, i - 1))
                 a = floor = i
+            if is_stopped and not was_stopped and i + 1 < n:
+                grown, box = _still_stopped(arrays, a, i, n, box, max_diameter)
+                rect = rect if grown == i else []  # the rectangle of a..i only
+                i = grown
             was_stopped = is_stopped
-        if is_stopped and last == n - 1 and t[n - 1] - t[a] >= min_ns:
+            if not is_stopped and (i + 1 >= n or window[i + 1] >= floor):
+                break  # the next windows are window[j] again: back to the candidates
+            i += 1
+        done = i
+        if i >= n and is_stopped and t[n - 1] - t[a] >= min_ns:
             stops.append((a, n - 1))
     return stops
 
 
-def stationary_stops(pings: pd.DataFrame, max_diameter: float = 100.0, min_duration="3min"):
-    """Find where a unit kept reporting within ``max_diameter`` for ``min_duration``.
+def _windows(tracks: Tracks, min_ns: int) -> np.ndarray:
+    """First fix of the window at each fix: the last ``min_duration`` of its piece, >= 2 fixes."""
+    t, starts = tracks.t, tracks.starts
+    n = len(t)
+    start_of = np.repeat(starts, tracks.ends - starts + 1)
+    rel = t - t[start_of]  # time within the piece, and pieces laid end to end, apart
+    span = rel[tracks.ends] + min_ns + 1
+    if span.sum() < 2**62:
+        key = rel + np.repeat(np.r_[0, np.cumsum(span)[:-1]], tracks.ends - starts + 1)
+        first = np.searchsorted(key, key - min_ns, side="right")
+    else:  # too long to lay end to end in int64: piece by piece
+        first = np.concatenate([lo + np.searchsorted(t[lo : hi + 1], t[lo : hi + 1] - min_ns,
+                                                     side="right")
+                                for lo, hi in zip(starts, tracks.ends, strict=True)])  # fmt: skip
+    return np.maximum(np.minimum(first, np.arange(n) - 1), start_of)
 
-    Equal to MovingPandas' ``TrajectoryStopDetector.get_stop_time_ranges`` run on each
-    unit's whole trajectory (lon/lat, geodesic metres).
 
-    Parameters
-    ----------
-    pings : pandas.DataFrame
-        Clean canonical pings.
-    max_diameter : float
-        Metres.
-    min_duration : str or Timedelta
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``obu_id``, ``start_ts``, ``end_ts``, ``lat``, ``lon`` (median of the stop's
-        fixes), ``duration_s``, ``kind == "stationary"``.
-    """
-    min_ns = gap_ns(min_duration)
-    df, units = sort_by_unit(pings)
-    t = s.to_ns(df[s.TS])
-    lon, lat = df[s.LON].to_numpy(float), df[s.LAT].to_numpy(float)
-    # steps in local metres (within 0.01 % for the short steps that matter)
-    phi = np.radians((lat[1:] + lat[:-1]) / 2)
+def _k_per_degree(lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Metres per degree of longitude and of latitude at ``lat`` (vectorised)."""
+    phi = np.radians(lat)
     w = 1 - _E2 * np.sin(phi) ** 2
-    dx = np.diff(lon) * np.pi / 180 * _A / np.sqrt(w) * np.cos(phi)
-    dy = np.diff(lat) * np.pi / 180 * _A * (1 - _E2) / w**1.5
-    step = np.r_[np.inf, np.hypot(dx, dy)]
-    kx, ky = _metres_per_degree(round(float(np.nanmax(np.abs(lat))), 2)) if len(lat) else (1, 1)
-    quiet = (step <= max_diameter * ky / kx * QUIET_MARGIN) & ~unit_starts(units)
-    bounds = np.flatnonzero(np.r_[unit_starts(units), True])
+    return np.pi / 180 * _A / np.sqrt(w) * np.cos(phi), np.pi / 180 * _A * (1 - _E2) / w**1.5
+
+
+def _candidates(tracks: Tracks, window: np.ndarray, max_diameter: float) -> np.ndarray:
+    """Return the fixes whose window may be a stop, vectorised over all pieces.
+
+    MovingPandas measures the diagonal of the window's minimum rotated rectangle built in
+    degrees, which is never shorter than ``k_min / k_max`` (fewest over most metres per
+    degree, along either axis, over the piece's latitudes) times the distance between
+    any two of its fixes: a window holding a step or spanning a distance longer than
+    ``max_diameter * k_max / k_min`` is never a stop.
+    """
+    lon, lat, starts = tracks.lon, tracks.lat, tracks.starts
+    n = len(lon)
+    size = tracks.ends - starts + 1
+    absolute = np.abs(lat)
+    kx_lo, ky_hi = _k_per_degree(np.maximum.reduceat(absolute, starts))
+    kx_hi, ky_lo = _k_per_degree(np.minimum.reduceat(absolute, starts))
+    ratio = np.maximum(kx_hi, ky_hi) / np.minimum(kx_lo, ky_lo)
+    bound = np.repeat(max_diameter * ratio * QUIET_MARGIN, size)
+    step = np.r_[0.0, _local_metres(lon[:-1], lat[:-1], lon[1:], lat[1:])]
+    loud = np.cumsum(step > bound)  # steps too long for a stop, up to each fix
+    spanned = _local_metres(lon[window], lat[window], lon, lat)
+    idx = np.arange(n)
+    return np.flatnonzero((window < idx) & (loud == loud[window]) & (spanned <= bound))
+
+
+def _local_metres(lon1, lat1, lon2, lat2) -> np.ndarray:
+    """Distances in local metres on the WGS84 ellipsoid (within 0.01 % for short ones)."""
+    kx, ky = _k_per_degree((lat1 + lat2) / 2)
+    return np.hypot((lon2 - lon1) * kx, (lat2 - lat1) * ky)
+
+
+def stationary_of_tracks(tracks: Tracks, max_diameter: float, min_duration) -> pd.DataFrame:
+    """Stationary stops of prepared unit histories (see :func:`stationary_stops`)."""
+    min_ns = gap_ns(min_duration)
+    t, lon, lat = tracks.t, tracks.lon, tracks.lat
     rows = []
-    for lo, hi in itertools.pairwise(bounds):  # units, not fixes
-        if quiet[lo:hi].any():
-            found = _walk_unit(t[lo:hi], lon[lo:hi].tolist(), lat[lo:hi].tolist(),
-                               quiet[lo:hi], max_diameter, min_ns)  # fmt: skip
-            rows.extend((lo + a, lo + b) for a, b in found)
+    if len(t) > 1:
+        window = _windows(tracks, min_ns)
+        candidates = _candidates(tracks, window, max_diameter)
+        if len(candidates):
+            piece_end = np.repeat(tracks.ends, tracks.ends - tracks.starts + 1)
+            fresh = np.zeros(len(t), dtype=bool)
+            fresh[candidates] = _stopped_windows(lon, lat, window[candidates], candidates,
+                                                 max_diameter)  # fmt: skip
+            rows = _walk(t.tolist(), lon.tolist(), lat.tolist(), candidates, window.tolist(),
+                         piece_end.tolist(), max_diameter, min_ns, (lon, lat),
+                         fresh.tolist())  # fmt: skip
     first = np.array([r[0] for r in rows], dtype=int)
     last = np.array([r[1] for r in rows], dtype=int)
     sizes = last - first + 1  # the stop's fixes, as one index array, for vectorised medians
@@ -187,7 +338,7 @@ def stationary_stops(pings: pd.DataFrame, max_diameter: float = 100.0, min_durat
     centre = where.groupby("stop")[["lat", "lon"]].median()
     out = pd.DataFrame(
         {
-            s.OBU_ID: df[s.OBU_ID].to_numpy()[first],
+            s.OBU_ID: tracks.df[s.OBU_ID].take(first).to_numpy(),
             "start_ts": pd.to_datetime(t[first], utc=True),
             "end_ts": pd.to_datetime(t[last], utc=True),
             "lat": centre["lat"].to_numpy(),
@@ -197,3 +348,35 @@ def stationary_stops(pings: pd.DataFrame, max_diameter: float = 100.0, min_durat
     out["duration_s"] = (out["end_ts"] - out["start_ts"]).dt.total_seconds()
     out["kind"] = "stationary"
     return out.astype({s.OBU_ID: pd.StringDtype(), "kind": pd.StringDtype()})
+
+
+def stationary_stops(
+    pings: pd.DataFrame, max_diameter: float = 100.0, min_duration="3min", gap="5min"
+) -> pd.DataFrame:
+    """Find where a unit kept reporting within ``max_diameter`` for ``min_duration``.
+
+    Equal to MovingPandas' ``TrajectoryStopDetector.get_stop_time_ranges`` run on the
+    trips of ``ObservationGapSplitter(gap)`` (lon/lat, geodesic metres), on any sampling:
+    a stop never spans a silence longer than ``gap`` (that silence is a stop of its own,
+    see :func:`cibg_ds.mobility.silence_stops`), and of fixes with equal times only the
+    first (in the feed's order) counts, as MovingPandas keeps it.
+
+    Parameters
+    ----------
+    pings : pandas.DataFrame
+        Clean canonical pings (``obu_id``, ``ts``, ``lat``, ``lon`` suffice).
+    max_diameter : float
+        Metres.
+    min_duration : str or Timedelta
+    gap : str, Timedelta, float or None
+        Silences longer than this end a trip (as in :func:`cibg_ds.mobility.segment_trips`);
+        None: whole unit histories (MovingPandas on unsplit trajectories).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``obu_id``, ``start_ts``, ``end_ts``, ``lat``, ``lon`` (median of the stop's
+        fixes), ``duration_s``, ``kind == "stationary"``.
+    """
+    gap_ns(min_duration)
+    return stationary_of_tracks(Tracks(pings, gap, "stationary_stops"), max_diameter, min_duration)

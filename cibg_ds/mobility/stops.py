@@ -11,8 +11,8 @@ import pandas as pd
 
 from cibg_ds import schema as s
 from cibg_ds.mobility.geo import commune_of, to_metric
-from cibg_ds.mobility.stationary import stationary_stops
-from cibg_ds.mobility.trips import gap_ns, trips_of
+from cibg_ds.mobility.stationary import stationary_of_tracks
+from cibg_ds.mobility.tracks import Tracks, gap_ns, require_fixes
 from cibg_ds.mobility.units import by_unit
 
 STOP_COLUMNS = {
@@ -61,13 +61,41 @@ def silence_stops(trips: pd.DataFrame) -> pd.DataFrame:
     return stops[list(STOP_COLUMNS)].astype(STOP_COLUMNS)
 
 
-def _stops(pings: pd.DataFrame, max_diameter, min_duration, gap, communes) -> pd.DataFrame:
-    silent = silence_stops(trips_of(pings, gap, communes))
-    still = stationary_stops(pings, max_diameter, min_duration)
+def _silences(tracks: Tracks, communes) -> pd.DataFrame:
+    """Return the silences between consecutive trips of a unit, from the fixes (no trip table)."""
+    keep = tracks.is_trip
+    starts, ends = tracks.starts[keep], tracks.ends[keep]
+    nxt = np.flatnonzero(tracks.units[starts[1:]] == tracks.units[ends[:-1]])
+    before, after = ends[nxt], starts[nxt + 1]
+    x, y = to_metric(tracks.lon[before], tracks.lat[before])  # these fixes only
+    stops = pd.DataFrame(
+        {
+            s.OBU_ID: tracks.df[s.OBU_ID].take(before).to_numpy(),
+            "start_ts": pd.to_datetime(tracks.t[before], utc=True),
+            "end_ts": pd.to_datetime(tracks.t[after], utc=True),
+            "lat": tracks.lat[before],
+            "lon": tracks.lon[before],
+            "commune": commune_of(x, y, communes),
+            "kind": "silence",
+        }
+    )
+    stops["duration_s"] = (stops["end_ts"] - stops["start_ts"]).dt.total_seconds()
+    return stops[list(STOP_COLUMNS)].astype(STOP_COLUMNS)
+
+
+def stops_of_tracks(tracks: Tracks, max_diameter, min_duration, communes) -> pd.DataFrame:
+    """Both kinds of stops of prepared unit histories (see :func:`detect_stops`)."""
+    silent = _silences(tracks, communes)
+    still = stationary_of_tracks(tracks, max_diameter, min_duration)
     x, y = to_metric(still["lon"].to_numpy(), still["lat"].to_numpy())
     still["commune"] = commune_of(x, y, communes)
     both = pd.concat([silent, still[list(STOP_COLUMNS)].astype(STOP_COLUMNS)], ignore_index=True)
     return both.sort_values([s.OBU_ID, "start_ts"], ignore_index=True)
+
+
+def _stops(pings: pd.DataFrame, max_diameter, min_duration, gap, communes) -> pd.DataFrame:
+    tracks = Tracks(pings, gap, "detect_stops")
+    return stops_of_tracks(tracks, max_diameter, min_duration, communes)
 
 
 def detect_stops(pings, max_diameter=100.0, min_duration="3min", gap="5min", communes=None):
@@ -88,8 +116,14 @@ def detect_stops(pings, max_diameter=100.0, min_duration="3min", gap="5min", com
     Returns
     -------
     pandas.DataFrame or dask.dataframe.DataFrame
-        Columns :data:`STOP_COLUMNS`; ``kind`` is ``"silence"`` or ``"stationary"``.
+        Columns :data:`STOP_COLUMNS`; ``kind`` is ``"silence"`` (between two trips, as
+        :func:`silence_stops` of :func:`cibg_ds.mobility.segment_trips` gives them: a
+        one-fix piece is no trip, so a silence may hold a lone fix) or ``"stationary"``
+        (as MovingPandas' ``TrajectoryStopDetector`` finds them on the trips of
+        ``ObservationGapSplitter(gap)``; see :func:`cibg_ds.mobility.stationary_stops`).
+        The trip table is not built.
     """
     gap_ns(gap), gap_ns(min_duration)  # bad durations fail here, before any work
+    require_fixes(pings.columns, "detect_stops")
     empty = pd.DataFrame({c: pd.Series(dtype=d) for c, d in STOP_COLUMNS.items()})
     return by_unit(pings, _stops, empty, max_diameter, min_duration, gap, communes)

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 
 from cibg_ds import schema as s
-from cibg_ds.errors import ParameterError
 from cibg_ds.mobility.geo import commune_of, region, to_metric
-from cibg_ds.mobility.units import by_unit, sort_by_unit, unit_starts
+from cibg_ds.mobility.tracks import Tracks, column_or_null, gap_ns, require_fixes
+from cibg_ds.mobility.units import by_unit
 
 TRIP_ID = "trip_id"
 TRIP_COLUMNS = {
@@ -37,30 +37,16 @@ TRIP_COLUMNS = {
 }
 
 
-def gap_ns(gap) -> int:
-    """Return a gap (``"5min"``, a Timedelta or seconds) in nanoseconds."""
-    try:
-        value = pd.Timedelta(gap if not isinstance(gap, (int, float)) else gap * 1e9)
-    except (TypeError, ValueError):
-        raise ParameterError(f"gap must be a duration such as '5min', got {gap!r}") from None
-    if value <= pd.Timedelta(0):
-        raise ParameterError(f"gap must be positive, got {gap!r}")
-    return int(value.value)
-
-
 def label_trips(pings: pd.DataFrame, gap="5min") -> pd.DataFrame:
     """Return the pings sorted by unit and time with ``trip_id`` (0, 1, ... per unit).
 
-    A trip ends where the next fix of the unit comes more than ``gap`` later.
+    A trip ends where the next fix of the unit comes more than ``gap`` later. A one-fix
+    piece between two such silences keeps its number but is no trip (see
+    :func:`segment_trips`). Of fixes of a unit with equal times only the first is kept
+    (as MovingPandas does; :func:`cibg_ds.mobility.clean` removes the others).
     """
-    df, units = sort_by_unit(pings)
-    t = s.to_ns(df[s.TS])
-    first = unit_starts(units)
-    new_trip = first.copy()
-    new_trip[1:] |= (t[1:] - t[:-1]) > gap_ns(gap)
-    trip_number = np.cumsum(new_trip) - 1
-    unit_first_trip = np.maximum.accumulate(np.where(first, trip_number, 0))
-    return df.assign(**{TRIP_ID: trip_number - unit_first_trip})
+    tracks = Tracks(pings, gap, "label_trips")
+    return tracks.df.assign(**{TRIP_ID: tracks.trip_id})
 
 
 def segments(trips_pings: pd.DataFrame) -> pd.DataFrame:
@@ -75,8 +61,8 @@ def segments(trips_pings: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per segment: ``obu_id``, ``trip_id``, ``length_m``, ``mid_x``, ``mid_y``
-        (EPSG:31370), ``mid_ts``, ``weight_class``, ``euro_class``; index = the row of the
-        segment's second fix.
+        (EPSG:31370), ``mid_ts``, ``weight_class``, ``euro_class`` (null when the feed has
+        none); index = the row of the segment's second fix.
     """
     x, y = to_metric(trips_pings[s.LON].to_numpy(), trips_pings[s.LAT].to_numpy())
     units = pd.factorize(trips_pings[s.OBU_ID])[0]
@@ -92,46 +78,71 @@ def segments(trips_pings: pd.DataFrame) -> pd.DataFrame:
             "mid_x": (x[idx] + x[idx - 1]) / 2,
             "mid_y": (y[idx] + y[idx - 1]) / 2,
             "mid_ts": pd.to_datetime((t[idx] + t[idx - 1]) // 2, utc=True),
-            s.WEIGHT_CLASS: trips_pings[s.WEIGHT_CLASS].to_numpy()[idx],
-            s.EURO_CLASS: trips_pings[s.EURO_CLASS].to_numpy()[idx],
+            s.WEIGHT_CLASS: column_or_null(trips_pings, s.WEIGHT_CLASS, idx).to_numpy(),
+            s.EURO_CLASS: column_or_null(trips_pings, s.EURO_CLASS, idx).to_numpy(),
         },
         index=idx,
     )
 
 
-def trips_of(pings: pd.DataFrame, gap, communes) -> pd.DataFrame:
-    """Return the trips of whole unit histories (pandas; see :func:`segment_trips`)."""
+def _first_valid(values: pd.Series, starts: np.ndarray, ends: np.ndarray) -> pd.Series:
+    """Per piece, the first non-null value (as a groupby ``first`` gives it)."""
+    rows = np.where(values.notna().to_numpy(), np.arange(len(values)), len(values))
+    first = np.minimum.reduceat(rows, starts) if len(starts) else rows[:0]
+    first = np.where(first <= ends, first, -1)
+    out = values.iloc[np.maximum(first, 0)].reset_index(drop=True)
+    return out.where(pd.Series(first >= 0))
+
+
+def trips_of_tracks(tracks: Tracks, communes=None) -> pd.DataFrame:
+    """Return the trips of prepared unit histories (see :func:`segment_trips`)."""
     import shapely
 
-    df = label_trips(pings, gap)
-    if df.empty:
+    if not len(tracks):
         return empty_trips()
-    seg = segments(df)
-    area = region(communes)
-    shapely.prepare(area)
-    df["_inside"] = shapely.contains_xy(
-        area, *to_metric(df[s.LON].to_numpy(), df[s.LAT].to_numpy())
+    keep = tracks.is_trip
+    starts, ends = tracks.starts[keep], tracks.ends[keep]
+    df, t = tracks.df, tracks.t
+    x, y = tracks.xy
+    inside = np.zeros(len(x), dtype=np.int64)
+    finite = np.isfinite(x) & np.isfinite(y)
+    inside[finite] = shapely.contains_xy(region(communes), x[finite], y[finite])
+    lat, lon = tracks.lat, tracks.lon
+    n = len(starts)
+    ends_code = commune_of(np.r_[x[starts], x[ends]], np.r_[y[starts], y[ends]], communes)
+    piece_starts = tracks.starts
+    distance = np.add.reduceat(tracks.step_m, piece_starts)[keep] / 1000 if n else np.zeros(0)
+    n_inside = np.add.reduceat(inside, piece_starts)[keep] if n else np.zeros(0, np.int64)
+    trips = pd.DataFrame(
+        {
+            s.OBU_ID: df[s.OBU_ID].take(starts).to_numpy(),
+            TRIP_ID: tracks.trip_id[starts],
+            "start_ts": pd.to_datetime(t[starts], utc=True),
+            "end_ts": pd.to_datetime(t[ends], utc=True),
+            "start_lat": lat[starts],
+            "start_lon": lon[starts],
+            "end_lat": lat[ends],
+            "end_lon": lon[ends],
+            "start_commune": ends_code[:n],
+            "end_commune": ends_code[n:],
+            "distance_km": distance,
+            "n_fixes": ends - starts + 1,
+            "n_fixes_inside": n_inside,
+        }
     )
-    key = [s.OBU_ID, TRIP_ID]
-    grouped = df.groupby(key, sort=False, observed=True)
-    trips = grouped.agg(
-        start_ts=(s.TS, "first"), end_ts=(s.TS, "last"),
-        start_lat=(s.LAT, "first"), start_lon=(s.LON, "first"),
-        end_lat=(s.LAT, "last"), end_lon=(s.LON, "last"),
-        n_fixes=(s.TS, "size"), n_fixes_inside=("_inside", "sum"),
-        weight_class=(s.WEIGHT_CLASS, "first"), euro_class=(s.EURO_CLASS, "first"),
-    ).reset_index()  # fmt: skip
-    km = seg.groupby(key, sort=False)["length_m"].sum() / 1000
-    trips["distance_km"] = trips.set_index(key).index.map(km).to_numpy(dtype=float)
-    trips["distance_km"] = trips["distance_km"].fillna(0.0)
     trips["duration_s"] = (trips["end_ts"] - trips["start_ts"]).dt.total_seconds()
     with np.errstate(divide="ignore", invalid="ignore"):
         speed = trips["distance_km"] / (trips["duration_s"] / 3600)
     trips["mean_speed_kmh"] = speed.where(trips["duration_s"] > 0, 0.0)
-    for end in ("start", "end"):
-        x, y = to_metric(trips[f"{end}_lon"].to_numpy(), trips[f"{end}_lat"].to_numpy())
-        trips[f"{end}_commune"] = commune_of(x, y, communes)
+    for column in (s.WEIGHT_CLASS, s.EURO_CLASS):
+        values = column_or_null(df, column)
+        trips[column] = _first_valid(values, tracks.starts, tracks.ends)[keep].to_numpy()
     return trips[list(TRIP_COLUMNS)].astype(TRIP_COLUMNS)
+
+
+def trips_of(pings: pd.DataFrame, gap, communes) -> pd.DataFrame:
+    """Return the trips of whole unit histories (pandas; see :func:`segment_trips`)."""
+    return trips_of_tracks(Tracks(pings, gap, "segment_trips"), communes)
 
 
 def empty_trips() -> pd.DataFrame:
@@ -155,7 +166,16 @@ def segment_trips(pings, gap="5min", communes=None):
     Returns
     -------
     pandas.DataFrame or dask.dataframe.DataFrame
-        One row per trip, columns :data:`TRIP_COLUMNS`.
+        One row per trip, columns :data:`TRIP_COLUMNS`. A trip has two fixes or more: a
+        single fix between two silences longer than ``gap`` is no trip (MovingPandas'
+        rule, a trajectory needs two points; its ``trip_id`` is skipped, as MovingPandas
+        skips its number), so ``n_fixes`` adds up to the fixes minus such lone fixes.
+        ``weight_class`` and ``euro_class`` are null when the feed has no such column.
+
+    Raises
+    ------
+    cibg_ds.errors.InputError
+        When ``obu_id``, ``ts``, ``lat`` or ``lon`` is missing (the only columns needed).
 
     Examples
     --------
@@ -164,8 +184,9 @@ def segment_trips(pings, gap="5min", communes=None):
     ...                     utc=True)
     >>> fixes = pd.DataFrame({"obu_id": "a", "ts": ts, "lat": [50.85, 50.851, 50.86],
     ...                       "lon": 4.35, "weight_class": ">32t", "euro_class": 6})
-    >>> segment_trips(fixes)["n_fixes"].tolist()
-    [2, 1]
+    >>> segment_trips(fixes)["n_fixes"].tolist()  # the lone fix at 09:00 is no trip
+    [2]
     """
     gap_ns(gap)  # a bad gap fails here, before any work
+    require_fixes(pings.columns, "segment_trips")
     return by_unit(pings, trips_of, empty_trips(), gap, communes)

@@ -12,16 +12,29 @@ from cibg_ds.cluster import is_dask
 def sort_by_unit(pings: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """Return the pings sorted by unit then time (stable, fresh index) and unit codes.
 
-    The codes are integers in the order of the unit ids (missing ids: -1, first), so unit
-    boundaries are found by comparing integers.
+    Pings already in that order (the output of :func:`cibg_ds.mobility.clean`) are returned
+    as they are, not copied: callers must not modify the frame in place. The codes are
+    integers in the order of the unit ids (missing ids: -1, first), so unit boundaries are
+    found by comparing integers.
     """
+    codes, order = unit_order(pings)
+    if order is None:
+        fresh = isinstance(pings.index, pd.RangeIndex) and pings.index.start == 0
+        fresh = fresh and pings.index.step == 1
+        return (pings if fresh else pings.reset_index(drop=True)), codes
+    return pings.take(order).reset_index(drop=True), codes[order]
+
+
+def unit_order(pings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
+    """Return the unit codes and the order sorting rows by unit then time (None: sorted)."""
     codes, _ = pd.factorize(pings[s.OBU_ID], sort=True)
     t = s.to_ns(pings[s.TS])
-    if len(t) < 2 or (t[1:] >= t[:-1]).all():  # feed order: a stable sort by unit suffices
-        order = np.argsort(codes, kind="stable")
-    else:
-        order = np.lexsort((t, codes))
-    return pings.take(order).reset_index(drop=True), codes[order]
+    step_unit, step_t = np.diff(codes), np.diff(t)
+    if ((step_unit > 0) | ((step_unit == 0) & (step_t >= 0))).all():  # sorted already
+        return codes, None
+    if (step_t >= 0).all():  # feed order: a stable sort by unit suffices
+        return codes, np.argsort(codes, kind="stable")
+    return codes, np.lexsort((t, codes))
 
 
 def unit_starts(units: np.ndarray) -> np.ndarray:
@@ -31,16 +44,41 @@ def unit_starts(units: np.ndarray) -> np.ndarray:
     return first
 
 
+_REGROUPED: set[str] = set()
+"""Names of the Dask frames known to hold each unit in one partition."""
+
+
+def mark_regrouped(data):
+    """Record that each unit of the Dask frame ``data`` sits in one partition; return it.
+
+    Later :func:`regroup` and :func:`by_unit` calls on that same frame (the same Dask
+    name, e.g. the output of :func:`cibg_ds.mobility.clean`, or its ``persist()`` marked
+    again) skip their shuffle: one shuffle by unit per call chain.
+    """
+    if is_dask(data):
+        if len(_REGROUPED) > 1024:  # names of a long session's frames, never unbounded
+            _REGROUPED.clear()
+        _REGROUPED.add(data._name)
+    return data
+
+
+def regroup(data):
+    """Return the Dask frame with each unit in one partition (shuffled once), or pandas as is."""
+    if not is_dask(data) or data._name in _REGROUPED:
+        return data
+    return mark_regrouped(data.shuffle(on=s.OBU_ID))
+
+
 def by_unit(data, func, meta, *args, **kwargs):
     """Apply a pandas function to whole unit histories, on pandas or on Dask.
 
-    On Dask the rows are first shuffled so that each unit sits in one partition; ``func``
-    then sees every fix of the units it is given, whatever the day partitions were.
+    On Dask the rows are first shuffled so that each unit sits in one partition (unless
+    the frame is known to be so, see :func:`mark_regrouped`); ``func`` then sees every fix
+    of the units it is given, whatever the day partitions were.
     """
     if not is_dask(data):
         return func(data, *args, **kwargs)
-    shuffled = data.shuffle(on=s.OBU_ID)
-    return shuffled.map_partitions(func, *args, meta=meta, **kwargs)
+    return regroup(data).map_partitions(func, *args, meta=meta, **kwargs)
 
 
 _PSEUDONYM = r"[0-9a-fA-F]{16}"

@@ -12,17 +12,23 @@ from cibg_ds import schema as s
 from cibg_ds.cluster import is_dask
 from cibg_ds.config import get_settings
 from cibg_ds.mobility.geo import commune_of
-from cibg_ds.mobility.trips import gap_ns, label_trips, segments
+from cibg_ds.mobility.tracks import gap_ns, require_fixes
+from cibg_ds.mobility.trips import label_trips, segments
 from cibg_ds.mobility.units import by_unit
 
 VKM_KEYS = ["commune", "hour", s.WEIGHT_CLASS, s.EURO_CLASS]
 
 
 def _vkm(pings: pd.DataFrame, gap, communes, tz) -> pd.DataFrame:
-    seg = segments(label_trips(pings, gap))
+    return vkm_of_segments(segments(label_trips(pings, gap)), communes, tz)
+
+
+def vkm_of_segments(seg: pd.DataFrame, communes, tz) -> pd.DataFrame:
+    """Vehicle-km of fix-to-fix segments (see :func:`vehicle_km`), before any Dask merge."""
+    seg = seg.copy()
     seg["commune"] = commune_of(seg["mid_x"].to_numpy(), seg["mid_y"].to_numpy(), communes)
     seg["hour"] = seg["mid_ts"].dt.tz_convert(tz).dt.floor("h", ambiguous=True)
-    grouped = seg.groupby(VKM_KEYS, observed=True, sort=True)
+    grouped = seg.groupby(VKM_KEYS, observed=True, sort=True, dropna=False)
     out = grouped.agg(vkm=("length_m", "sum"), n_vehicles=(s.OBU_ID, "nunique"))
     out["vkm"] /= 1000
     return out.reset_index().astype({"commune": pd.StringDtype()})
@@ -46,11 +52,29 @@ def vehicle_km(pings, gap="5min", communes=None, tz: str | None = None):
     pandas.DataFrame
         Columns ``commune``, ``hour`` (local, floored), ``weight_class``, ``euro_class``,
         ``vkm``, ``n_vehicles`` (distinct units). Summed over all rows, ``vkm`` equals the
-        total distance of the trips. Always computed (the table is small).
+        total distance of the trips. Always computed (the table is small). A feed without
+        weight or Euro class gets null classes (one group per commune and hour).
     """
     gap_ns(gap)
+    require_fixes(pings.columns, "vehicle_km")
     tz = tz or get_settings().timezone
-    meta = pd.DataFrame(
+    parts = by_unit(pings, _vkm, vkm_meta(tz), gap, communes, tz)
+    return merge_vkm(parts)
+
+
+def merge_vkm(parts):
+    """Return the vehicle-km of unit-grouped parts (a Dask frame or a list of tables)."""
+    if isinstance(parts, pd.DataFrame):
+        return parts
+    frame = parts.compute() if is_dask(parts) else pd.concat(parts, ignore_index=True)
+    # each unit sits in one partition, so distinct vehicles add up across partitions
+    merged = frame.groupby(VKM_KEYS, observed=True, sort=True, dropna=False)
+    return merged[["vkm", "n_vehicles"]].sum().reset_index()
+
+
+def vkm_meta(tz: str) -> pd.DataFrame:
+    """Return the empty vehicle-km table (the Dask ``meta``)."""
+    return pd.DataFrame(
         {
             "commune": pd.Series(dtype="string"),
             "hour": pd.Series(dtype=pd.DatetimeTZDtype("ns", tz)),
@@ -60,9 +84,3 @@ def vehicle_km(pings, gap="5min", communes=None, tz: str | None = None):
             "n_vehicles": pd.Series(dtype="int64"),
         }
     )
-    parts = by_unit(pings, _vkm, meta, gap, communes, tz)
-    if not is_dask(parts):
-        return parts
-    # each unit sits in one partition, so distinct vehicles add up across partitions
-    merged = parts.compute().groupby(VKM_KEYS, observed=True, sort=True)[["vkm", "n_vehicles"]]
-    return merged.sum().reset_index()

@@ -25,16 +25,15 @@ from cibg_ds.mobility import (
     clean,
     congestion,
     default_roads,
-    detect_stops,
     hourly_profile,
     od_matrix,
     od_table,
-    segment_trips,
     through_share,
     unusual_days,
-    vehicle_km,
 )
 from cibg_ds.mobility.grid import cell_polygons
+from cibg_ds.mobility.tables import trajectory_tables
+from cibg_ds.mobility.units import mark_regrouped
 from cibg_ds.privacy import Suppression, check_publishable, resolve_k, suppress
 from cibg_ds.reports.header import source_name
 
@@ -226,17 +225,14 @@ def mobility_report(
     roads = default_roads() if roads is None else roads
     kept, clean_report = clean(select_period(pings, start, end, tz))
     if is_dask(kept):
-        kept = kept.persist()
+        kept = mark_regrouped(kept.persist())  # clean left each unit in one partition
     n_fixes = len(kept)
     if n_fixes == 0:
         raise ParameterError(
             f"no clean fixes between {start or 'the start'} and {end or 'the end'}"
         )
-    trips = segment_trips(kept, gap)
-    stops = detect_stops(kept, gap=gap)
-    if is_dask(trips):
-        trips, stops = trips.compute(), stops.compute()
-    vkm = vehicle_km(kept, gap)
+    # the fixes, regrouped by unit once (by clean), give trips, stops and vkm in one pass
+    trips, stops, vkm = trajectory_tables(kept, gap)
     raw = {
         "cells": aggregate(kept, cell=cell, by="daytype", gap=gap),
         "roads": aggregate_roads(kept, roads, by="daytype", gap=gap),

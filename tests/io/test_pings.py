@@ -141,3 +141,25 @@ def test_an_interrupted_atomic_write_leaves_nothing(tmp_path):
         tmp.write_text("half")
         raise RuntimeError("the disk filled up")
     assert not target.exists() and not list(target.parent.iterdir())
+
+
+def test_reads_the_real_geolife_sample_with_its_short_offsets():
+    """GeoLife writes ``+00`` offsets and ``;`` separators: both found, nothing nulled."""
+    from tests.conftest import shared_file
+
+    path = shared_file("geolife_small.csv")
+    expected = pd.read_csv(path, sep=";")
+    pings = read_pings(
+        path, columns={"trajectory_id": "obu_id", "t": "ts", "Y": "lat", "X": "lon"}
+    ).compute()
+    assert len(pings) == len(expected) == 5908
+    assert pings["ts"].notna().all() and str(pings["ts"].dt.tz) == "UTC"
+    truth = pd.to_datetime(expected["t"], utc=True, format="ISO8601")
+    assert (pings["ts"].to_numpy() == truth.to_numpy()).all()
+
+
+def test_a_date_without_a_time_is_not_taken_for_an_offset():
+    from cibg_ds.io.pings import _TZ_SUFFIX
+
+    assert not pd.Series(["2026-11-02"]).str.contains(_TZ_SUFFIX).any()
+    assert pd.Series(["2026-11-02 05:02:00+01"]).str.contains(_TZ_SUFFIX).all()

@@ -8,33 +8,38 @@ import pytest
 
 from cibg_ds.mobility import detect_stops, stationary_stops
 from cibg_ds.mobility.stops import STOP_COLUMNS
+from tests.mobility.movingpandas_peer import as_tuples, movingpandas
 
 
-def _movingpandas_stops(fixes, max_diameter, minutes):
-    mpd = pytest.importorskip("movingpandas")
-    gdf = gpd.GeoDataFrame(
-        fixes.assign(ts=fixes["ts"].dt.tz_convert(None)),
-        geometry=gpd.points_from_xy(fixes["lon"], fixes["lat"]),
-        crs=4326,
-    )
-    collection = mpd.TrajectoryCollection(gdf, traj_id_col="obu_id", t="ts")
-    ranges = mpd.TrajectoryStopDetector(collection).get_stop_time_ranges(
-        max_diameter=max_diameter, min_duration=dt.timedelta(minutes=minutes)
-    )
-    return sorted((str(r.traj_id), pd.Timestamp(r.t_0), pd.Timestamp(r.t_n)) for r in ranges)
+def _movingpandas_stops(fixes, max_diameter, minutes, gap="5min"):
+    return movingpandas(fixes, gap, max_diameter, f"{minutes}min")[1]
 
 
 @pytest.mark.parametrize("max_diameter, minutes", [(100, 3), (40, 2), (250, 5)])
 def test_stationary_stops_equal_movingpandas_trajectory_stop_detector(kept, max_diameter, minutes):
     sample = kept[kept["obu_id"].isin(kept["obu_id"].drop_duplicates().head(60))]
     ours = stationary_stops(sample, max_diameter=max_diameter, min_duration=f"{minutes}min")
-    mine = sorted(
-        (o, a.tz_convert(None), b.tz_convert(None))
-        for o, a, b in ours[["obu_id", "start_ts", "end_ts"]].itertuples(index=False)
-    )
     theirs = _movingpandas_stops(sample, max_diameter, minutes)
     assert len(theirs) > 10
-    assert mine == theirs
+    assert as_tuples(ours, ["obu_id", "start_ts", "end_ts"]) == theirs
+
+
+def test_without_a_gap_stops_equal_movingpandas_on_whole_unit_histories(kept):
+    mpd = pytest.importorskip("movingpandas")
+    sample = kept[kept["obu_id"].isin(kept["obu_id"].drop_duplicates().head(30))]
+    gdf = gpd.GeoDataFrame(
+        sample.assign(ts=sample["ts"].dt.tz_convert(None)),
+        geometry=gpd.points_from_xy(sample["lon"], sample["lat"]),
+        crs=4326,
+    )
+    collection = mpd.TrajectoryCollection(gdf, traj_id_col="obu_id", t="ts")
+    ranges = mpd.TrajectoryStopDetector(collection).get_stop_time_ranges(
+        max_diameter=100, min_duration=dt.timedelta(minutes=3)
+    )
+    theirs = sorted((str(r.traj_id), pd.Timestamp(r.t_0), pd.Timestamp(r.t_n)) for r in ranges)
+    ours = stationary_stops(sample, gap=None)
+    assert len(theirs) > len(stationary_stops(sample))  # stops across silences, too
+    assert as_tuples(ours, ["obu_id", "start_ts", "end_ts"]) == theirs
 
 
 def test_a_crafted_stop_at_the_end_and_a_jittery_stop(kept):

@@ -1,14 +1,12 @@
-import datetime as dt
-
 import dask.dataframe as dd
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 
 from cibg_ds.errors import ParameterError
-from cibg_ds.mobility import clean, segment_trips, silence_stops, vehicle_km
+from cibg_ds.mobility import clean, label_trips, segment_trips, silence_stops, vehicle_km
 from cibg_ds.mobility.trips import TRIP_COLUMNS
+from tests.mobility.movingpandas_peer import as_tuples, movingpandas
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +16,9 @@ def trips(kept):
 
 def test_trip_table(trips, kept):
     assert list(trips.columns) == list(TRIP_COLUMNS)
-    assert trips["n_fixes"].sum() == len(kept)
+    pieces = label_trips(kept).groupby(["obu_id", "trip_id"]).size()
+    assert trips["n_fixes"].sum() == len(kept) - (pieces == 1).sum()
+    assert (trips["n_fixes"] >= 2).all()
     assert (trips["end_ts"] >= trips["start_ts"]).all()
     assert trips["start_commune"].str.fullmatch(r"210\d\d|outside").all()
     assert (trips["start_commune"] == "outside").any() and (trips["end_commune"] != "outside").any()
@@ -32,30 +32,10 @@ def test_trip_table(trips, kept):
 
 
 def test_trip_boundaries_equal_movingpandas_observation_gap_splitter(kept):
-    mpd = pytest.importorskip("movingpandas")
     sample = kept[kept["obu_id"].isin(kept["obu_id"].drop_duplicates().head(40))]
     ours = segment_trips(sample, gap="5min")
-    gdf = gpd.GeoDataFrame(
-        sample.assign(ts=sample["ts"].dt.tz_convert(None)),
-        geometry=gpd.points_from_xy(sample["lon"], sample["lat"]),
-        crs=4326,
-    )
-    collection = mpd.TrajectoryCollection(gdf, traj_id_col="obu_id", t="ts")
-    split = mpd.ObservationGapSplitter(collection).split(gap=dt.timedelta(minutes=5))
-    theirs = sorted(
-        (
-            str(tr.id).rsplit("_", 1)[0],
-            pd.Timestamp(tr.get_start_time()),
-            pd.Timestamp(tr.get_end_time()),
-            len(tr.df),
-        )
-        for tr in split.trajectories
-    )
-    ours = ours[ours["n_fixes"] >= 2]  # MovingPandas keeps no one-point trajectory
-    mine = sorted(
-        (o, a.tz_convert(None), b.tz_convert(None), n)
-        for o, a, b, n in ours[["obu_id", "start_ts", "end_ts", "n_fixes"]].itertuples(index=False)
-    )
+    theirs = movingpandas(sample, "5min", 100, "3min")[0]
+    mine = as_tuples(ours, ["obu_id", "start_ts", "end_ts", "n_fixes"])
     assert len(mine) > 100
     assert mine == theirs
 
@@ -121,3 +101,13 @@ def test_vehicle_km_adds_up_to_trip_distances(kept, trips):
 def test_bad_gap():
     with pytest.raises(ParameterError, match="gap"):
         segment_trips(pd.DataFrame(), gap="soon")
+
+
+def test_a_lone_fix_between_two_silences_is_no_trip_and_lies_inside_one_silence():
+    ts = pd.to_datetime(["2026-11-03 08:00:00", "2026-11-03 08:00:30", "2026-11-03 09:00:00",
+                         "2026-11-03 10:00:00", "2026-11-03 10:00:30"], utc=True)  # fmt: skip
+    fixes = pd.DataFrame({"obu_id": "a", "ts": ts, "lat": 50.85, "lon": 4.35})
+    trips = segment_trips(fixes)
+    assert trips["trip_id"].tolist() == [0, 2]  # numbered as MovingPandas numbers its pieces
+    stops = silence_stops(trips)
+    assert stops[["start_ts", "end_ts"]].to_numpy().tolist() == [[ts[1], ts[3]]]

@@ -1,0 +1,157 @@
+"""Unit histories prepared once: sorted by unit and time, cut into pieces, projected once.
+
+Every trajectory function (trips, stops, vehicle-km) works on the same :class:`Tracks` of
+a frame: one sort by unit, one projection to metres and one fix-to-fix segment table per
+call chain, however many tables are derived from them.
+
+A *piece* is a run of a unit's fixes without a silence longer than ``gap``. A piece needs
+two fixes to be a trip (MovingPandas' rule: a trajectory has at least two points); a
+one-fix piece between two silences is no trip, has no segment and no kilometre.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pandas as pd
+
+from cibg_ds import schema as s
+from cibg_ds.errors import ParameterError
+from cibg_ds.mobility.geo import to_metric
+from cibg_ds.mobility.units import unit_order, unit_starts
+
+REQUIRED = (s.OBU_ID, s.TS, s.LAT, s.LON)
+"""The only columns the trajectory functions need; the others are used when present."""
+
+_HINT = (
+    "The trajectory functions need obu_id, ts, lat and lon; read other feeds with "
+    "cibg_ds.io.read_pings(..., columns={'theirs': 'ours'})."
+)
+
+
+def require_fixes(columns, function: str) -> None:
+    """Raise :class:`cibg_ds.errors.InputError` naming ``function`` and the missing column."""
+    s.require_columns(columns, REQUIRED, f"{function}: pings", _HINT)
+
+
+def gap_ns(gap) -> int:
+    """Return a gap (``"5min"``, a Timedelta or seconds) in nanoseconds."""
+    try:
+        value = pd.Timedelta(gap if not isinstance(gap, (int, float)) else gap * 1e9)
+    except (TypeError, ValueError):
+        raise ParameterError(f"gap must be a duration such as '5min', got {gap!r}") from None
+    if value <= pd.Timedelta(0):
+        raise ParameterError(f"gap must be positive, got {gap!r}")
+    return int(value.value)
+
+
+def column_or_null(df: pd.DataFrame, column: str, rows=None) -> np.ndarray | pd.Series:
+    """Return ``df[column]`` (at ``rows``), or nulls of its canonical dtype when it is absent."""
+    if column in df.columns:
+        values = df[column]
+    else:
+        values = pd.Series(pd.array([None] * len(df), dtype=s.PING_DTYPES[column]))
+    values = values.astype(s.PING_DTYPES[column]) if column in s.PING_DTYPES else values
+    return values.iloc[rows].reset_index(drop=True) if rows is not None else values
+
+
+class Tracks:
+    """The fixes of whole unit histories, sorted, cut at silences and measured once.
+
+    Parameters
+    ----------
+    pings : pandas.DataFrame
+        Fixes with at least :data:`REQUIRED`; every fix of each unit it holds.
+    gap : str, Timedelta, float or None
+        A silence longer than this ends a piece (a trip); None: one piece per unit.
+    function : str
+        The public function asking, named by the error for a missing column.
+
+    Attributes
+    ----------
+    df : pandas.DataFrame
+        The fixes sorted by unit then time; of fixes of a unit with equal times only the
+        first in the feed's order is kept, as MovingPandas keeps it (``clean`` removes the
+        others as duplicates).
+    duplicates : int
+        How many such fixes were left out.
+    same_rows : bool
+        Whether ``df`` holds the rows of ``pings`` in their order (sorted, no duplicate).
+    units, t, lon, lat : numpy.ndarray
+        Unit codes, times (int64 ns), coordinates.
+    starts, ends : numpy.ndarray
+        First and last row of each piece.
+    trip_id : numpy.ndarray
+        Number of each fix's piece within its unit (0, 1, ...; MovingPandas numbers its
+        split trajectories the same way, one-fix pieces included).
+    """
+
+    def __init__(self, pings: pd.DataFrame, gap="5min", function: str = "tracks"):
+        require_fixes(pings.columns, function)
+        self.gap_ns = gap_ns(gap) if gap is not None else np.iinfo(np.int64).max
+        units, order = unit_order(pings)
+        if order is None:
+            df = pings.reset_index(drop=True)
+        else:
+            df, units = pings.take(order).reset_index(drop=True), units[order]
+        t = s.to_ns(df[s.TS])
+        duplicate = ~unit_starts(units) & np.r_[False, t[1:] == t[:-1]]
+        self.duplicates = int(duplicate.sum())
+        self.same_rows = order is None and not self.duplicates
+        if self.duplicates:  # MovingPandas keeps the first fix of equal times
+            df, units, t = df[~duplicate].reset_index(drop=True), units[~duplicate], t[~duplicate]
+        self.df, self.units, self.t = df, units, t
+        self.lon = df[s.LON].to_numpy(dtype=float, na_value=np.nan)
+        self.lat = df[s.LAT].to_numpy(dtype=float, na_value=np.nan)
+        first = unit_starts(units)
+        new = first.copy()
+        new[1:] |= (self.t[1:] - self.t[:-1]) > self.gap_ns
+        piece = np.cumsum(new) - 1
+        self.piece = piece
+        self.trip_id = piece - np.maximum.accumulate(np.where(first, piece, 0))
+        self.unit_first = first
+        self.starts = np.flatnonzero(new)
+        self.ends = np.r_[self.starts[1:] - 1, len(df) - 1].astype(np.int64)
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    @functools.cached_property
+    def xy(self) -> tuple[np.ndarray, np.ndarray]:
+        """EPSG:31370 coordinates of every fix, projected once."""
+        return to_metric(self.lon, self.lat)
+
+    @property
+    def is_trip(self) -> np.ndarray:
+        """Per piece: whether it holds two fixes or more (one-fix pieces are no trips)."""
+        return self.ends > self.starts
+
+    @functools.cached_property
+    def step_m(self) -> np.ndarray:
+        """Metres from each fix's predecessor in the same piece (0 at a piece start)."""
+        x, y = self.xy
+        step = np.zeros(len(x))
+        step[1:] = np.hypot(np.diff(x), np.diff(y))
+        step[self.starts] = 0.0
+        return step
+
+    @functools.cached_property
+    def segments(self) -> pd.DataFrame:
+        """The segments between consecutive fixes of a piece (see :func:`segments`)."""
+        x, y = self.xy
+        idx = np.setdiff1d(np.arange(1, len(x)), self.starts, assume_unique=True)
+        t = self.t
+        return pd.DataFrame(
+            {
+                s.OBU_ID: self.df[s.OBU_ID].to_numpy()[idx],
+                "trip_id": self.trip_id[idx],
+                "length_m": self.step_m[idx],
+                "mid_x": (x[idx] + x[idx - 1]) / 2,
+                "mid_y": (y[idx] + y[idx - 1]) / 2,
+                "mid_ts": pd.to_datetime((t[idx] + t[idx - 1]) // 2, utc=True),
+                s.WEIGHT_CLASS: column_or_null(self.df, s.WEIGHT_CLASS, idx).to_numpy(),
+                s.EURO_CLASS: column_or_null(self.df, s.EURO_CLASS, idx).to_numpy(),
+            },
+            index=idx,
+        )
