@@ -149,13 +149,13 @@ def test_the_overview_notebook_runs_in_jupyterlab_in_a_real_browser(chromium, la
         shapes = page.locator("figure.cibg-map g[data-layer=data] path").count()
         images = page.locator(".jp-OutputArea-output img").count()
         kernel = page.locator(".jp-Notebook-toolbarKernelName, .jp-KernelName").first.inner_text()
-        # the interactive map is inline SVG: drawn on a closed network, with its note
-        note = page.locator("figure.cibg-map >> text=Schematic geometry").count()
+        # the interactive map is inline SVG: drawn on a closed network, crediting its geometry
+        credit = page.locator("figure.cibg-map >> text=Statbel").count()
         browser.close()
     assert all(p.strip()[1:-2].isdigit() for p in prompts), prompts  # every cell ran
     assert not error_text, error_text[0][:2000]
     assert tables >= 3  # the indicator, index and reach tables
-    assert maps >= 1 and shapes >= 19 and note == 1  # the interactive map, every commune
+    assert maps >= 1 and shapes >= 19 and credit >= 1  # the interactive map, every commune
     assert images >= 5  # the static maps and charts
     assert "cibg-ds" in kernel
     assert shot.stat().st_size > 50_000

@@ -116,7 +116,7 @@ def _explain(run_dir: Path, manifest: dict, files: list[Path], agency, k) -> dic
                 "started": r.get("started"),
                 "ended": r.get("ended"),
                 "report": r.get("html"),
-                "products": manifest["products"][n],
+                "products": manifest.get("products", {}).get(n, []),
             }
             for n, r in tasks.items()
         },
@@ -128,7 +128,8 @@ def _explain(run_dir: Path, manifest: dict, files: list[Path], agency, k) -> dic
 
 def _relevant_quality(manifest: dict, tasks: dict) -> dict:
     """Return the data-quality summaries of the data these tasks read (same folder)."""
-    values = [f"{v}/" for t in tasks for v in manifest["task_parameters"].get(t, {}).values()]
+    parameters = manifest.get("task_parameters", {})
+    values = [f"{v}/" for t in tasks for v in parameters.get(t, {}).values()]
     out = {}
     for path, summary in manifest.get("data_quality", {}).items():
         folder = f"{manifest['run_id']}/{Path(path).parent}/"

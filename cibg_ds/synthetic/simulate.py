@@ -203,6 +203,8 @@ def _interrupted_part(path: Path, out: Path) -> bool:
     """Tell whether a file is one an (interrupted) simulation writes."""
     parts = path.relative_to(out).parts
     if parts[0] == META_DIR:
+        if len(parts) == 3 and parts[1] == TRUTH_ROUTES:  # the true routes, one part per task
+            return parts[2].startswith(("part-", ".part-"))
         return len(parts) == 2 and (parts[1] in (INCOMPLETE, MANIFEST, DIRTY_MANIFEST, ROADS_FILE)
                                     or parts[1].startswith("."))  # fmt: skip
     return (len(parts) == 2 and parts[0].startswith("date=")
@@ -220,6 +222,8 @@ def _remove_previous(out: Path) -> None:
         listed = json.loads((out / META_DIR / MANIFEST).read_text())
         ours = {out / f for f in listed["files"]} | {out / listed["roads"]}
         ours |= {out / META_DIR / n for n in (MANIFEST, DIRTY_MANIFEST, INCOMPLETE)}
+        if "truth_routes" in listed:  # the parts of the true-routes dataset it wrote
+            ours |= set((out / listed["truth_routes"]).glob("part-*.parquet"))
         why = "the simulation did not write"
     except (OSError, ValueError, KeyError, TypeError):
         ours, why = set(), f"of no simulated dataset (no readable {META_DIR}/{MANIFEST})"
