@@ -86,6 +86,11 @@ def _daily_by_commune(vkm: pd.DataFrame) -> pd.DataFrame:
     return daily.reset_index()
 
 
+def _(message: str) -> str:
+    """Mark a message for the catalogue; translated where it is shown."""
+    return message
+
+
 @dataclasses.dataclass
 class MobilityReport:
     """Published indicator tables of one period, with what their suppression blanked.
@@ -135,6 +140,34 @@ class MobilityReport:
             verdict = check_publishable(pd.DataFrame(table), sup.k)
             rows.append((name, sup.rows, sup.cells, sup.k, verdict.ok))
         return pd.DataFrame(rows, columns=["table", "rows", "suppressed", "k", "publishable"])
+
+    def privacy_table(self, lang: str = "en") -> pd.DataFrame:
+        """Return :meth:`privacy_summary` as a reader reads it: named tables, words, ``lang``."""
+        from cibg_ds.i18n import gettext
+
+        tr = gettext(lang)
+        names = {
+            "cells": tr(_("grid cells")),
+            "roads": tr(_("road segments")),
+            "congestion": tr(_("congestion per cell")),
+            "hourly": tr(_("hourly profiles")),
+            "od": tr(_("origin-destination pairs")),
+            "through_hour": tr(_("through traffic by hour")),
+            "through_weight": tr(_("through traffic by weight class")),
+            "euro": tr(_("Euro classes per commune")),
+            "anomalies": tr(_("unusual days")),
+        }
+        summary = self.privacy_summary()
+        return pd.DataFrame(
+            {
+                tr(_("Table")): summary["table"].map(names).fillna(summary["table"]),
+                tr(_("Rows")): summary["rows"].astype("Int64"),
+                tr(_("Rows suppressed")): summary["suppressed"].astype("Int64"),
+                tr(_("Threshold (distinct trucks)")): summary["k"].astype("Int64"),
+                tr(_("Publishable")): summary["publishable"].map({True: tr(_("yes")),
+                                                                  False: tr(_("no"))}),
+            }
+        )  # fmt: skip
 
     def write(self, directory: str | os.PathLike, facts: dict | None = None) -> list[Path]:
         """Write every table (CSV; GeoJSON for the mapped ones) and ``summary.json``.

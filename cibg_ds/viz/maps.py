@@ -623,14 +623,14 @@ def _commune_layer(communes, origin, scale, tol, lang) -> str:
 
 
 def sector_map(sectors, column, title, *, communes=None, scheme="quantiles", k=5, cmap="OrRd",
-               lang="en", ax=None):  # fmt: skip
+               legend_title=None, lang="en", ax=None):  # fmt: skip
     """Map an indicator per statistical sector, communes outlined, suppressed sectors grey.
 
     Parameters
     ----------
     sectors : geopandas.GeoDataFrame
         From :func:`cibg_ds.divide.sector_car_indicators` (or any sector table).
-    column, title, scheme, k, cmap, lang, ax
+    column, title, scheme, k, cmap, legend_title, lang, ax
         As in :func:`static_map`.
     communes : geopandas.GeoDataFrame, optional
         Commune outlines on top, so that one sees where within each commune a value sits.
@@ -649,4 +649,5 @@ def sector_map(sectors, column, title, *, communes=None, scheme="quantiles", k=5
         else tr(_("no data"))
     )
     return static_map(sectors, column, title, communes=communes, scheme=scheme, k=k, cmap=cmap,
-                      missing_label=label, lang=lang, ax=ax)  # fmt: skip
+                      missing_label=label, legend_title=legend_title, lang=lang,
+                      ax=ax)  # fmt: skip

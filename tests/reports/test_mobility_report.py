@@ -27,6 +27,17 @@ def test_every_table_is_suppressed_and_publishable(report):
         assert table.loc[table["suppressed"], "n_vehicles"].isna().all(), name
 
 
+@pytest.mark.parametrize(("lang", "header", "yes"), [("fr", "Publiable", "oui"),
+                                                     ("nl", "Publiceerbaar", "ja")])  # fmt: skip
+def test_the_privacy_table_names_each_table_in_the_reader_s_language(report, lang, header, yes):
+    table = report.privacy_table(lang)
+    summary = report.privacy_summary()
+    assert len(table) == len(summary) and header in table.columns
+    assert (table[header] == yes).all()
+    assert not set(table.iloc[:, 0]) & set(summary["table"])  # names, not internal keys
+    assert table.iloc[:, 2].sum() == summary["suppressed"].sum()
+
+
 def test_the_report_shows_itself_in_a_notebook(report):
     html = report._repr_html_()
     assert "Freight indicators" in html and "publishable" in html and "<table" in html
