@@ -35,6 +35,33 @@ EMBEDDED_COMMUNES = "brussels_communes.geojson"
 COMMUNES_ATTRIBUTION = "Boundaries: Statbel (Statistics Belgium), statistical sectors 2026"
 
 
+def read_polygons(source, layer, what: str):
+    """Read a vector file of polygons that must declare its CRS; errors name the file.
+
+    Parameters
+    ----------
+    source : path-like or URL
+    layer : str or None
+        Layer of a GeoPackage (default the first).
+    what : str
+        What the file holds, for the messages ("boundaries", "statistical sectors").
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+    """
+    import geopandas as gpd
+
+    where = os.fspath(source)
+    try:
+        raw = gpd.read_file(source, layer=layer)
+    except Exception as exc:  # pyogrio raises several types; all mean "cannot read this"
+        raise InputError(f"{where}: cannot read {what} ({exc})") from None
+    if raw.crs is None:
+        raise InputError(f"{where}: no coordinate reference system; set one (e.g. EPSG:31370)")
+    return raw
+
+
 def _read_packaged_csv(name: str) -> pd.DataFrame:
     with resources.files("cibg_ds.data").joinpath(name).open("rb") as handle:
         return pd.read_csv(handle, dtype={"nis": str, "neighbours": str})
@@ -220,12 +247,7 @@ def load_communes(
     import geopandas as gpd
 
     where = os.fspath(source)
-    try:
-        raw = gpd.read_file(source, layer=layer)
-    except Exception as exc:  # pyogrio raises several types; all mean "cannot read this"
-        raise InputError(f"{where}: cannot read boundaries ({exc})") from None
-    if raw.crs is None:
-        raise InputError(f"{where}: no coordinate reference system; set one (e.g. EPSG:31370)")
+    raw = read_polygons(source, layer, "boundaries")
     sectors = any(c.lower() == _SECTOR_MARKER for c in raw.columns)
     nis_col = _find_nis_column(raw.columns, where)
     raw = raw.assign(**{NIS: _normalise_nis(raw[nis_col])})

@@ -16,6 +16,7 @@ from importlib import resources
 import pandas as pd
 
 from cibg_ds.errors import InputError
+from cibg_ds.io.communes import read_polygons
 from cibg_ds.schema import BRUSSELS_NIS, NAME_FR, NAME_NL, NIS
 
 METRIC_CRS = "EPSG:31370"
@@ -102,12 +103,7 @@ def load_sectors(source: str | os.PathLike | None = None, layer: str | None = No
         return gdf
 
     where = os.fspath(source)
-    try:
-        raw = gpd.read_file(source, layer=layer)
-    except Exception as exc:  # pyogrio raises several types; all mean "cannot read this"
-        raise InputError(f"{where}: cannot read statistical sectors ({exc})") from None
-    if raw.crs is None:
-        raise InputError(f"{where}: no coordinate reference system; set one (e.g. EPSG:31370)")
+    raw = read_polygons(source, layer, "statistical sectors")
     columns = {name: _column(raw.columns, name, where) for name in CANDIDATES}
     table = pd.DataFrame({name: _codes(raw[col]) for name, col in columns.items()})
     table[NAME_FR] = raw[columns[NAME_FR]].astype("string").str.strip()
