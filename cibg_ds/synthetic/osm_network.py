@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from cibg_ds.io.communes import load_commune_facts
+from cibg_ds.synthetic.network import PLACES as SKETCH_PLACES
 
 METRIC_CRS = "EPSG:31370"
 #: OSM highway -> (default maxspeed km/h, truck share of the limit at free flow, speed
@@ -64,15 +65,10 @@ GATEWAYS: tuple[tuple[str, float, float, str | None], ...] = (
     ("gate_e19_southwest", 4.3046, 50.7955, None),  # E19/A7 to Mons
     ("gate_r0_southeast", 4.4490, 50.7765, None),
 )
-#: Freight places inside the region: name, kind, lon, lat.
-INSIDE_PLACES: tuple[tuple[str, str, float, float], ...] = (
-    ("port_vergote", "port", 4.3560, 50.8720),
-    ("port_avant_port", "port", 4.3640, 50.8880),
-    ("port_biestebroeck", "port", 4.3215, 50.8300),
-    ("depot_haren", "depot", 4.3980, 50.8850),
-    ("depot_erasmus", "depot", 4.2700, 50.8150),
-    ("depot_forest", "depot", 4.3230, 50.8110),
-    ("depot_evere", "depot", 4.4150, 50.8730),
+#: Freight places inside the region (port sites, depots): name, kind, lon, lat; the same
+#: places as the sketch network's.
+INSIDE_PLACES: tuple[tuple[str, str, float, float], ...] = tuple(
+    p for p in SKETCH_PLACES if p[1] in ("port", "depot")
 )
 DELIVERY_POINTS_PER_COMMUNE = 6
 _SEARCH_M = 1500.0
