@@ -221,16 +221,28 @@ def geometry_text(communes=None, roads=None, lang: str = "en") -> str:
             parts.append(_("schematic commune shapes (cells around the commune centres), "
                            "not official boundaries"))  # fmt: skip
         else:
-            parts.append(_("commune boundaries: {source}").format(
-                source=source_name(communes.attrs.get("source")) or "Statbel"))  # fmt: skip
+            source = _embedded_text(communes.attrs.get("source"), _)
+            parts.append(_("commune boundaries: {source}").format(source=source or "Statbel"))
     if roads is not None:
         if roads.attrs.get("schematic"):
             parts.append(_("roads: the simulator's schematic network"))
         else:
             credit = str(roads.attrs.get("attribution") or "").removeprefix("Roads ")
-            source = credit or source_name(roads.attrs.get("source"))
+            source = _embedded_text(credit or roads.attrs.get("source"), _)
             parts.append(_("roads: {source}").format(source=source))
     return "; ".join(parts)
+
+
+def _embedded_text(source, _) -> str:
+    """Return the source of an embedded layer in the reader's language, a file by its name."""
+    known = {
+        "Statbel statistical sectors 2026-01-01 dissolved to municipalities, simplified to 50 m "
+        "(embedded)": _("Statbel statistical sectors of 1 January 2026 merged into communes, "
+                        "simplified to 50 m"),
+        "© OpenStreetMap contributors, ODbL 1.0": _("© OpenStreetMap contributors, ODbL 1.0"),
+    }  # fmt: skip
+    text = str(source or "")
+    return known.get(text) or source_name(text)
 
 
 def map_sources(*frames) -> list[str]:

@@ -92,3 +92,18 @@ def test_quality_verdicts_name_a_failed_suite():
                              "b.json": {"suite": "x", "success": True}}, "fr")  # fmt: skip
     assert said == ["qualité des données : échec, 1\u202f200 lignes en quarantaine (suite pings)",
                     "qualité des données : réussie (suite x)"]  # fmt: skip
+
+
+def test_geometry_line_of_the_embedded_layers_is_in_the_readers_language(tmp_path):
+    from cibg_ds.io import load_communes, load_roads
+    from cibg_ds.reports import geometry_text
+
+    communes, roads = load_communes(), load_roads()
+    english = geometry_text(communes, roads, "en")
+    assert "OpenStreetMap contributors" in english and "(embedded)" not in english
+    french, dutch = (geometry_text(communes, roads, lang) for lang in ("fr", "nl"))
+    assert "contributeurs d’OpenStreetMap" in french and "secteurs statistiques" in french
+    assert "OpenStreetMap-bijdragers" in dutch and "statistische sectoren" in dutch
+    path = tmp_path / "my_boundaries.gpkg"
+    communes.to_file(path)
+    assert geometry_text(load_communes(path), lang="fr").endswith("my_boundaries.gpkg")
