@@ -7,8 +7,8 @@ what it is), ``README.txt``, a ``data_dictionary.csv`` in every product folder a
 ``manifest.json`` (that agency's tasks only, relative paths, the data-quality verdict in
 words, a SHA-256 checksum of every other file of the zip).
 
-Nothing leaves unless every file in the bundle passes the privacy gate
-(:mod:`cibg_ds.pipelines.gate`): tables describing vehicles need their distinct vehicle
+Nothing leaves unless every file in the bundle, the generated ones included, passes the
+privacy gate (:mod:`cibg_ds.pipelines.gate`): tables describing vehicles need their distinct vehicle
 counts at or above k (or suppressed), and no file may hold unit ids or individual fixes,
 found by content whatever the names; a file the gate cannot read is refused.
 """
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from cibg_ds.errors import CibgDsError, ParameterError
 from cibg_ds.io.atomic import atomic_path
-from cibg_ds.pipelines.gate import SHIPPED, check_bundle
+from cibg_ds.pipelines.gate import SHIPPED, check_bundle, check_members, check_names
 
 __all__ = ["SHIPPED", "BundleRefused", "check_bundle", "deliver"]
 
@@ -179,6 +179,12 @@ def deliver(run: str | os.PathLike, to: str | os.PathLike, agency: str | None = 
     problems = check_bundle(files, k)
     if problems:
         raise BundleRefused("bundle refused, nothing written:\n- " + "\n- ".join(problems))
+    members = _explain(run_dir, manifest, files, agency, k)
+    shipped = {str(p.relative_to(run_dir)) for p in files}
+    generated = {m: b for m, b in members.items() if m not in shipped}
+    problems = check_names(shipped) + check_members(generated, k)
+    if problems:
+        raise BundleRefused("bundle refused, nothing written:\n- " + "\n- ".join(problems))
     out_dir = Path(to)
     out_dir.mkdir(parents=True, exist_ok=True)
     name = f"{manifest['pipeline']}-{manifest['run_id']}" + (f"-{agency}" if agency else "")
@@ -187,6 +193,6 @@ def deliver(run: str | os.PathLike, to: str | os.PathLike, agency: str | None = 
         atomic_path(target) as tmp,
         zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as bundle,
     ):
-        for member, data in _explain(run_dir, manifest, files, agency, k).items():
+        for member, data in members.items():
             bundle.writestr(member, data)
     return target

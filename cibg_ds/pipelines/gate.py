@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -178,3 +179,42 @@ def check_bundle(files: list[Path], k: int | None = None) -> list[str]:
     """Return the privacy problems of the files, in words (empty: publishable)."""
     k = resolve_k(k)  # a bad threshold or settings file is the caller's error, not a file's
     return [problem for path in files for problem in check_file(path, k)]
+
+
+def check_members(members: dict[str, bytes], k: int | None = None) -> list[str]:
+    """Return the privacy problems of a bundle's members given as name -> bytes.
+
+    The gate checks what the zip will hold, not only the files it was made from: the
+    generated index, README, data dictionaries and manifest are checked like any product
+    (their names too, see :func:`check_names`).
+
+    Parameters
+    ----------
+    members : dict of str to bytes
+        Member path inside the bundle -> its content.
+    k : int, optional
+        Threshold for distinct-vehicle counts (default the ``k_anonymity`` setting).
+
+    Returns
+    -------
+    list of str
+        Each problem prefixed by the member's file name (empty: the bundle may leave).
+    """
+    k = resolve_k(k)
+    problems = check_names(members)
+    with tempfile.TemporaryDirectory(prefix="cibg-gate-") as tmp:
+        for number, (name, data) in enumerate(sorted(members.items())):
+            path = Path(tmp) / str(number) / Path(name).name
+            path.parent.mkdir()
+            path.write_bytes(data)
+            problems += check_file(path, k)
+    return problems
+
+
+def check_names(names) -> list[str]:
+    """Return a problem for each bundle member whose path looks like it holds a unit id."""
+    return [
+        f"{Path(name).name}: its name looks like a unit id; rename the product"
+        for name in names
+        if ID_VALUE.search(str(name))
+    ]

@@ -136,7 +136,8 @@ def _kind(series: pd.Series) -> str:
 def data_dictionary(folder: Path, k: int | None = None) -> pd.DataFrame:
     """Return one row per column of every CSV in ``folder``.
 
-    Columns: file, column, meaning, unit, type and suppression rule.
+    Columns: file, column, meaning, unit of measure, type and suppression rule
+    (not "unit", which in this workbench means an on-board unit).
     """
     rows = []
     for path in sorted(Path(folder).glob("*.csv")):
@@ -163,7 +164,9 @@ def data_dictionary(folder: Path, k: int | None = None) -> pd.DataFrame:
                     rule,
                 )
             )
-    return pd.DataFrame(rows, columns=["file", "column", "meaning", "unit", "type", "suppression"])
+    return pd.DataFrame(
+        rows, columns=["file", "column", "meaning", "unit_of_measure", "type", "suppression"]
+    )
 
 
 def quality_verdicts(summaries: dict, lang: str = "en") -> list[str]:

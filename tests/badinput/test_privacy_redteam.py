@@ -121,6 +121,10 @@ TRICKS = {
         {"t.parquet": _parquet(pd.DataFrame({"note": [f"seen {IDS[0]}", "ok"], "n_vehicles": 9}))},
         "unit ids"),
     "ids in a nested folder": ({"deep/er/t.csv": _csv(pd.DataFrame({"code": IDS}))}, "unit ids"),
+    "an id as a product's file name": ({f"{IDS[0]}.csv": _csv(suppress(SMALL)[0])},
+                                       "name looks like a unit id"),
+    "an id as a folder name": ({f"{IDS[1]}/t.csv": _csv(suppress(SMALL)[0])},
+                               "name looks like a unit id"),
 }  # fmt: skip
 
 HTML_TRICKS = {

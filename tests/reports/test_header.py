@@ -81,7 +81,9 @@ def test_data_dictionary_describes_each_column_with_its_type(tmp_path):
     pd.DataFrame({"cell_id": ["a"], "n_vehicles": [5.0], "share_euro_3": [0.5],
                   "suppressed": [False]}).to_csv(tmp_path / "cells.csv", index=False)  # fmt: skip
     table = data_dictionary(tmp_path, k=5).set_index("column")
-    assert table.loc["n_vehicles", "type"] == "integer" and table.loc["n_vehicles", "unit"]
+    assert (
+        table.loc["n_vehicles", "type"] == "integer" and table.loc["n_vehicles", "unit_of_measure"]
+    )
     assert table.loc["share_euro_3", "meaning"].endswith(": 3")
     assert "fewer than 5 distinct trucks" in table.loc["cell_id", "suppression"]
     assert describe_column("no_such_column")[0] == "see the report"
