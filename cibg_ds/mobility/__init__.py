@@ -3,6 +3,7 @@
 from cibg_ds.mobility.aggregate import aggregate
 from cibg_ds.mobility.clean import clean, flag_fixes
 from cibg_ds.mobility.congestion import congestion
+from cibg_ds.mobility.matching import MatchResult, map_match, route_accuracy
 from cibg_ds.mobility.od import od_matrix, od_table, through_share, through_trips
 from cibg_ds.mobility.profiles import (
     hourly_profile,
@@ -17,6 +18,7 @@ from cibg_ds.mobility.trips import label_trips, segment_trips
 from cibg_ds.mobility.vkm import vehicle_km
 
 __all__ = [
+    "MatchResult",
     "RoadSnapper",
     "aggregate",
     "aggregate_roads",
@@ -28,9 +30,11 @@ __all__ = [
     "hourly_profile",
     "isolation_anomalies",
     "label_trips",
+    "map_match",
     "od_matrix",
     "od_table",
     "robust_anomalies",
+    "route_accuracy",
     "segment_trips",
     "silence_stops",
     "stationary_stops",
