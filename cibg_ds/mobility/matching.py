@@ -251,8 +251,8 @@ def _pieces(graph, e, o, t, chain_start, broken):
     group_start = np.r_[True, fix[1:] != fix[:-1]]
     gid = np.cumsum(group_start) - 1
     total = np.bincount(gid, weights=driven)
-    before = np.cumsum(driven) - driven
-    before -= (np.cumsum(driven) - driven)[group_start][gid]
+    # per group, so a trip's times do not depend on the trips before it in the partition
+    before = pd.Series(driven).groupby(gid).cumsum().to_numpy() - driven
     t_prev = np.where(first[fix], t[fix], t[np.maximum(fix - 1, 0)])
     span = t[fix] - t_prev
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -273,7 +273,9 @@ def _match_frame(pings: pd.DataFrame, graph, p: _Params) -> tuple[pd.DataFrame, 
     chain = np.cumsum(np.r_[True, (unit[1:] != unit[:-1]) | (trip[1:] != trip[:-1])]) - 1
     x, y = to_metric(fixes[s.LON].to_numpy(float), fixes[s.LAT].to_numpy(float))
     t_ns = s.to_ns(fixes[s.TS])
-    t = (t_ns - t_ns[0]) / 1e9
+    chain_first = np.flatnonzero(np.r_[True, chain[1:] != chain[:-1]])
+    origin = t_ns[chain_first][chain]  # seconds from the start of each trip: exact on Dask
+    t = (t_ns - origin) / 1e9
     edges, offsets, dists = _candidates(graph, x, y, p)
     matched = np.flatnonzero(edges[:, 0] >= 0)
     e, o, d = edges[matched], offsets[matched], dists[matched]
@@ -291,7 +293,6 @@ def _match_frame(pings: pd.DataFrame, graph, p: _Params) -> tuple[pd.DataFrame, 
     breaks = np.zeros(n, np.int64)
     breaks[matched] = broken
     total_breaks = np.cumsum(breaks)
-    chain_first = np.flatnonzero(np.r_[True, chain[1:] != chain[:-1]])
     part = total_breaks - np.repeat(total_breaks[chain_first] - breaks[chain_first],
                                     np.diff(np.r_[chain_first, n]))  # fmt: skip
     part_of = part[matched]
@@ -317,7 +318,6 @@ def _match_frame(pings: pd.DataFrame, graph, p: _Params) -> tuple[pd.DataFrame, 
     first_row = np.flatnonzero(run)
     last_row = np.r_[first_row[1:] - 1, len(fix) - 1]
     owner = matched[fix[first_row]]
-    start_ns = t_ns[0]
     path = pd.DataFrame(
         {
             s.OBU_ID: out[s.OBU_ID].to_numpy()[owner],
@@ -331,8 +331,8 @@ def _match_frame(pings: pd.DataFrame, graph, p: _Params) -> tuple[pd.DataFrame, 
     )
     path["length_m"] = path["to_m"] - path["from_m"]
     path["edge_length_m"] = graph.length[edge[first_row]]
-    for column, when in (("entry_ts", t_in[first_row]), ("exit_ts", t_out[last_row])):
-        ns = start_ns + np.round(when * 1e9).astype(np.int64)
+    for column, when, row in (("entry_ts", t_in, first_row), ("exit_ts", t_out, last_row)):
+        ns = origin[matched[fix[row]]] + np.round(when[row] * 1e9).astype(np.int64)
         path[column] = pd.to_datetime(ns, utc=True).astype(s.PING_DTYPES[s.TS])
     new_trip = np.r_[True, path[s.OBU_ID].to_numpy()[1:] != path[s.OBU_ID].to_numpy()[:-1]]
     new_trip |= np.r_[True, path[TRIP_ID].to_numpy()[1:] != path[TRIP_ID].to_numpy()[:-1]]
