@@ -36,7 +36,7 @@ def test_same_columns_and_privacy_as_the_snapped_table(sample, table):
     assert set(snapped.columns) <= set(table.columns)
     published, report = suppress(table)
     assert report.cells == int((table["n_vehicles"] < 5).sum())
-    check_publishable(published)
+    assert check_publishable(published).ok
 
 
 def test_edges_between_fixes_get_vehicles_km_and_speeds():
