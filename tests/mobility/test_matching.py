@@ -136,3 +136,29 @@ def test_bad_input_is_named():
         map_match(good, radius_m=0)
     with pytest.raises(ParameterError, match="max_candidates"):
         map_match(good, max_candidates=2.5)
+
+
+def test_without_the_table_the_match_is_the_same(feed, matched, monkeypatch):
+    # large networks skip the per-process table: bounded Dijkstra per partition instead
+    from cibg_ds.mobility import graph
+
+    monkeypatch.setattr(graph, "TABLE_NODES", 0)
+    monkeypatch.setattr(graph, "_GRAPHS", {})
+    units = feed[0]["obu_id"].drop_duplicates().head(5)
+    again = map_match(feed[0][feed[0]["obu_id"].isin(units)])
+    first = matched.path[matched.path["obu_id"].isin(units)].reset_index(drop=True)
+    assert len(first) > 100
+    pd.testing.assert_frame_equal(again.path, first, check_exact=False)
+
+
+def test_on_the_written_feed_and_its_true_routes(sim_clean):
+    from cibg_ds.io import read_pings
+
+    pings = read_pings(sim_clean.out).compute()
+    units = pings["obu_id"].drop_duplicates().sort_values().head(12)
+    pings = pings[pings["obu_id"].isin(units)]
+    truth = pd.read_parquet(sim_clean.out / "_meta" / "truth_routes.parquet")
+    truth = truth[truth["obu_id"].isin(units)]
+    accuracy = route_accuracy(map_match(pings).path, truth)
+    assert accuracy["correct_share"] >= 0.95
+    assert accuracy["added_share"] < 0.05
