@@ -311,6 +311,8 @@ def _match_frame(pings: pd.DataFrame, graph, p: _Params) -> tuple[pd.DataFrame, 
     offset, gps = np.full(n, np.nan), np.full(n, np.nan)
     offset[matched], gps[matched] = mo, md
     out["offset_m"], out["gps_distance_m"] = offset, gps
+    if not len(cm):
+        return out, _empty(PATH_COLUMNS), 0
     # the path table
     fix, edge, lo, hi, t_in, t_out = _pieces(graph, me, mo, tm, chain_start, broken)
     piece = cm[fix] * (n + 1) + part_of[fix]
@@ -395,14 +397,16 @@ def map_match(
     Examples
     --------
     >>> import pandas as pd
-    >>> pings = pd.DataFrame({
+    >>> pings = pd.DataFrame({  # a truck going north along the Quai de Willebroeck
     ...     "obu_id": ["a"] * 3,
-    ...     "ts": pd.to_datetime(["2026-11-06 08:00:00", "2026-11-06 08:00:30",
-    ...                           "2026-11-06 08:01:00"], utc=True),
-    ...     "lat": [50.8466, 50.8470, 50.8474], "lon": [4.3528, 4.3540, 4.3552]})
+    ...     "ts": pd.to_datetime(["2026-11-06 08:00:00", "2026-11-06 08:00:15",
+    ...                           "2026-11-06 08:00:30"], utc=True),
+    ...     "lat": [50.8582, 50.8597, 50.86115], "lon": [4.3492, 4.35008, 4.35123]})
     >>> result = map_match(pings)
-    >>> len(result.fixes) == 3
-    True
+    >>> result.fixes["segment_id"].tolist(), result.breaks
+    ([9, 9, 9], 0)
+    >>> result.path[["segment_id", "length_m"]].round(0).values.tolist()
+    [[9.0, 360.0]]
     """
     require_fixes(pings.columns, "map_match")
     numbers = {

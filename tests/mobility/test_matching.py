@@ -162,3 +162,10 @@ def test_on_the_written_feed_and_its_true_routes(sim_clean):
     accuracy = route_accuracy(map_match(pings).path, truth)
     assert accuracy["correct_share"] >= 0.95
     assert accuracy["added_share"] < 0.05
+
+
+def test_no_fix_near_a_road_gives_an_empty_path():
+    roads = line_roads([(0, 0), (1000, 0)])
+    result = map_match(fixes([100, 400], [500, 600], [0, 30]), roads)
+    assert result.unmatched_fixes == 2 and len(result.fixes) == 2
+    assert result.path.empty and list(result.path.columns)[:2] == ["obu_id", "trip_id"]
