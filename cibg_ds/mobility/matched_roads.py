@@ -84,6 +84,33 @@ def aggregate_matched(
     roads = default_roads() if roads is None else roads
     radius_m = RADIUS_M if radius_m is None else radius_m
     result = map_match(pings, roads, radius_m=radius_m, gap=gap)
+    out = matched_table(result, pings, roads, by, tz)
+    out.attrs["max_distance_m"] = float(radius_m)
+    return out
+
+
+def matched_table(result, pings, roads, by="hour", tz: str | None = None) -> pd.DataFrame:
+    """Return the per-segment table of :func:`aggregate_matched` from a match already made.
+
+    Parameters
+    ----------
+    result : MatchResult
+        :func:`cibg_ds.mobility.map_match` of ``pings``.
+    pings : pandas.DataFrame or dask.dataframe.DataFrame
+        The pings matched (their weight, Euro class and country give the shares).
+    roads : geopandas.GeoDataFrame
+        The network matched on.
+    by, tz : str
+        As in :func:`aggregate_matched`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`aggregate_matched`.
+    """
+    from cibg_ds.config import get_settings
+
+    tz = tz or get_settings().timezone
     path = traversals(result.path)
     columns = [c for c in (s.WEIGHT_CLASS, s.EURO_CLASS, s.COUNTRY) if c in pings.columns]
     units = pings[[s.OBU_ID, *columns]].drop_duplicates(s.OBU_ID)
@@ -114,5 +141,4 @@ def aggregate_matched(
     out = out[first + [c for c in out.columns if c not in first]]
     out.attrs["unsnapped_fixes"] = result.unmatched_fixes
     out.attrs["breaks"] = result.breaks
-    out.attrs["max_distance_m"] = float(radius_m)
     return out
