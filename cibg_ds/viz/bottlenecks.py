@@ -58,7 +58,7 @@ def plot_delay_profiles(hours: pd.DataFrame, ranking: pd.DataFrame, lang: str = 
         part = hours[hours["segment_id"] == segment].set_index("hour")
         values = part["delay_veh_h"].astype(float).reindex(range(24))
         ax.plot(values.index, values.to_numpy(), marker="o", markersize=3,
-                label=f"{rank}. {names[segment]}")  # fmt: skip
+                label=f"{int(rank)}. {names[segment]}")  # fmt: skip
     ax.set_xticks(range(24))
     ax.set_xlim(-0.5, 23.5)
     ax.set_ylim(bottom=0)
