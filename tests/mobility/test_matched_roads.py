@@ -50,3 +50,12 @@ def test_edges_between_fixes_get_vehicles_km_and_speeds():
     # 340 m in 34 s then 300 m in 30 s: 10 m/s on every edge driven whole
     assert middle["speed_mean"] == pytest.approx(36.0, rel=1e-6)
     assert np.isnan(table.loc[table["segment_id"] == 10, "speed_p85"]).all()  # 40 of 100 m
+
+
+def test_dask_gives_the_same_table(sample, table, dask_client):
+    import dask.dataframe as dd
+
+    with dask_client.as_current():
+        lazy = aggregate_roads(dd.from_pandas(sample, npartitions=3, sort=False), matched=True)
+    pd.testing.assert_frame_equal(lazy, table)
+    assert lazy.attrs == table.attrs
