@@ -47,7 +47,18 @@ _GRAPHS: dict[str, RoadGraph] = {}
 
 
 def fingerprint(roads) -> str:
-    """Return a digest of a road network: CRS, ids, one-way tags and geometries."""
+    """Return a digest of a road network: CRS, ids, one-way tags and geometries.
+
+    Parameters
+    ----------
+    roads : geopandas.GeoDataFrame
+        Lines with a ``segment_id`` column.
+
+    Returns
+    -------
+    str
+        32 hexadecimal digits; equal networks give equal digests.
+    """
     import shapely
 
     digest = hashlib.blake2b(str(roads.crs).encode(), digest_size=16)
@@ -186,7 +197,18 @@ class RoadGraph:
         return self._tree
 
     def edge_of(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Return the edge from node ``a`` to node ``b`` (element-wise; -1 for none)."""
+        """Return the edge from node ``a`` to node ``b`` (element-wise; -1 for none).
+
+        Parameters
+        ----------
+        a, b : numpy.ndarray
+            Node numbers.
+
+        Returns
+        -------
+        numpy.ndarray
+            Row of :attr:`edges` per pair.
+        """
         key = np.asarray(a, np.int64) * self.n_nodes + np.asarray(b, np.int64)
         if not len(self._keys):
             return np.full(key.shape, -1, dtype=np.int64)

@@ -79,11 +79,12 @@ class MatchResult:
     Attributes
     ----------
     fixes : pandas.DataFrame
-        One row per fix (sorted by unit and time): ``obu_id``, ``ts``, ``trip_id``,
-        ``part`` (piece of the trip between breaks), the matched ``segment_id`` and
-        direction ``reverse`` (``<NA>`` when no road is within the radius), ``offset_m``
-        (metres from the start of the edge in the driving direction) and
-        ``gps_distance_m``.
+        One row per fix (sorted by unit and time; of fixes of a unit with equal times
+        only the first, as :func:`cibg_ds.mobility.label_trips` keeps): ``obu_id``, ``ts``,
+        ``trip_id``, ``part`` (piece of the trip between breaks), the matched
+        ``segment_id`` and direction ``reverse`` (``<NA>`` when no road is within the
+        radius), ``offset_m`` (metres from the start of the edge in the driving
+        direction) and ``gps_distance_m``.
     path : pandas.DataFrame
         Per trip the ordered edges driven (``seq``), including those between fixes:
         ``segment_id``, ``reverse``, the part driven (``from_m`` to ``to_m`` along the

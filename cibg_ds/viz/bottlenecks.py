@@ -13,6 +13,18 @@ def road_label(ranking: pd.DataFrame, lang: str = "en") -> pd.Series:
     """Return each segment's road name in ``lang`` (Dutch for ``nl``, else French).
 
     Falls back on the other language, the road number (``ref``), then the segment id.
+
+    Parameters
+    ----------
+    ranking : pandas.DataFrame
+        Rows with ``segment_id`` and any of ``name_fr``, ``name_nl``, ``ref``.
+    lang : str
+        ``en``, ``fr`` or ``nl``.
+
+    Returns
+    -------
+    pandas.Series
+        One name per row (string).
     """
     _ = gettext(lang)
     order = ["name_nl", "name_fr"] if lang == "nl" else ["name_fr", "name_nl"]
@@ -25,7 +37,20 @@ def road_label(ranking: pd.DataFrame, lang: str = "en") -> pd.Series:
 
 
 def bottleneck_table(ranking: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """Return the ranking as readers read it: rank and interval, road, delay, indices."""
+    """Return the ranking as readers read it: rank and interval, road, delay, indices.
+
+    Parameters
+    ----------
+    ranking : pandas.DataFrame
+        ``Bottlenecks.ranking`` (or the report's published ``bottlenecks`` table).
+    lang : str
+        ``en``, ``fr`` or ``nl``: headers, names and numbers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per bottleneck, columns named in ``lang``.
+    """
     _ = gettext(lang)
     rank, low, high = (ranking[c].astype("Int64") for c in ("rank", "rank_low", "rank_high"))
     interval = [f"{r} ({lo}–{hi})" for r, lo, hi in zip(rank, low, high, strict=True)]
@@ -46,8 +71,21 @@ def bottleneck_table(ranking: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
 def plot_delay_profiles(hours: pd.DataFrame, ranking: pd.DataFrame, lang: str = "en", ax=None):
     """One line per ranked segment: truck delay (vehicle-hours) per local hour of day.
 
-    ``hours`` is the report's ``bottleneck_hours`` (after suppression: a suppressed hour
-    is a gap); ``ranking`` its ``bottlenecks``, which gives the order and the names.
+    Parameters
+    ----------
+    hours : pandas.DataFrame
+        The report's ``bottleneck_hours`` (after suppression: a suppressed hour is a gap).
+    ranking : pandas.DataFrame
+        Its ``bottlenecks``, which give the order and the names.
+    lang : str
+        ``en``, ``fr`` or ``nl``.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; default a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        With its description for the alt text.
     """
     import matplotlib.pyplot as plt
 
