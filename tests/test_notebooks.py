@@ -101,6 +101,11 @@ def test_mobility_notebook_maps_and_publishes_only_checked_tables(
     assert all(t["publishable"] for t in summary["privacy"])
     for name in ("volumes", "roads", "hourly", "congestion", "od", "through", "euro"):
         assert (products / f"{name}.png").stat().st_size > 10_000, name
+    for name in ("matched_roads", "bottlenecks"):  # the map-matched section (issue 18)
+        assert (products / f"{name}.png").stat().st_size > 10_000, name
+    assert {"matched_roads", "bottlenecks", "bottleneck_hours"} <= {
+        t["table"] for t in summary["privacy"]
+    }
 
 
 def _run(notebook, tmp_path, **parameters):

@@ -1,8 +1,10 @@
 """Truck trajectories: cleaning, trips, stops and vehicle-kilometres, on pandas or Dask."""
 
 from cibg_ds.mobility.aggregate import aggregate
+from cibg_ds.mobility.bottlenecks import Bottlenecks, bottleneck_change, bottlenecks
 from cibg_ds.mobility.clean import clean, flag_fixes
 from cibg_ds.mobility.congestion import congestion
+from cibg_ds.mobility.matching import MatchResult, map_match, route_accuracy
 from cibg_ds.mobility.od import od_matrix, od_table, through_share, through_trips
 from cibg_ds.mobility.profiles import (
     hourly_profile,
@@ -17,9 +19,13 @@ from cibg_ds.mobility.trips import label_trips, segment_trips
 from cibg_ds.mobility.vkm import vehicle_km
 
 __all__ = [
+    "Bottlenecks",
+    "MatchResult",
     "RoadSnapper",
     "aggregate",
     "aggregate_roads",
+    "bottleneck_change",
+    "bottlenecks",
     "clean",
     "congestion",
     "default_roads",
@@ -28,9 +34,11 @@ __all__ = [
     "hourly_profile",
     "isolation_anomalies",
     "label_trips",
+    "map_match",
     "od_matrix",
     "od_table",
     "robust_anomalies",
+    "route_accuracy",
     "segment_trips",
     "silence_stops",
     "stationary_stops",

@@ -86,7 +86,13 @@ class RoadSnapper:
 
 
 def aggregate_roads(
-    pings, roads=None, by="hour", max_distance_m: float = SNAP_DISTANCE_M, tz=None, gap="5min"
+    pings,
+    roads=None,
+    by="hour",
+    max_distance_m: float = SNAP_DISTANCE_M,
+    tz=None,
+    gap="5min",
+    matched: bool = False,
 ) -> pd.DataFrame:
     """Aggregate fixes per road segment x time bin, as :func:`aggregate` does per cell.
 
@@ -102,6 +108,12 @@ def aggregate_roads(
         Fixes farther than this from every road are left out and counted in
         ``attrs["unsnapped_fixes"]``; so is their half of the ``vkm`` of the segments
         they end (the other half goes to the road of the fix at the other end).
+    matched : bool
+        Map-match the fixes first (:func:`cibg_ds.mobility.map_match`, candidate radius
+        ``max_distance_m``, default then 50 m) and count every edge driven, between fixes
+        too: ``n_vehicles`` and ``vkm`` from the matched paths, speeds from the edges'
+        entry and exit times, plus ``n_traversals`` and ``attrs["breaks"]`` (see
+        :func:`cibg_ds.mobility.matched_roads.aggregate_matched`).
 
     Returns
     -------
@@ -110,15 +122,27 @@ def aggregate_roads(
         ``road_class`` (or OSM ``highway``) when the network has one.
     """
     roads = default_roads() if roads is None else roads
+    if matched:
+        from cibg_ds.mobility.matched_roads import aggregate_matched
+
+        radius = None if max_distance_m == SNAP_DISTANCE_M else max_distance_m
+        out = aggregate_matched(pings, roads, by, tz, gap, radius)
+        return _with_class(out, roads)
     place = RoadSnapper(roads, max_distance_m)
     out = aggregate_places(pings, place, by, tz, gap)
     out[SEGMENT] = out[SEGMENT].astype(pd.Series(place.ids).dtype)
+    out = _with_class(out, roads)
+    n_pings = len(pings)
+    out.attrs["unsnapped_fixes"] = int(n_pings - out["n_fixes"].sum())
+    out.attrs["max_distance_m"] = place.max_distance_m
+    return out
+
+
+def _with_class(out: pd.DataFrame, roads) -> pd.DataFrame:
+    """Insert the road's ``road_class`` (or OSM ``highway``) after ``segment_id``."""
     for column in ("road_class", "highway"):
         if column in roads.columns:
             classes = roads.drop_duplicates(SEGMENT).set_index(SEGMENT)[column]
             out.insert(1, column, out[SEGMENT].map(classes))
             break
-    n_pings = len(pings)
-    out.attrs["unsnapped_fixes"] = int(n_pings - out["n_fixes"].sum())
-    out.attrs["max_distance_m"] = place.max_distance_m
     return out

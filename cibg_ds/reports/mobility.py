@@ -156,6 +156,9 @@ class MobilityReport:
             "through_weight": tr(_("through traffic by weight class")),
             "euro": tr(_("Euro classes per commune")),
             "anomalies": tr(_("unusual days")),
+            "matched_roads": tr(_("roads driven (map-matched)")),
+            "bottlenecks": tr(_("truck bottlenecks")),
+            "bottleneck_hours": tr(_("bottleneck delay by hour")),
         }
         summary = self.privacy_summary()
         return pd.DataFrame(
@@ -223,7 +226,7 @@ def _geo(table: pd.DataFrame, geometry):
 
 
 def mobility_report(
-    pings, *, cell="250m", k=None, roads=None, start=None, end=None, gap="5min"
+    pings, *, cell="250m", k=None, roads=None, start=None, end=None, gap="5min", matched=False
 ) -> MobilityReport:
     """Compute, suppress and check every freight indicator of one period.
 
@@ -241,6 +244,11 @@ def mobility_report(
         Local dates (inclusive) of the period.
     gap : str
         Silence that ends a trip.
+    matched : bool
+        Also map-match the fixes (:func:`cibg_ds.mobility.map_match`) and add the tables
+        ``matched_roads`` (segment x daytype: every road driven, between fixes too),
+        ``bottlenecks`` (the top 10 by truck delay, with rank intervals) and
+        ``bottleneck_hours`` (their delay per hour); see :func:`matched_tables`.
 
     Returns
     -------
@@ -277,6 +285,10 @@ def mobility_report(
         "euro": _euro_by_commune(vkm),
         "anomalies": unusual_days(_daily_by_commune(vkm), min_vehicles=k),  # same day type
     }
+    if matched:
+        from cibg_ds.reports.bottlenecks import matched_tables
+
+        raw.update(matched_tables(kept, roads, k))
     unsnapped = raw["roads"].attrs.get("unsnapped_fixes", 0)
     tables, suppression = {}, {}
     for name, table in raw.items():
@@ -292,6 +304,12 @@ def mobility_report(
         tables["roads"], lines.loc[tables["roads"]["segment_id"]].set_crs(roads.crs)
     )
     tables["roads"].attrs.update({a: roads.attrs[a] for a in ("attribution",) if a in roads.attrs})
+    if matched:
+        tables["matched_roads"] = _geo(
+            tables["matched_roads"],
+            lines.loc[tables["matched_roads"]["segment_id"]].set_crs(roads.crs),
+        )
+        tables["matched_roads"].attrs.update(tables["roads"].attrs)
     first, last = data_days(kept, tz)
     meta = {
         "period": {"start": first, "end": last, "timezone": tz, "requested": [start, end]},

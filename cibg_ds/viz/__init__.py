@@ -5,6 +5,7 @@ with its description as alt text; :func:`readable` and :func:`show_table` make t
 readers understand (names, units, integers, %).
 """
 
+from cibg_ds.viz.bottlenecks import bottleneck_table, plot_delay_profiles
 from cibg_ds.viz.divide import plot_profile, plot_rank_intervals, plot_sensitivity, plot_skills
 from cibg_ds.viz.figures import describe, show
 from cibg_ds.viz.maps import interactive_map, label_communes, lisa_map, sector_map, static_map
@@ -15,6 +16,7 @@ from cibg_ds.viz.tables import show as show_table
 from cibg_ds.viz.text import notes, section
 
 __all__ = [
+    "bottleneck_table",
     "commune_names",
     "describe",
     "interactive_map",
@@ -22,6 +24,7 @@ __all__ = [
     "lisa_map",
     "notes",
     "number",
+    "plot_delay_profiles",
     "plot_euro",
     "plot_hourly",
     "plot_od",

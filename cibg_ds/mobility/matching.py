@@ -1,0 +1,507 @@
+"""Hidden-Markov map matching of truck fixes to the road graph, on pandas or Dask.
+
+Per trip (a new trip after a silence longer than ``gap``, see
+:func:`cibg_ds.mobility.label_trips`) each fix has candidates: the directed edges of the
+segments within ``radius_m`` (an STR-tree query for all fixes at once), at most
+``max_candidates`` of them, nearest first. Emission: Gaussian in the GPS distance
+(``sigma_m``). Transition between a candidate of one fix and a candidate of the next:
+exponential in ``|route distance on the graph - great-circle distance|`` (``beta_m``),
+after Newson and Krumm (2009); routes longer than the straight line plus
+``max_detour_m``, or faster than ``max_speed_kmh``, are impossible. Viterbi runs on all
+trips of a partition in lock step (one NumPy step per fix position, vectorised over trips
+and candidates). Where no candidate of a fix can be reached from any candidate of the
+previous one the match breaks: the path is split there and the break counted.
+
+Shortest distances: bounded Dijkstra rows of :class:`cibg_ds.mobility.graph.RoadGraph`,
+kept per process (a many-to-many table filled on demand). On Dask the pings are shuffled
+by unit once and the graph travels to each worker once (one ``delayed`` object that every
+partition task depends on); each worker keeps its graph, STR-tree and table between
+calls (a module-level cache keyed by the network's fingerprint).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from cibg_ds import schema as s
+from cibg_ds.cluster import compute, is_dask
+from cibg_ds.errors import ParameterError
+from cibg_ds.io.roads import SEGMENT
+from cibg_ds.mobility.geo import to_metric
+from cibg_ds.mobility.graph import _GRAPHS, road_graph
+from cibg_ds.mobility.tracks import require_fixes
+from cibg_ds.mobility.trips import TRIP_ID, label_trips
+from cibg_ds.mobility.units import regroup
+
+RADIUS_M = 50.0
+SIGMA_M = 8.0
+BETA_M = 40.0
+MAX_CANDIDATES = 8
+MAX_DETOUR_M = 1500.0
+MAX_SPEED_KMH = 150.0
+BACK_TOLERANCE_M = 20.0
+"""A fix this much behind the previous one on the same edge is standing, not reversing."""
+_CHUNK = 20_000
+
+FIX_COLUMNS = {
+    s.OBU_ID: pd.StringDtype(),
+    s.TS: s.PING_DTYPES[s.TS],
+    TRIP_ID: "int64",
+    "part": "int64",
+    SEGMENT: "Int64",
+    "reverse": "boolean",
+    "offset_m": "float64",
+    "gps_distance_m": "float64",
+}
+PATH_COLUMNS = {
+    s.OBU_ID: pd.StringDtype(),
+    TRIP_ID: "int64",
+    "part": "int64",
+    "seq": "int64",
+    SEGMENT: "int64",
+    "reverse": "bool",
+    "from_m": "float64",
+    "to_m": "float64",
+    "length_m": "float64",
+    "edge_length_m": "float64",
+    "entry_ts": s.PING_DTYPES[s.TS],
+    "exit_ts": s.PING_DTYPES[s.TS],
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class MatchResult:
+    """What :func:`map_match` returns.
+
+    Attributes
+    ----------
+    fixes : pandas.DataFrame
+        One row per fix (sorted by unit and time; of fixes of a unit with equal times
+        only the first, as :func:`cibg_ds.mobility.label_trips` keeps): ``obu_id``, ``ts``,
+        ``trip_id``, ``part`` (piece of the trip between breaks), the matched
+        ``segment_id`` and direction ``reverse`` (``<NA>`` when no road is within the
+        radius), ``offset_m`` (metres from the start of the edge in the driving
+        direction) and ``gps_distance_m``.
+    path : pandas.DataFrame
+        Per trip the ordered edges driven (``seq``), including those between fixes:
+        ``segment_id``, ``reverse``, the part driven (``from_m`` to ``to_m`` along the
+        edge, ``length_m``), ``edge_length_m``, and the interpolated ``entry_ts`` and
+        ``exit_ts``.
+    breaks : int
+        Places where no route joined two consecutive fixes of a trip (the path splits).
+    unmatched_fixes : int
+        Fixes with no road within the radius.
+    """
+
+    fixes: pd.DataFrame
+    path: pd.DataFrame
+    breaks: int
+    unmatched_fixes: int
+
+
+@dataclasses.dataclass(frozen=True)
+class _Params:
+    radius_m: float
+    sigma_m: float
+    beta_m: float
+    max_candidates: int
+    max_detour_m: float
+    max_speed_ms: float
+    gap: object
+
+
+def _empty(columns: dict) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in columns.items()})
+
+
+def _candidates(graph, x, y, p: _Params):
+    """Return padded ``(n, K)`` candidate edges, offsets, GPS distances (-1/nan padding)."""
+    import shapely
+
+    n = len(x)
+    points = shapely.points(x, y)
+    fix, seg = graph.tree.query(points, predicate="dwithin", distance=p.radius_m)
+    lines = graph.lines[seg]
+    dist = shapely.distance(points[fix], lines)
+    along = shapely.line_locate_point(lines, points[fix])
+    seg_length = shapely.length(lines)
+    edge = np.r_[graph.seg_edges[seg, 0], graph.seg_edges[seg, 1]]
+    fix, dist = np.r_[fix, fix], np.r_[dist, dist]
+    offset = np.r_[along, seg_length - along]
+    keep = edge >= 0
+    fix, dist, offset, edge = fix[keep], dist[keep], offset[keep], edge[keep]
+    order = np.lexsort((edge, dist, fix))
+    fix, dist, offset, edge = fix[order], dist[order], offset[order], edge[order]
+    first = np.r_[True, fix[1:] != fix[:-1]] if len(fix) else np.zeros(0, bool)
+    start = np.maximum.accumulate(np.where(first, np.arange(len(fix)), 0))
+    rank = np.arange(len(fix)) - start
+    keep = rank < p.max_candidates
+    k = int(rank[keep].max()) + 1 if keep.any() else 1
+    edges = np.full((n, k), -1, dtype=np.int64)
+    offsets = np.full((n, k), np.nan)
+    dists = np.full((n, k), np.nan)
+    at = (fix[keep], rank[keep])
+    edges[at], offsets[at], dists[at] = edge[keep], offset[keep], dist[keep]
+    return edges, offsets, dists
+
+
+def _transitions(graph, e, o, x, y, t, pairs, p: _Params) -> np.ndarray:
+    """Return log transition scores ``(len(pairs), K, K)`` from fix ``i`` to ``i + 1``."""
+    k = e.shape[1]
+    out = np.full((len(pairs), k, k), -np.inf, dtype=np.float32)
+    for lo in range(0, len(pairs), _CHUNK):
+        a = pairs[lo : lo + _CHUNK]
+        b = a + 1
+        ea, eb, oa, ob = e[a], e[b], o[a], o[b]
+        position, dist, _ = graph.rows(graph.v[ea].ravel())
+        routed = dist[position.reshape(ea.shape)[:, :, None], graph.u[eb][:, None, :]]
+        route = (graph.length[ea] - oa)[:, :, None] + routed + ob[:, None, :]
+        ahead = ob[:, None, :] - oa[:, :, None]
+        same = (ea[:, :, None] == eb[:, None, :]) & (ahead >= -BACK_TOLERANCE_M)
+        route = np.where(same, np.maximum(ahead, 0.0), route)
+        straight = np.hypot(x[b] - x[a], y[b] - y[a])
+        reach = p.max_speed_ms * (t[b] - t[a]) + 2 * p.radius_m
+        bound = np.minimum(straight + p.max_detour_m, reach)
+        ok = (ea >= 0)[:, :, None] & (eb >= 0)[:, None, :] & (route <= bound[:, None, None])
+        score = -np.abs(route - straight[:, None, None]) / p.beta_m
+        out[lo : lo + _CHUNK] = np.where(ok, score, -np.inf)
+    return out
+
+
+def _viterbi(emission: np.ndarray, trans: np.ndarray, starts: np.ndarray, lengths: np.ndarray):
+    """Return the best candidate of each fix and the fixes where the match broke.
+
+    All chains (trips) advance together: step ``j`` handles the ``j``-th fix of every
+    chain that long, vectorised over chains and candidates.
+    """
+    n = len(emission)
+    position = np.arange(n) - np.repeat(starts, lengths)
+    by_step = np.argsort(position, kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(position, minlength=1))]
+    score = emission.copy()
+    back = np.full(emission.shape, -1, dtype=np.int64)
+    broken = np.zeros(n, dtype=bool)
+    for step in range(1, len(bounds) - 1):
+        cur = by_step[bounds[step] : bounds[step + 1]]
+        cand = score[cur - 1][:, :, None] + trans[cur - 1]
+        arg = cand.argmax(axis=1)
+        best = np.take_along_axis(cand, arg[:, None, :], axis=1)[:, 0, :]
+        stop = ~np.isfinite(best).any(axis=1)
+        score[cur] = np.where(stop[:, None], emission[cur], best + emission[cur])
+        back[cur] = np.where(stop[:, None], -1, arg)
+        broken[cur] = stop
+    choice = np.full(n, -1, dtype=np.int64)
+    ends = starts + lengths - 1
+    choice[ends] = score[ends].argmax(axis=1)
+    for step in range(len(bounds) - 2, 0, -1):
+        cur = by_step[bounds[step] : bounds[step + 1]]
+        prev_best = back[cur, choice[cur]]
+        choice[cur - 1] = np.where(prev_best >= 0, prev_best, score[cur - 1].argmax(axis=1))
+    return choice, broken
+
+
+def _walk(graph, src: np.ndarray, dst: np.ndarray):
+    """Return the edges of the shortest paths ``src[i] -> dst[i]`` (owner, order, edge)."""
+    position, _, pred = graph.rows(src)
+    cur = dst.copy()
+    owners, nodes, depths = [np.arange(len(src))], [cur.copy()], [np.zeros(len(src), np.int64)]
+    alive = np.flatnonzero(cur != src)
+    depth = 0
+    while len(alive) and depth <= graph.n_nodes:
+        depth += 1
+        step = pred[position[alive], cur[alive]].astype(np.int64)
+        cur[alive] = step
+        owners.append(alive)
+        nodes.append(step)
+        depths.append(np.full(len(alive), depth))
+        alive = alive[(step != src[alive]) & (step >= 0)]
+    owner, node, depth_of = map(np.concatenate, (owners, nodes, depths))
+    order = np.lexsort((-depth_of, owner))  # per path, from src to dst
+    owner, node = owner[order], node[order]
+    pair = np.flatnonzero(owner[1:] == owner[:-1])
+    edge = graph.edge_of(node[pair], node[pair + 1])
+    return owner[pair], np.arange(len(pair)), edge
+
+
+def _pieces(graph, e, o, t, chain_start, broken):
+    """Return the pieces of edges driven: per transition, head, edges between, tail."""
+    n = len(e)
+    first = chain_start | broken
+    move = np.flatnonzero(~first)
+    a, b = move - 1, move
+    ea, eb, oa, ob = e[a], e[b], o[a], o[b]
+    same = (ea == eb) & (ob - oa >= -BACK_TOLERANCE_M)
+    # zero-length pieces where a piece of the path starts: a one-fix piece has its edge
+    rows = [(np.flatnonzero(first), np.full(first.sum(), -1), e[first], o[first], o[first])]
+    s_idx = np.flatnonzero(same)
+    rows.append((b[s_idx], np.zeros(len(s_idx)), ea[s_idx], oa[s_idx], np.maximum(ob, oa)[s_idx]))
+    d_idx = np.flatnonzero(~same)
+    rows.append((b[d_idx], np.zeros(len(d_idx)), ea[d_idx], oa[d_idx], graph.length[ea[d_idx]]))
+    owner, order, mid = _walk(graph, graph.v[ea[d_idx]], graph.u[eb[d_idx]])
+    rows.append((b[d_idx][owner], 1 + order, mid, np.zeros(len(mid)), graph.length[mid]))
+    big = n + len(mid) + 2
+    rows.append((b[d_idx], np.full(len(d_idx), big), eb[d_idx], np.zeros(len(d_idx)), ob[d_idx]))
+    fix, sub, edge, lo, hi = (np.concatenate(c) for c in zip(*rows, strict=True))
+    order = np.lexsort((sub, fix))
+    fix, edge, lo, hi = fix[order], edge[order], lo[order], hi[order]
+    # times: along each transition, in proportion to the distance driven
+    driven = np.maximum(hi - lo, 0.0)
+    group_start = np.r_[True, fix[1:] != fix[:-1]]
+    gid = np.cumsum(group_start) - 1
+    total = np.bincount(gid, weights=driven)
+    # per group, so a trip's times do not depend on the trips before it in the partition
+    before = pd.Series(driven).groupby(gid).cumsum().to_numpy() - driven
+    t_prev = np.where(first[fix], t[fix], t[np.maximum(fix - 1, 0)])
+    span = t[fix] - t_prev
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share_in = np.where(total[gid] > 0, before / total[gid], 0.0)
+        share_out = np.where(total[gid] > 0, (before + driven) / total[gid], 0.0)
+    return fix, edge, lo, hi, t_prev + span * share_in, t_prev + span * share_out
+
+
+def _match_frame(pings: pd.DataFrame, graph, p: _Params) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Match the whole unit histories of one frame: (fixes, path, breaks)."""
+    graph = _GRAPHS.setdefault(graph.key, graph)  # the worker's copy keeps its caches
+    if len(pings) == 0:
+        return _empty(FIX_COLUMNS), _empty(PATH_COLUMNS), 0
+    fixes = label_trips(pings, p.gap)
+    n = len(fixes)
+    unit = pd.factorize(fixes[s.OBU_ID])[0]
+    trip = fixes[TRIP_ID].to_numpy()
+    chain = np.cumsum(np.r_[True, (unit[1:] != unit[:-1]) | (trip[1:] != trip[:-1])]) - 1
+    x, y = to_metric(fixes[s.LON].to_numpy(float), fixes[s.LAT].to_numpy(float))
+    t_ns = s.to_ns(fixes[s.TS])
+    chain_first = np.flatnonzero(np.r_[True, chain[1:] != chain[:-1]])
+    origin = t_ns[chain_first][chain]  # seconds from the start of each trip: exact on Dask
+    t = (t_ns - origin) / 1e9
+    edges, offsets, dists = _candidates(graph, x, y, p)
+    matched = np.flatnonzero(edges[:, 0] >= 0)
+    e, o, d = edges[matched], offsets[matched], dists[matched]
+    xm, ym, tm, cm = x[matched], y[matched], t[matched], chain[matched]
+    chain_start = np.r_[True, cm[1:] != cm[:-1]] if len(cm) else np.zeros(0, bool)
+    starts = np.flatnonzero(chain_start)
+    lengths = np.diff(np.r_[starts, len(cm)])
+    pairs = np.flatnonzero(~chain_start[1:]) if len(cm) else np.zeros(0, np.int64)
+    trans = np.full((len(cm), e.shape[1], e.shape[1]), -np.inf, dtype=np.float32)
+    trans[pairs] = _transitions(graph, e, o, xm, ym, tm, pairs, p)
+    emission = np.where(e >= 0, -0.5 * (np.nan_to_num(d) / p.sigma_m) ** 2, -np.inf)
+    choice, broken = _viterbi(emission, trans, starts, lengths)
+    pick = np.arange(len(cm))
+    me, mo, md = e[pick, choice], o[pick, choice], d[pick, choice]
+    breaks = np.zeros(n, np.int64)
+    breaks[matched] = broken
+    total_breaks = np.cumsum(breaks)
+    part = total_breaks - np.repeat(total_breaks[chain_first] - breaks[chain_first],
+                                    np.diff(np.r_[chain_first, n]))  # fmt: skip
+    part_of = part[matched]
+    # the fixes table
+    out = pd.DataFrame({s.OBU_ID: fixes[s.OBU_ID].astype("string").to_numpy(), s.TS: fixes[s.TS]})
+    out[TRIP_ID] = trip.astype(np.int64)
+    out["part"] = part
+    seg = pd.array(np.full(n, 0), dtype="Int64")
+    seg[:] = pd.NA
+    seg[matched] = graph.segment_ids[graph.segment[me]]
+    out[SEGMENT] = seg
+    rev = pd.array(np.zeros(n, bool), dtype="boolean")
+    rev[:] = pd.NA
+    rev[matched] = graph.reverse[me]
+    out["reverse"] = rev
+    offset, gps = np.full(n, np.nan), np.full(n, np.nan)
+    offset[matched], gps[matched] = mo, md
+    out["offset_m"], out["gps_distance_m"] = offset, gps
+    if not len(cm):
+        return out, _empty(PATH_COLUMNS), 0
+    # the path table
+    fix, edge, lo, hi, t_in, t_out = _pieces(graph, me, mo, tm, chain_start, broken)
+    piece = cm[fix] * (n + 1) + part_of[fix]
+    run = np.r_[True, (edge[1:] != edge[:-1]) | (piece[1:] != piece[:-1])]
+    first_row = np.flatnonzero(run)
+    last_row = np.r_[first_row[1:] - 1, len(fix) - 1]
+    owner = matched[fix[first_row]]
+    path = pd.DataFrame(
+        {
+            s.OBU_ID: out[s.OBU_ID].to_numpy()[owner],
+            TRIP_ID: trip[owner].astype(np.int64),
+            "part": part_of[fix[first_row]].astype(np.int64),
+            SEGMENT: graph.segment_ids[graph.segment[edge[first_row]]].astype(np.int64),
+            "reverse": graph.reverse[edge[first_row]],
+            "from_m": lo[first_row],
+            "to_m": np.maximum(hi[last_row], lo[first_row]),
+        }
+    )
+    path["length_m"] = path["to_m"] - path["from_m"]
+    path["edge_length_m"] = graph.length[edge[first_row]]
+    for column, when, row in (("entry_ts", t_in, first_row), ("exit_ts", t_out, last_row)):
+        ns = origin[matched[fix[row]]] + np.round(when[row] * 1e9).astype(np.int64)
+        path[column] = pd.to_datetime(ns, utc=True).astype(s.PING_DTYPES[s.TS])
+    new_trip = np.r_[True, path[s.OBU_ID].to_numpy()[1:] != path[s.OBU_ID].to_numpy()[:-1]]
+    new_trip |= np.r_[True, path[TRIP_ID].to_numpy()[1:] != path[TRIP_ID].to_numpy()[:-1]]
+    tid = np.cumsum(new_trip) - 1
+    path.insert(3, "seq", np.arange(len(path)) - np.flatnonzero(new_trip)[tid])
+    return out, path, int(broken.sum())
+
+
+def map_match(
+    pings,
+    roads=None,
+    *,
+    radius_m: float = RADIUS_M,
+    sigma_m: float = SIGMA_M,
+    beta_m: float = BETA_M,
+    max_candidates: int = MAX_CANDIDATES,
+    max_detour_m: float = MAX_DETOUR_M,
+    max_speed_kmh: float = MAX_SPEED_KMH,
+    gap="5min",
+) -> MatchResult:
+    """Match fixes to the roads driven with a hidden-Markov model (see the module docstring).
+
+    Parameters
+    ----------
+    pings : pandas.DataFrame or dask.dataframe.DataFrame
+        Clean canonical pings (``obu_id``, ``ts``, ``lat``, ``lon`` at least).
+    roads : geopandas.GeoDataFrame, optional
+        Road segments (:func:`cibg_ds.io.load_roads`); default: the embedded OSM truck
+        network (:func:`cibg_ds.mobility.default_roads`).
+    radius_m : float
+        Candidate roads lie within this distance of a fix (metres, default 50).
+    sigma_m : float
+        Standard deviation of the GPS error (metres, default 8).
+    beta_m : float
+        Scale of the exponential transition score (metres, default 40).
+    max_candidates : int
+        Directed edges kept per fix, nearest first (default 8).
+    max_detour_m : float
+        A route longer than the straight line between two fixes by more than this is
+        impossible (default 1,500 m).
+    max_speed_kmh : float
+        So is a route driven faster than this between two fixes (default 150 km/h).
+    gap : str
+        A silence longer than this ends a trip (default ``"5min"``).
+
+    Returns
+    -------
+    MatchResult
+        ``fixes`` (per fix its edge and offset), ``path`` (per trip the ordered edges
+        driven with entry and exit times), ``breaks`` and ``unmatched_fixes``. Pandas
+        frames whatever the input (a Dask input is matched per unit on the cluster).
+
+    Raises
+    ------
+    InputError
+        When a required column is missing.
+    ParameterError
+        When a parameter is not a positive number.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> pings = pd.DataFrame({  # a truck going north along the Quai de Willebroeck
+    ...     "obu_id": ["a"] * 3,
+    ...     "ts": pd.to_datetime(["2026-11-06 08:00:00", "2026-11-06 08:00:15",
+    ...                           "2026-11-06 08:00:30"], utc=True),
+    ...     "lat": [50.8582, 50.8597, 50.86115], "lon": [4.3492, 4.35008, 4.35123]})
+    >>> result = map_match(pings)
+    >>> result.fixes["segment_id"].tolist(), result.breaks
+    ([9, 9, 9], 0)
+    >>> result.path[["segment_id", "length_m"]].round(0).values.tolist()
+    [[9.0, 360.0]]
+    """
+    require_fixes(pings.columns, "map_match")
+    numbers = {
+        "radius_m": radius_m, "sigma_m": sigma_m, "beta_m": beta_m,
+        "max_candidates": max_candidates, "max_detour_m": max_detour_m,
+        "max_speed_kmh": max_speed_kmh,
+    }  # fmt: skip
+    for name, value in numbers.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise ParameterError(f"map_match: {name} must be a positive number, got {value!r}")
+    if max_candidates != int(max_candidates):
+        raise ParameterError(
+            f"map_match: max_candidates must be an integer, got {max_candidates!r}"
+        )
+    from cibg_ds.mobility.roads import default_roads
+
+    graph = road_graph(default_roads() if roads is None else roads)
+    p = _Params(
+        float(radius_m), float(sigma_m), float(beta_m), int(max_candidates),
+        float(max_detour_m), float(max_speed_kmh) / 3.6, gap,
+    )  # fmt: skip
+    if not is_dask(pings):
+        results = [_match_frame(pings, graph, p)]
+    else:
+        import dask
+
+        shared = dask.delayed(graph, pure=True)  # one key: each worker fetches it once
+        match = dask.delayed(_match_frame, pure=True)
+        results = compute([match(part, shared, p) for part in regroup(pings).to_delayed()],
+                          "map matching")  # fmt: skip
+    fixes = pd.concat([r[0] for r in results], ignore_index=True)
+    path = pd.concat([r[1] for r in results], ignore_index=True)
+    if len(results) > 1:
+        fixes = fixes.sort_values([s.OBU_ID, s.TS], ignore_index=True, kind="stable")
+        path = path.sort_values([s.OBU_ID, TRIP_ID, "seq"], ignore_index=True, kind="stable")
+    return MatchResult(
+        fixes=fixes,
+        path=path,
+        breaks=sum(r[2] for r in results),
+        unmatched_fixes=int(fixes[SEGMENT].isna().sum()),
+    )
+
+
+def route_accuracy(path: pd.DataFrame, truth: pd.DataFrame, roads=None, slack="30s") -> dict:
+    """Compare matched paths with the true routes, by length (no Hausdorff distance).
+
+    Parameters
+    ----------
+    path : pandas.DataFrame
+        ``MatchResult.path`` (``obu_id``, ``segment_id``, ``entry_ts``).
+    truth : pandas.DataFrame
+        True routes (``_meta/truth_routes.parquet`` of a simulated feed): ``obu_id``,
+        ``depart``, ``arrive``, ``segment_ids``.
+    roads : geopandas.GeoDataFrame, optional
+        The network (segment lengths); default: the embedded OSM truck network.
+    slack : str
+        A matched edge belongs to a leg when entered between its departure and its
+        arrival plus this much.
+
+    Returns
+    -------
+    dict
+        ``correct_share`` (length of the true segments that the match found / true
+        length), ``added_share`` (length of matched segments not on the true route / true
+        length), ``true_km``, ``legs``.
+    """
+    from cibg_ds.mobility.roads import default_roads
+
+    roads = default_roads() if roads is None else roads
+    length = pd.Series(roads.geometry.length.to_numpy(), index=roads[SEGMENT].to_numpy())
+    legs = truth.reset_index(drop=True)[[s.OBU_ID, "depart", "arrive", "segment_ids"]]
+    legs = legs.assign(leg=np.arange(len(legs)))
+    true = legs[["leg", "segment_ids"]].explode("segment_ids").dropna()
+    true = true.rename(columns={"segment_ids": SEGMENT}).astype({SEGMENT: "int64"})
+    true = true.drop_duplicates()
+    found = path[[s.OBU_ID, SEGMENT, "entry_ts"]].astype(
+        {s.OBU_ID: "string", "entry_ts": s.PING_DTYPES[s.TS]}
+    )
+    found = found.sort_values("entry_ts", kind="stable")
+    starts = legs[[s.OBU_ID, "depart", "arrive", "leg"]].astype(
+        {s.OBU_ID: "string", "depart": s.PING_DTYPES[s.TS], "arrive": s.PING_DTYPES[s.TS]}
+    )
+    starts = starts.sort_values("depart", kind="stable")
+    found = pd.merge_asof(
+        found, starts, left_on="entry_ts", right_on="depart", by=s.OBU_ID, direction="backward"
+    )
+    found = found[found["entry_ts"] <= found["arrive"] + pd.Timedelta(slack)]
+    found = found[["leg", SEGMENT]].astype({"leg": "int64", SEGMENT: "int64"}).drop_duplicates()
+    both = true.merge(found, on=["leg", SEGMENT], how="outer", indicator=True)
+    km = both[SEGMENT].map(length).to_numpy() / 1000
+    true_km = km[both["_merge"] != "right_only"].sum()
+    return {
+        "correct_share": float(km[both["_merge"] == "both"].sum() / true_km),
+        "added_share": float(km[both["_merge"] == "right_only"].sum() / true_km),
+        "true_km": float(true_km),
+        "legs": len(legs),
+    }

@@ -1,0 +1,38 @@
+import pytest
+
+from cibg_ds.privacy import check_publishable
+from cibg_ds.reports import mobility_report
+from cibg_ds.viz import bottleneck_table, plot_delay_profiles
+
+
+@pytest.fixture(scope="module")
+def report(two_days):
+    units = two_days["obu_id"].drop_duplicates().sort_values().head(60)
+    return mobility_report(two_days[two_days["obu_id"].isin(units)], k=5, matched=True)
+
+
+def test_matched_tables_are_in_the_report_and_publishable(report):
+    for name in ("matched_roads", "bottlenecks", "bottleneck_hours"):
+        assert name in report.tables
+        assert check_publishable(report[name].drop(columns="geometry", errors="ignore"), 5).ok
+    assert report.privacy_summary()["publishable"].all()
+    ranking = report["bottlenecks"]
+    assert 1 <= len(ranking) <= 10
+    assert (ranking["n_vehicles"] >= 5).all()
+    assert ranking["rank"].tolist() == list(range(1, len(ranking) + 1))
+    assert (ranking["rank_low"] <= ranking["rank"]).all()
+    assert ranking["name_fr"].notna().any() and ranking["name_nl"].notna().any()
+    assert set(report["bottleneck_hours"]["segment_id"]) <= set(ranking["segment_id"])
+    assert report["matched_roads"].geometry.notna().all()
+    names = report.privacy_table("fr").iloc[:, 0].tolist()
+    assert "goulets d'étranglement des camions" in names
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "nl"])
+def test_reader_table_and_chart(report, lang):
+    ranking = report["bottlenecks"]
+    table = bottleneck_table(ranking, lang)
+    assert len(table) == len(ranking)
+    assert table.iloc[0, 0].startswith("1 (")
+    ax = plot_delay_profiles(report["bottleneck_hours"], ranking, lang)
+    assert len(ax.get_lines()) == len(ranking)
