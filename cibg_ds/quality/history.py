@@ -100,8 +100,6 @@ def _hash_bounds(summaries: list[dict], key: str) -> None:
             for which in ("first", "last"):
                 series = bounds[which]
                 series.index = pd.Index(metrics.hash_units(series.index.to_series(), key))
-        for name, sample in summary["sample"].items():
-            summary["sample"][name] = sample  # kept: the report shows GX's sample anyway
 
 
 def _unexpected(suite: Suite, outcomes) -> dict:
@@ -266,9 +264,9 @@ def validate_history(
             with atomic_path(piece_file) as tmp:
                 tmp.write_bytes(pickle.dumps(pieces[day]))
             read.append(day)
+        when = started.isoformat(timespec="seconds") if day in read else old.validated_at
         rows.append({"partition": day, "fingerprint": print_, "suite_key": wanted,
-                     "files": len(files), "validated_at": started.isoformat(timespec="seconds")
-                     if day in read else (old.validated_at if old is not None else "")})  # fmt: skip
+                     "files": len(files), "validated_at": when})  # fmt: skip
     removed = sorted(set(index["partition"]) - set(days))
     for day in removed:
         (folder / "pieces" / f"{day}.pkl").unlink(missing_ok=True)

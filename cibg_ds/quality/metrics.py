@@ -109,7 +109,8 @@ def merge_states(states) -> pd.DataFrame:
     """
     frames = [st for st in states if len(st)]
     if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(STATE_COLUMNS, ("object", "object", "float64"), strict=True)})
+        types = zip(STATE_COLUMNS, ("object", "object", "float64"), strict=True)
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in types})
     both = pd.concat(frames, ignore_index=True)
     grouped = both.groupby(["metric", "key"], sort=True)["value"]
     merged = grouped.sum()
@@ -123,7 +124,7 @@ def merge_states(states) -> pd.DataFrame:
 
 
 def _quantile(edges: np.ndarray, counts: np.ndarray, q: float) -> float:
-    """The q-quantile of a histogram, linear within the bin (within one bin of exact)."""
+    """Return the q-quantile of a histogram, linear within the bin (within one bin of exact)."""
     order = np.argsort(edges)
     edges, counts = edges[order], counts[order]
     total = counts.sum()
