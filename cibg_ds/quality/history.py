@@ -34,7 +34,7 @@ import pandas as pd
 from cibg_ds import schema as s
 from cibg_ds.errors import InputError, ParameterError
 from cibg_ds.io.atomic import atomic_path
-from cibg_ds.quality import metrics
+from cibg_ds.quality import drift, metrics
 from cibg_ds.quality.kinds import AGGREGATE, ROW_WISE, UNIQUE, default_parameters
 from cibg_ds.quality.suites import Suite, load_suite
 
@@ -288,6 +288,7 @@ def validate_history(
         "removed": len(removed),
         "read": read,
     }
+    result.provenance["alerts"] = drift.alert_records(drift.measure_table(all_states))
     return result
 
 

@@ -144,7 +144,7 @@ def measures(st: pd.DataFrame) -> dict[str, float]:
     Names: ``rows``, ``distinct_units``, ``fixes_per_unit`` (mean), ``fixes_per_unit_median``,
     ``null_share:<column>``, ``speed_min``, ``speed_max``, ``speed_mean``, ``speed_p50``,
     ``speed_p90``, ``speed_p99``, ``share:<column>=<value>``, ``failed_share:<expectation>``
-    and ``rows_hour:<HH>`` (hourly: fixes in that local hour).
+    and ``hour_share:<HH>`` (time coverage: share of the fixes in that local hour).
     """
     by = {m: g.set_index("key")["value"] for m, g in st.groupby("metric", sort=False)}
 
@@ -173,5 +173,5 @@ def measures(st: pd.DataFrame) -> dict[str, float]:
     for name, count in by.get("unexpected", pd.Series(dtype="float64")).items():
         out[f"failed_share:{name}"] = count / rows if rows else float("nan")
     for hour, count in by.get("hour", pd.Series(dtype="float64")).items():
-        out[f"rows_hour:{int(float(hour)):02d}"] = count
+        out[f"hour_share:{int(float(hour)):02d}"] = count / rows if rows else float("nan")
     return out
