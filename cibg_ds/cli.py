@@ -106,10 +106,14 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--report", type=Path, help="HTML report (a JSON summary goes beside it)")
     val.add_argument(
         "--fail-on",
-        choices=("error", "warning"),
+        choices=("error", "warning", "drift"),
         default="error",
-        help="exit 1 on failed expectations of this severity or worse (error)",
+        help="exit 1 on failed expectations of this severity or worse (error); "
+        "drift: also on drift alerts (with --history)",
     )
+    val.add_argument("--history", type=Path, metavar="DIR",
+                     help="quality history folder: read only new days, alert on drift")  # fmt: skip
+    val.add_argument("--dataset", help="name of the dataset in the history (the folder's)")
     val.add_argument("--scheduler", help="Dask scheduler address (else DASK_SCHEDULER_ADDRESS)")
     val.add_argument("--timeout", type=_seconds, metavar="SECONDS",
                      help="seconds to wait for a Dask worker (60)")  # fmt: skip
@@ -125,6 +129,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--jobs", type=_positive, default=1, help="tasks at the same time (1)")
     run.add_argument("--reports", type=Path, default=Path("reports"), help="run records root")
     run.add_argument("--log", help="log to this file instead of the terminal")
+    run.add_argument("--fail-on", choices=("error", "drift"), default="error",
+                     help="drift: also exit 1 on a drift alert of the run")  # fmt: skip
 
     dlv = sub.add_parser("deliver", help="zip one run's reports and products for a client")
     dlv.add_argument("run", type=Path, help="run directory (reports/<pipeline>/<run-id|latest>)")
@@ -179,7 +185,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"cibg-ds run: {exc}", file=sys.stderr)
         return 75
     print(result.summary())
-    return result.exit_code
+    drifted = any(q.get("alerts") for q in result.quality.values())
+    return 1 if args.fail_on == "drift" and drifted else result.exit_code
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -238,9 +245,12 @@ def _simulate(args: argparse.Namespace, overwrite: bool) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from cibg_ds.cluster import client_session
+    from cibg_ds.config import get_settings
     from cibg_ds.quality.job import validate_path
     from cibg_ds.quality.suites import load_suite
 
+    if args.fail_on == "drift" and not (args.history or get_settings().history_dir):
+        raise ParameterError("--fail-on drift needs --history DIR (or the history_dir setting)")
     try:  # a bad suite is a usage error, found before any work starts
         suite = load_suite(args.suite)
     except InputError as exc:
@@ -252,8 +262,10 @@ def _validate(args: argparse.Namespace) -> int:
         client.as_current(),
     ):
         result, extra = validate_path(args.path, suite, args.quarantine, args.report, progress,
-                                      assume_tz=args.assume_tz)  # fmt: skip
-    failed = result.failed(args.fail_on)
+                                      assume_tz=args.assume_tz, history=args.history,
+                                      dataset=args.dataset)  # fmt: skip
+    level = "error" if args.fail_on == "drift" else args.fail_on
+    failed = result.failed(level)
     print(f"{result.suite}: {'PASSED' if not failed else 'FAILED'} on {result.rows:,} rows; "
           f"{len(failed)} expectation(s) failed at level {args.fail_on!r} or worse")  # fmt: skip
     for o in failed:
@@ -265,7 +277,14 @@ def _validate(args: argparse.Namespace) -> int:
               f"in {args.quarantine}")  # fmt: skip
     if "report" in extra:
         print(f"report: {extra['report']} (summary {extra['summary']})")
-    return 1 if failed else 0
+    alerts = result.provenance.get("alerts") or []
+    if "history" in result.provenance:
+        done = result.provenance["history"]
+        print(f"history: {done['validated']} day partition(s) validated, {done['reused']} "
+              f"reused, {done['removed']} removed; {len(alerts)} drift alert(s)")  # fmt: skip
+        for alert in alerts:
+            print(f"  - {alert['sentence']}")
+    return 1 if failed or (args.fail_on == "drift" and alerts) else 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,12 +21,14 @@ with the same time fall in the same day partition.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import hashlib
 import json
 import os
 import pickle
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -40,6 +42,8 @@ from cibg_ds.quality.suites import Suite, load_suite
 
 VERSION = 1
 """Bumped when the stored pieces change shape: older ones are then recomputed."""
+DAYS_AT_ONCE = 4
+"""Day partitions validated at the same time (each its own Dask graph)."""
 _DAY = re.compile(r"^date=(\d{4}-\d{2}-\d{2})$")
 
 
@@ -249,23 +253,34 @@ def validate_history(
     wanted = suite_key(suite, params, evaluator, hashlib.sha256(key.encode()).hexdigest(), tz)
     index, states = _load_index(folder)
     known = {r.partition: r for r in index.itertuples() if r.suite_key == wanted}
-    pieces, new_states, rows, read = {}, {}, [], []
-    for day, files in days.items():
-        print_ = fingerprint(files, root)
-        piece_file = folder / "pieces" / f"{day}.pkl"
-        old = known.get(day)
-        if old is not None and old.fingerprint == print_ and piece_file.exists():
-            with piece_file.open("rb") as handle:
+    prints = {day: fingerprint(files, root) for day, files in days.items()}
+    pieces, new_states, rows = {}, {}, []
+    read = [
+        day
+        for day in days
+        if not (
+            day in known
+            and known[day].fingerprint == prints[day]
+            and (folder / "pieces" / f"{day}.pkl").exists()
+        )
+    ]
+    for day in days:
+        if day not in read:
+            with (folder / "pieces" / f"{day}.pkl").open("rb") as handle:
                 pieces[day] = pickle.load(handle)
-        else:
-            pieces[day], new_states[day] = _validate_day(
-                files, suite, params, evaluator, key, tz, assume_tz, progress
-            )
-            with atomic_path(piece_file) as tmp:
+    args = (suite, params, evaluator, key, tz, assume_tz, progress)
+    with ThreadPoolExecutor(max_workers=DAYS_AT_ONCE) as pool:  # the cluster works, we wait
+        futures = {
+            day: pool.submit(contextvars.copy_context().run, _validate_day, days[day], *args)
+            for day in read
+        }
+        for day, future in futures.items():
+            pieces[day], new_states[day] = future.result()
+            with atomic_path(folder / "pieces" / f"{day}.pkl") as tmp:
                 tmp.write_bytes(pickle.dumps(pieces[day]))
-            read.append(day)
-        when = started.isoformat(timespec="seconds") if day in read else old.validated_at
-        rows.append({"partition": day, "fingerprint": print_, "suite_key": wanted,
+    for day, files in days.items():
+        when = started.isoformat(timespec="seconds") if day in read else known[day].validated_at
+        rows.append({"partition": day, "fingerprint": prints[day], "suite_key": wanted,
                      "files": len(files), "validated_at": when})  # fmt: skip
     removed = sorted(set(index["partition"]) - set(days))
     for day in removed:
