@@ -114,6 +114,7 @@ def bands(table: pd.DataFrame) -> pd.DataFrame:
     units_at = table.columns.get_loc("distinct_units")
     rows_at = table.columns.get_loc("rows")
     skip = table.columns.isin(list(NOT_JUDGED))
+    never_negative = np.array([kind(c) != "speed" for c in table.columns])
     for lag_rows in range(n):
         past = [lag_rows - 7 * w for w in range(1, WINDOW + 1) if lag_rows - 7 * w >= 0]
         if not past:
@@ -132,9 +133,10 @@ def bands(table: pd.DataFrame) -> pd.DataFrame:
         judged = (count >= MIN_HISTORY) & ~np.isnan(observed) & ~np.isnan(median) & ~skip
         judged &= units >= MIN_UNITS
         alert = judged & (np.abs(observed - median) > half)
+        low = np.where(never_negative, np.maximum(median - half, 0), median - half)
         out.append(pd.DataFrame({
             "date": table.index[lag_rows], "measure": table.columns, "observed": observed,
-            "expected": np.where(judged, median, np.nan), "low": np.where(judged, median - half,
+            "expected": np.where(judged, median, np.nan), "low": np.where(judged, low,
             np.nan), "high": np.where(judged, median + half, np.nan), "history": count,
             "alert": alert,
         }))  # fmt: skip
@@ -218,7 +220,7 @@ def label(measure: str, lang: str = "en") -> str:
         return _("share of fixes failing “{rule}”").format(rule=rest.replace("_", " "))
     if head == "share":
         column, _sep, value = rest.partition("=")
-        return _("share of {column} {value}").format(column=columns.get(column, column),
+        return _("share of fixes, {column}: {value}").format(column=columns.get(column, column),
                                                      value=value)  # fmt: skip
     if head == "hour_share":
         hour = int(rest)
