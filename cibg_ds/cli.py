@@ -120,6 +120,12 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--assume-tz", metavar="ZONE", type=_zone,
                      help="zone of ping times written without an offset")  # fmt: skip
 
+    sug = sub.add_parser("suggest-suite", help="write a GX suite from a period you trust")
+    sug.add_argument("path", help="pings file, folder or glob of the trusted period")
+    sug.add_argument("--out", type=Path, required=True, help="suite JSON to write")
+    sug.add_argument("--name", help="suite name (the file's name)")
+    sug.add_argument("--scheduler", help="Dask scheduler address (else DASK_SCHEDULER_ADDRESS)")
+
     run = sub.add_parser("run", help="run a pipeline of notebooks (pipelines/*.yaml)")
     run.add_argument("pipeline", help="pipeline file, or a name in pipelines/ (demo)")
     run.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
@@ -287,6 +293,19 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if failed or (args.fail_on == "drift" and alerts) else 0
 
 
+def _suggest(args: argparse.Namespace) -> int:
+    from cibg_ds.cluster import client_session
+    from cibg_ds.quality.suggest import suggest_suite
+
+    progress = sys.stderr.isatty()
+    with client_session(args.scheduler, quiet=not progress) as client, client.as_current():
+        suite = suggest_suite(args.path, args.out, args.name, progress)
+    print(f"suite {suite['name']!r}: {len(suite['expectations'])} expectations from "
+          f"{suite['meta']['suggested']['rows']:,} rows in {args.out}; check it with "
+          f"`cibg-ds validate DATA --suite {args.out}`")  # fmt: skip
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = _parser().parse_args(argv)
@@ -299,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
             return _validate(args)
         if args.command == "run":
             return _run(args)
+        if args.command == "suggest-suite":
+            return _suggest(args)
         if args.command == "deliver":
             return _deliver(args)
         if args.command == "versions":
