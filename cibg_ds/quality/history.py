@@ -21,14 +21,12 @@ with the same time fall in the same day partition.
 
 from __future__ import annotations
 
-import contextvars
 import datetime as dt
 import hashlib
 import json
 import os
 import pickle
 import re
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -42,8 +40,6 @@ from cibg_ds.quality.suites import Suite, load_suite
 
 VERSION = 1
 """Bumped when the stored pieces change shape: older ones are then recomputed."""
-DAYS_AT_ONCE = 4
-"""Day partitions validated at the same time (each its own Dask graph)."""
 _DAY = re.compile(r"^date=(\d{4}-\d{2}-\d{2})$")
 
 
@@ -116,28 +112,37 @@ def _unexpected(suite: Suite, outcomes) -> dict:
     }
 
 
-def _validate_day(files, suite, params, evaluator, key, tz, assume_tz, progress):
-    """Validate one day partition; return its pieces and its metric state."""
-    import dask
+def _validate_day(files, suite, params, evaluator, key, tz, assume_tz):
+    """Validate one day partition in one task (on a worker); return its pieces and state.
 
+    The day is read whole (a day must fit in a worker's memory) and validated as one
+    partition, exactly as :func:`cibg_ds.quality.distributed.validate_partitions` does a
+    partition; its duplicated keys are counted on the day itself (the key holds ``ts``).
+    """
     from cibg_ds.io import read_pings
     from cibg_ds.quality import distributed
+    from cibg_ds.quality.gx_pandas import SAMPLE_SIZE
     from cibg_ds.quality.validate import merge_parts
 
-    ddf = read_pings(files, assume_tz=assume_tz, require=s.PING_COLUMNS).persist()
-    summaries, duplicated, violations, _ = distributed.validate_partitions(
-        ddf, suite, params, progress, evaluator
-    )
-    outcomes, _ = merge_parts(suite, params, summaries, duplicated, violations)
-    states = dask.compute(*[dask.delayed(metrics.state)(p, key, tz) for p in ddf.to_delayed()])
-    unexpected = pd.DataFrame(
-        {"metric": "unexpected", "key": list(_unexpected(suite, outcomes)),
-         "value": [float(v) for v in _unexpected(suite, outcomes).values()]}
-    )  # fmt: skip
-    state = metrics.merge_states([*states, unexpected])
-    _hash_bounds(summaries, key)
-    pieces = {"summaries": summaries, "duplicated": duplicated, "npartitions": ddf.npartitions}
-    return pieces, state
+    ddf = read_pings(files, assume_tz=assume_tz, require=s.PING_COLUMNS)
+    frame = ddf.compute(scheduler="sync").reset_index(drop=True)
+    summary, _ = distributed._validate_part(frame, suite.spec, suite, params, 1, evaluator, 0)
+    distributed._schema_results(suite, [summary], params)
+    duplicated = {}
+    for e in suite.expectations:
+        if e.type in UNIQUE:
+            keys = distributed.key_frame(frame, e)
+            flags = keys.duplicated(keep=False).to_numpy()
+            sample = keys[flags].head(SAMPLE_SIZE).reset_index(drop=True)
+            duplicated[e.name] = (int(flags.sum()), sample)
+    violations = {c.name: 0 for c in suite.checks}  # one partition: no boundary inside
+    outcomes, _ = merge_parts(suite, params, [summary], duplicated, violations)
+    counts = _unexpected(suite, outcomes)
+    unexpected = pd.DataFrame({"metric": "unexpected", "key": list(counts),
+                               "value": [float(v) for v in counts.values()]})  # fmt: skip
+    state = metrics.merge_states([metrics.state(frame, key, tz), unexpected])
+    _hash_bounds([summary], key)
+    return {"summaries": [summary], "duplicated": duplicated, "npartitions": 1}, state
 
 
 def _merge_days(suite: Suite, params: dict, days: list[dict]):
@@ -236,6 +241,9 @@ def validate_history(
         Equal to a full validation; ``provenance["history"]`` says how many partitions
         were validated, reused and removed.
     """
+    import dask
+
+    from cibg_ds.cluster import compute
     from cibg_ds.config import get_settings
     from cibg_ds.quality.validate import build_result
 
@@ -268,16 +276,16 @@ def validate_history(
         if day not in read:
             with (folder / "pieces" / f"{day}.pkl").open("rb") as handle:
                 pieces[day] = pickle.load(handle)
-    args = (suite, params, evaluator, key, tz, assume_tz, progress)
-    with ThreadPoolExecutor(max_workers=DAYS_AT_ONCE) as pool:  # the cluster works, we wait
-        futures = {
-            day: pool.submit(contextvars.copy_context().run, _validate_day, days[day], *args)
-            for day in read
-        }
-        for day, future in futures.items():
-            pieces[day], new_states[day] = future.result()
-            with atomic_path(folder / "pieces" / f"{day}.pkl") as tmp:
-                tmp.write_bytes(pickle.dumps(pieces[day]))
+    tasks = [
+        dask.delayed(_validate_day, pure=False)(days[day], suite, params, evaluator, key, tz,
+                                                assume_tz)
+        for day in read
+    ]  # fmt: skip
+    for day, (piece, state) in zip(read, compute(tasks, f"validate {suite.name} by day",
+                                                 progress), strict=True):  # fmt: skip
+        pieces[day], new_states[day] = piece, state
+        with atomic_path(folder / "pieces" / f"{day}.pkl") as tmp:
+            tmp.write_bytes(pickle.dumps(piece))
     for day, files in days.items():
         when = started.isoformat(timespec="seconds") if day in read else known[day].validated_at
         rows.append({"partition": day, "fingerprint": prints[day], "suite_key": wanted,

@@ -88,6 +88,51 @@ def _svg(table: pd.DataFrame, b: pd.DataFrame, lang: str) -> str:
     )
 
 
+def charts_html(states: pd.DataFrame, lang: str = "en", k: int | None = None) -> str:
+    """Return the charts of the trend page and its method notes (HTML, for a notebook too).
+
+    Days with fewer than ``k`` distinct units (default the ``k_anonymity`` setting) are
+    left out.
+    """
+    from cibg_ds.privacy import resolve_k
+
+    lang = check_lang(lang)
+    _ = gettext(lang)
+    k = resolve_k(k)
+    table = drift.measure_table(states)
+    b = drift.bands(table)
+    shown = table.where(table["distinct_units"] >= k, np.nan, axis=0)
+    sections = []
+    for group, kinds in _groups(_):
+        names = [c for c in table.columns if drift.kind(c) in kinds]
+        charts = []
+        for name in names:
+            mine = b[b["measure"] == name].set_index("date").reindex(table.index)
+            mine["alert"] = mine["alert"].fillna(False).astype(bool) & shown[name].notna()
+            charts.append(f"<div class='cibg-chart'><h4>{html.escape(drift.label(name, lang))}"
+                          f"</h4>{_svg(shown[name], mine, lang)}</div>")  # fmt: skip
+        if charts:
+            sections.append(f"<h2>{group}</h2><div class='cibg-charts'>{''.join(charts)}</div>")
+    notes = caveats(
+        [
+            _("Days with fewer than {k} distinct units are left out of the charts.").format(k=k),
+            _(
+                "Days whose usual number of units is below {n} (weekends of a small fleet) "
+                "are not judged."
+            ).format(n=drift.MIN_UNITS),
+            _("Speed quantiles are read from 1 km/h bins: within 1 km/h of the exact value."),
+        ],
+        lang=lang,
+        method=_(
+            "Expected value: the median of the same weekday (the same hour of the week "
+            "for hourly shares) over the four weeks before, with at least three such "
+            "days; range: the median plus or minus 3.5 scaled median absolute "
+            "deviations, or a floor per kind of measure when larger."
+        ),
+    )
+    return _STYLE + "".join(sections) + notes.html
+
+
 def trend_html(
     states: pd.DataFrame,
     lang: str = "en",
@@ -121,9 +166,7 @@ def trend_html(
     _ = gettext(lang)
     k = resolve_k(k)
     table = drift.measure_table(states)
-    b = drift.bands(table)
     found = drift.alerts(table, lang)
-    shown = table.where(table["distinct_units"] >= k, np.nan, axis=0)
     title = title or _("Data quality over time")
     first = last = None
     if len(table):
@@ -138,38 +181,11 @@ def trend_html(
         alerts = f"<h2>{heading}</h2><ul class='cibg-alerts'>{listed}</ul>"
     else:
         alerts = f"<h2>{heading}</h2><p>{calm}</p>"
-    sections = []
-    for group, kinds in _groups(_):
-        names = [c for c in table.columns if drift.kind(c) in kinds]
-        charts = []
-        for name in names:
-            mine = b[b["measure"] == name].set_index("date").reindex(table.index)
-            mine["alert"] = mine["alert"].fillna(False).astype(bool) & shown[name].notna()
-            charts.append(f"<div class='cibg-chart'><h4>{html.escape(drift.label(name, lang))}"
-                          f"</h4>{_svg(shown[name], mine, lang)}</div>")  # fmt: skip
-        if charts:
-            sections.append(f"<h2>{group}</h2><div class='cibg-charts'>{''.join(charts)}</div>")
-    notes = caveats(
-        [
-            _("Days with fewer than {k} distinct units are left out of the charts.").format(k=k),
-            _(
-                "Days whose usual number of units is below {n} (weekends of a small fleet) "
-                "are not judged."
-            ).format(n=drift.MIN_UNITS),
-            _("Speed quantiles are read from 1 km/h bins: within 1 km/h of the exact value."),
-        ],
-        lang=lang,
-        method=_(
-            "Expected value: the median of the same weekday (the same hour of the week "
-            "for hourly shares) over the four weeks before, with at least three such "
-            "days; range: the median plus or minus 3.5 scaled median absolute "
-            "deviations, or a floor per kind of measure when larger."
-        ),
-    )
+    charts = charts_html(states, lang, k=k)
     return (
         f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title>{_STYLE}</head><body>{head.html}{alerts}"
-        f"{''.join(sections)}{notes.html}</body></html>"
+        f"{charts}</body></html>"
     )
 
 
