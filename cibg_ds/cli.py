@@ -106,15 +106,25 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--report", type=Path, help="HTML report (a JSON summary goes beside it)")
     val.add_argument(
         "--fail-on",
-        choices=("error", "warning"),
+        choices=("error", "warning", "drift"),
         default="error",
-        help="exit 1 on failed expectations of this severity or worse (error)",
+        help="exit 1 on failed expectations of this severity or worse (error); "
+        "drift: also on drift alerts (with --history)",
     )
+    val.add_argument("--history", type=Path, metavar="DIR",
+                     help="quality history folder: read only new days, alert on drift")  # fmt: skip
+    val.add_argument("--dataset", help="name of the dataset in the history (the folder's)")
     val.add_argument("--scheduler", help="Dask scheduler address (else DASK_SCHEDULER_ADDRESS)")
     val.add_argument("--timeout", type=_seconds, metavar="SECONDS",
                      help="seconds to wait for a Dask worker (60)")  # fmt: skip
     val.add_argument("--assume-tz", metavar="ZONE", type=_zone,
                      help="zone of ping times written without an offset")  # fmt: skip
+
+    sug = sub.add_parser("suggest-suite", help="write a GX suite from a period you trust")
+    sug.add_argument("path", help="pings file, folder or glob of the trusted period")
+    sug.add_argument("--out", type=Path, required=True, help="suite JSON to write")
+    sug.add_argument("--name", help="suite name (the file's name)")
+    sug.add_argument("--scheduler", help="Dask scheduler address (else DASK_SCHEDULER_ADDRESS)")
 
     run = sub.add_parser("run", help="run a pipeline of notebooks (pipelines/*.yaml)")
     run.add_argument("pipeline", help="pipeline file, or a name in pipelines/ (demo)")
@@ -125,6 +135,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--jobs", type=_positive, default=1, help="tasks at the same time (1)")
     run.add_argument("--reports", type=Path, default=Path("reports"), help="run records root")
     run.add_argument("--log", help="log to this file instead of the terminal")
+    run.add_argument("--fail-on", choices=("error", "drift"), default="error",
+                     help="drift: also exit 1 on a drift alert of the run")  # fmt: skip
 
     dlv = sub.add_parser("deliver", help="zip one run's reports and products for a client")
     dlv.add_argument("run", type=Path, help="run directory (reports/<pipeline>/<run-id|latest>)")
@@ -179,7 +191,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"cibg-ds run: {exc}", file=sys.stderr)
         return 75
     print(result.summary())
-    return result.exit_code
+    drifted = any(q.get("alerts") for q in result.quality.values())
+    return 1 if args.fail_on == "drift" and drifted else result.exit_code
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -238,9 +251,12 @@ def _simulate(args: argparse.Namespace, overwrite: bool) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from cibg_ds.cluster import client_session
+    from cibg_ds.config import get_settings
     from cibg_ds.quality.job import validate_path
     from cibg_ds.quality.suites import load_suite
 
+    if args.fail_on == "drift" and not (args.history or get_settings().history_dir):
+        raise ParameterError("--fail-on drift needs --history DIR (or the history_dir setting)")
     try:  # a bad suite is a usage error, found before any work starts
         suite = load_suite(args.suite)
     except InputError as exc:
@@ -252,8 +268,10 @@ def _validate(args: argparse.Namespace) -> int:
         client.as_current(),
     ):
         result, extra = validate_path(args.path, suite, args.quarantine, args.report, progress,
-                                      assume_tz=args.assume_tz)  # fmt: skip
-    failed = result.failed(args.fail_on)
+                                      assume_tz=args.assume_tz, history=args.history,
+                                      dataset=args.dataset)  # fmt: skip
+    level = "error" if args.fail_on == "drift" else args.fail_on
+    failed = result.failed(level)
     print(f"{result.suite}: {'PASSED' if not failed else 'FAILED'} on {result.rows:,} rows; "
           f"{len(failed)} expectation(s) failed at level {args.fail_on!r} or worse")  # fmt: skip
     for o in failed:
@@ -265,7 +283,27 @@ def _validate(args: argparse.Namespace) -> int:
               f"in {args.quarantine}")  # fmt: skip
     if "report" in extra:
         print(f"report: {extra['report']} (summary {extra['summary']})")
-    return 1 if failed else 0
+    alerts = result.provenance.get("alerts") or []
+    if "history" in result.provenance:
+        done = result.provenance["history"]
+        print(f"history: {done['validated']} day partition(s) validated, {done['reused']} "
+              f"reused, {done['removed']} removed; {len(alerts)} drift alert(s)")  # fmt: skip
+        for alert in alerts:
+            print(f"  - {alert['sentence']}")
+    return 1 if failed or (args.fail_on == "drift" and alerts) else 0
+
+
+def _suggest(args: argparse.Namespace) -> int:
+    from cibg_ds.cluster import client_session
+    from cibg_ds.quality.suggest import suggest_suite
+
+    progress = sys.stderr.isatty()
+    with client_session(args.scheduler, quiet=not progress) as client, client.as_current():
+        suite = suggest_suite(args.path, args.out, args.name, progress)
+    print(f"suite {suite['name']!r}: {len(suite['expectations'])} expectations from "
+          f"{suite['meta']['suggested']['rows']:,} rows in {args.out}; check it with "
+          f"`cibg-ds validate DATA --suite {args.out}`")  # fmt: skip
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -280,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
             return _validate(args)
         if args.command == "run":
             return _run(args)
+        if args.command == "suggest-suite":
+            return _suggest(args)
         if args.command == "deliver":
             return _deliver(args)
         if args.command == "versions":

@@ -43,6 +43,8 @@ class Settings:
     """Address of an existing Dask scheduler; empty means a LocalCluster (see cluster.py)."""
     worker_timeout: float = 60.0
     """Seconds a job waits for a Dask worker (none yet, or all gone) before it gives up."""
+    history_dir: str = ""
+    """Quality history folder of ``cibg-ds validate`` (empty: none unless ``--history``)."""
 
 
 def _coerce(name: str, raw: object, origin: str) -> object:

@@ -505,6 +505,9 @@ def _quality_summaries(run_dir: Path) -> dict:
             quarantine = data.get("quarantine") or {}
             if "rejected" in quarantine:
                 summary["rejected"] = quarantine["rejected"]
+            alerts = (data.get("provenance") or {}).get("alerts")
+            if alerts:  # drift alerts of a quality history (cibg_ds.quality.drift)
+                summary["alerts"] = [a["sentence"] for a in alerts]
             out[str(path.relative_to(run_dir))] = summary
     return out
 

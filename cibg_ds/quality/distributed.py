@@ -21,6 +21,7 @@ quarantine can follow with a single further read.
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pandas as pd
@@ -214,10 +215,16 @@ def _sample(ddf, e: Expectation, summaries: list[dict], first: np.ndarray) -> pd
     return pd.concat([found[p] for p in sorted(found)], ignore_index=True)
 
 
+_SCHEMA_CACHE: dict = {}
+"""Suite and parameters -> GX's verdicts on schema expectations per distinct set of dtypes."""
+
+
 def _schema_results(suite: Suite, summaries: list[dict], parameters: dict) -> None:
     """Judge the schema expectations left to the client, once per distinct set of dtypes."""
     schema = [e for e in suite.expectations if e.type in SCHEMA]
-    cache = {}
+    spec = json.dumps([suite.spec, {k: str(v) for k, v in parameters.items()}], sort_keys=True,
+                      default=str)  # fmt: skip
+    cache = _SCHEMA_CACHE.setdefault(spec, {})  # the same dtypes in every day of a history
     for summary in summaries:
         todo = [e for e in schema if e.name not in summary["gx"]]
         if not todo:

@@ -63,6 +63,8 @@ def validate_path(
     report: str | os.PathLike | None = None,
     progress: bool | None = None,
     assume_tz: str | None = None,
+    history: str | os.PathLike | None = None,
+    dataset: str | None = None,
 ):
     """Read ``path``, validate it with ``suite`` and write the quarantine and the report.
 
@@ -78,6 +80,12 @@ def validate_path(
     progress : bool, optional
     assume_tz : str, optional
         Time zone of ping times written without an offset (see :func:`cibg_ds.io.read_pings`).
+    history : path-like, optional
+        Quality history folder (default the ``history_dir`` setting, empty for none):
+        only new or changed day partitions are read, and drift alerts are computed
+        (:func:`cibg_ds.quality.history.validate_history`).
+    dataset : str, optional
+        Name of the dataset in the history (default: the folder's name).
 
     Returns
     -------
@@ -91,7 +99,18 @@ def validate_path(
     parts = getattr(data, "npartitions", 1)
     say(f"validating {path} with suite {suite.name!r} ({parts} partition(s)) ...")
     params = default_parameters()  # the same "now" for the validation and the quarantine
-    result = validate(data, suite, params, source=os.fspath(path), progress=progress)
+    if history is None:
+        from cibg_ds.config import get_settings
+
+        history = get_settings().history_dir or None
+    if history is not None:
+        from cibg_ds.quality.history import validate_history
+
+        result = validate_history(path, suite, history, dataset, params, progress, assume_tz)
+        done = result.provenance["history"]
+        say(f"history {history}: {done['validated']} day(s) validated, {done['reused']} reused")
+    else:
+        result = validate(data, suite, params, source=os.fspath(path), progress=progress)
     extra: dict = {}
     if quarantine is not None:
         say(f"writing quarantine to {quarantine} ...")

@@ -69,11 +69,18 @@ def to_html(result: ValidationResult, title: str | None = None) -> str:
                      "partitions": result.partitions}.items()
     )  # fmt: skip
     heading = title or f"Data quality: {result.suite}"
+    alerts = result.provenance.get("alerts")
+    drift = "" if alerts is None else (
+        f"<h2>Drift alerts ({len(alerts)})</h2><p>Each day against the same weekday of the "
+        "weeks before (quality history).</p><ul>"
+        + "".join(f"<li>{e(a['sentence'])}</li>" for a in alerts) + "</ul>"
+    )  # fmt: skip
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>{e(heading)}</title><style>{_STYLE}</style></head><body>
 <h1>{e(heading)}</h1>
 <p class="badge {state}">{"PASSED" if result.success else "FAILED"}: {len(failed)} of
 {len(result.outcomes)} expectations failed on {result.rows:,} rows.</p>
+{drift}
 <table><thead><tr><th>result</th><th>expectation</th><th>column</th><th>rows</th>
 <th>unexpected</th><th>% unexpected</th><th>observed</th><th>sample of unexpected values</th>
 </tr></thead><tbody>{"".join(rows)}</tbody></table>

@@ -97,6 +97,18 @@ def _validate_dask(ddf, suite: Suite, params: dict, progress, evaluator: str):
     parts, duplicated, violations, plan = distributed.validate_partitions(
         ddf, suite, params, progress, evaluator
     )
+    outcomes, rows = merge_parts(suite, params, parts, duplicated, violations)
+    return outcomes, rows, plan
+
+
+def merge_parts(suite: Suite, params: dict, parts: list, duplicated: dict, violations: dict):
+    """Merge the partitions' pieces (:func:`distributed.validate_partitions`) into outcomes.
+
+    Returns
+    -------
+    outcomes : list of Outcome
+    rows : int
+    """
     rows = sum(p["rows"] for p in parts)
     outcomes = []
     for e in suite.expectations:
@@ -114,7 +126,7 @@ def _validate_dask(ddf, suite: Suite, params: dict, progress, evaluator: str):
     for c in suite.checks:
         count = sum(p["order"][c.name] for p in parts) + violations[c.name]
         outcomes.append(merge.check_outcome(c, rows, count))
-    return outcomes, rows, plan
+    return outcomes, rows
 
 
 def validate(
@@ -174,6 +186,14 @@ def validate(
             "pandas",
             1,
         )
+    return build_result(suite, outcomes, rows, engine, partitions, params, source, started,
+                        evaluator, plan)  # fmt: skip
+
+
+def build_result(
+    suite: Suite, outcomes, rows, engine, partitions, params, source, started, evaluator, plan=None
+) -> ValidationResult:
+    """Return the :class:`ValidationResult` of merged outcomes (severities and provenance)."""
     severity = {e.name: e.severity for e in suite.expectations + suite.checks}
     outcomes = [dataclasses.replace(o, severity=severity[o.name]) for o in outcomes]
     provenance = {

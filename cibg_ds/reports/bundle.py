@@ -193,6 +193,9 @@ def quality_verdicts(summaries: dict, lang: str = "en") -> list[str]:
             )
         else:
             out.append(_("data quality: failed (suite {suite})").format(suite=suite))
+        for alert in q.get("alerts") or ():  # English, as the run record keeps them
+            out.append(_("data quality: drift alert (suite {suite}): {alert}").format(
+                suite=suite, alert=alert))  # fmt: skip
     return out
 
 
