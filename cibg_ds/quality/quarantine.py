@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cibg_ds import checks
 from cibg_ds.cluster import is_dask
 from cibg_ds.errors import InputError
 from cibg_ds.quality import distributed
@@ -144,6 +145,7 @@ def split_valid(data, suite, parameters: dict | None = None, plan=None):
     >>> len(clean), rejected["_rejected_by"].tolist()
     (18, ['share_65plus_pct'])
     """
+    checks.frame("data", data), checks.mapping("parameters", parameters)
     annotated = annotate(data, suite, parameters, plan)
     bad = annotated[REJECTED_BY] != ""
     return _clean_rows(annotated, bad), annotated[bad]
@@ -210,6 +212,8 @@ def write_quarantine(
     InputError
         When ``out/clean`` or ``out/rejected`` holds files other than a quarantine's parts.
     """
+    checks.frame("data", data), checks.mapping("parameters", parameters)
+    checks.path("out", out), checks.boolean("progress", progress, optional=True)
     import shutil
     import uuid
 
