@@ -255,6 +255,11 @@ def frame(name: str, value, *, geo: bool = False, dask: bool = True, optional: b
         return value
     if isinstance(value, pd.DataFrame) or (dask and is_dask(value)):
         return value
+    if is_dask(value):
+        raise ParameterError(
+            f"{name} must be a pandas DataFrame, got a Dask DataFrame; pass {name}.compute() "
+            "(or the per-unit functions' Dask counterparts: clean, segment_trips, detect_stops)"
+        )
     kinds = "a pandas or Dask DataFrame" if dask else "a pandas DataFrame"
     raise ParameterError(f"{name} must be {kinds}, got {type(value).__name__}")
 

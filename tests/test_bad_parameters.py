@@ -48,6 +48,13 @@ def pings() -> pd.DataFrame:
 
 
 @functools.cache
+def dask_pings():
+    import dask.dataframe as dd
+
+    return dd.from_pandas(pings(), npartitions=2)
+
+
+@functools.cache
 def trips():
     return mobility.segment_trips(pings())
 
@@ -118,13 +125,13 @@ CASES = {
     "segment_trips": (lambda **kw: mobility.segment_trips(**{"pings": pings(), **kw}),
                       [("pings", "x"), ("gap", "soon"), ("gap", -5), ("communes", 42)]),
     "label_trips": (lambda **kw: mobility.label_trips(**{"pings": pings(), **kw}),
-                    [("pings", 3), ("gap", "soon"), ("gap", 0)]),
+                    [("pings", 3), ("gap", "soon"), ("gap", 0), ("pings", dask_pings())]),
     "detect_stops": (lambda **kw: mobility.detect_stops(**{"pings": pings(), **kw}),
                      [("max_diameter", -1), ("max_diameter", "big"), ("min_duration", "soon"),
                       ("min_duration", -60), ("gap", 0), ("communes", "x"), ("pings", [])]),
     "stationary_stops": (lambda **kw: mobility.stationary_stops(**{"pings": pings(), **kw}),
                          [("max_diameter", 0), ("min_duration", "soon"), ("gap", "x"),
-                          ("pings", {})]),
+                          ("pings", {}), ("pings", dask_pings())]),
     "silence_stops": (lambda **kw: mobility.silence_stops(**{"trips": trips(), **kw}),
                       [("trips", "x"), ("trips", pd.DataFrame({"a": [1]}))]),
     "vehicle_km": (lambda **kw: mobility.vehicle_km(**{"pings": pings(), **kw}),

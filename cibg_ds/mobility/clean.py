@@ -82,7 +82,7 @@ def flag_fixes(
     -------
     pandas.DataFrame
     """
-    checks.frame("pings", pings)
+    checks.frame("pings", pings, dask=False)
     checks.frame("communes", communes, geo=True, optional=True)
     (
         checks.positive("buffer_m", buffer_m, zero=True),

@@ -26,7 +26,7 @@ def hourly_profile(vkm: pd.DataFrame, by: str = "weekday") -> pd.DataFrame:
         ``n_vehicles`` (the smallest number of distinct vehicles behind one day's value,
         for :func:`cibg_ds.privacy.suppress`).
     """
-    checks.frame("vkm", vkm, dask=False), checks.choice("by", by, ("weekday", "commune"))
+    checks.frame("vkm", vkm), checks.choice("by", by, ("weekday", "commune"))
     checks.columns(
         "hourly_profile: vkm",
         vkm.columns,
@@ -66,7 +66,7 @@ def robust_anomalies(
         ``table`` with ``usual_<value>`` (the group median), ``robust_z``, ``anomaly`` and
         ``reason`` (in words).
     """
-    checks.frame("table", table, dask=False), checks.column("value", value, table, numeric=True)
+    checks.frame("table", table), checks.column("value", value, table, numeric=True)
     group = list(checks.subset("group", group, table.columns))
     checks.positive("threshold", threshold), checks.integer("min_size", min_size, 1)
     grouped = table.groupby(group, observed=True)[value]
@@ -132,7 +132,7 @@ def unusual_days(
     pandas.DataFrame
         ``daily`` with ``daytype`` and the columns of :func:`robust_anomalies`.
     """
-    checks.frame("daily", daily, dask=False), checks.column("place", place, daily)
+    checks.frame("daily", daily), checks.column("place", place, daily)
     checks.column("value", value, daily, numeric=True)
     checks.columns("unusual_days: daily", daily.columns, ["date"])
     checks.positive("threshold", threshold), checks.integer("min_days", min_days, 1)
@@ -177,7 +177,7 @@ def isolation_anomalies(
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import RobustScaler
 
-    checks.frame("table", table, dask=False), checks.integer("seed", seed, 0)
+    checks.frame("table", table), checks.integer("seed", seed, 0)
     checks.number("contamination", contamination, 0, 0.5, low_open=True)
     features = list(checks.subset("features", features, table.columns))
     values = table[features].to_numpy(dtype=float)

@@ -379,7 +379,7 @@ def stationary_stops(
         ``obu_id``, ``start_ts``, ``end_ts``, ``lat``, ``lon`` (median of the stop's
         fixes), ``duration_s``, ``kind == "stationary"``.
     """
-    checks.frame("pings", pings)
+    checks.frame("pings", pings, dask=False)
     checks.positive("max_diameter", max_diameter)
     gap_ns(gap) if gap is not None else None
     gap_ns(min_duration, "min_duration")

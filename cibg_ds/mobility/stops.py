@@ -11,6 +11,7 @@ import pandas as pd
 
 from cibg_ds import checks
 from cibg_ds import schema as s
+from cibg_ds.cluster import compute_frame, is_dask
 from cibg_ds.mobility.geo import commune_of, to_metric
 from cibg_ds.mobility.stationary import stationary_of_tracks
 from cibg_ds.mobility.tracks import TRIPS_HINT, Tracks, gap_ns, require_fixes
@@ -42,10 +43,11 @@ def silence_stops(trips: pd.DataFrame) -> pd.DataFrame:
         Columns :data:`STOP_COLUMNS`, ``kind == "silence"``, placed where the earlier trip
         ended.
     """
-    checks.frame("trips", trips, dask=False)
+    checks.frame("trips", trips)
     checks.columns(
         "silence_stops: trips", trips.columns, [s.OBU_ID, "start_ts", "end_ts"], TRIPS_HINT
     )
+    trips = compute_frame(trips) if is_dask(trips) else trips  # a small table
     t = trips.sort_values([s.OBU_ID, "start_ts"], ignore_index=True)
     units = t[s.OBU_ID].to_numpy(dtype=object)
     nxt = np.flatnonzero(units[1:] == units[:-1])  # trip i is followed by trip i+1

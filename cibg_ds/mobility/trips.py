@@ -46,7 +46,7 @@ def label_trips(pings: pd.DataFrame, gap="5min") -> pd.DataFrame:
     :func:`segment_trips`). Of fixes of a unit with equal times only the first is kept
     (as MovingPandas does; :func:`cibg_ds.mobility.clean` removes the others).
     """
-    checks.frame("pings", pings)
+    checks.frame("pings", pings, dask=False)
     gap_ns(gap) if gap is not None else None
     tracks = Tracks(pings, gap, "label_trips")
     return tracks.df.assign(**{TRIP_ID: tracks.trip_id})
