@@ -13,6 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from cibg_ds import checks
 from cibg_ds import schema as s
 from cibg_ds.config import get_settings
 from cibg_ds.errors import CibgDsError, ParameterError
@@ -51,10 +52,7 @@ class PrivacyError(CibgDsError):
 
 def resolve_k(k: int | None = None) -> int:
     """Return the threshold in force: ``k`` or the ``k_anonymity`` setting, never below 3."""
-    k = get_settings().k_anonymity if k is None else k
-    if isinstance(k, bool) or not isinstance(k, int) or k < MIN_K:
-        raise ParameterError(f"k must be an integer >= {MIN_K}, got {k!r}")
-    return k
+    return checks.integer("k", get_settings().k_anonymity if k is None else k, MIN_K)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,9 +95,12 @@ def suppress(table: pd.DataFrame, k: int | None = None, count: str = COUNT, valu
         A copy with blanked cells and a boolean column ``suppressed``.
     report : Suppression
     """
+    checks.frame("table", table, dask=False)
     k = resolve_k(k)
     if count not in table.columns:
         raise ParameterError(f"table has no distinct-vehicle column {count!r}; pass count=")
+    if values is not None:
+        values = list(checks.subset("values", values, table.columns))
     small = (table[count].fillna(0) < k).to_numpy()
     if values is None:
         keys = table.select_dtypes(
@@ -303,6 +304,7 @@ def check_publishable(table: pd.DataFrame, k: int | None = None, count: str | No
     >>> check_publishable(suppress(table)[0]).ok
     True
     """
+    checks.frame("table", table, dask=False)
     k = resolve_k(k)
     problems = []
     ids = sorted({str(c) for c in table.columns if is_id_name(c)})

@@ -42,6 +42,10 @@ PING_DTYPES: dict[str, object] = {
 PING_COLUMNS = tuple(PING_DTYPES)
 FIX_COLUMNS = (OBU_ID, TS, LAT, LON)
 """The ping columns every feed must have; the others are used when present."""
+RAW_VALUES = "_raw_values"
+"""Optional column of ``read_pings(keep_raw=True)``: per row, a compact JSON object
+``{column: original text}`` of the cells that did not parse (null when all did). The
+quarantine keeps it on rejected rows only; it is no part of the canonical schema."""
 
 # --- communes ----------------------------------------------------------------------------
 NIS = "nis"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cibg_ds import checks
 from cibg_ds.errors import ParameterError
 from cibg_ds.schema import NAME_FR, NIS
 
@@ -60,8 +61,10 @@ def reach(
         ``share_beyond_pct``. ``attrs``: ``max_distance_m``, ``from`` and
         ``illustrative`` (when the spaces are the embedded sample).
     """
-    if not max_distance_m > 0:
-        raise ParameterError(f"max_distance_m must be > 0, got {max_distance_m!r}")
+    checks.frame("table", table, dask=False), checks.frame("spaces", spaces, geo=True)
+    checks.frame("at_risk", at_risk, dask=False, optional=True)
+    checks.frame("sectors", sectors, geo=True, optional=True)
+    checks.positive("max_distance_m", max_distance_m)
     if len(spaces) == 0:
         raise ParameterError("no computer spaces given")
     spaces = spaces.to_crs(31370)

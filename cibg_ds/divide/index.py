@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
+from cibg_ds import checks
 from cibg_ds.divide.indicators import BY_COLUMN, risk_columns
 from cibg_ds.errors import ParameterError
 from cibg_ds.schema import NAME_FR, NIS
@@ -200,20 +201,20 @@ def exclusion_index(
     -------
     IndexResult
     """
+    checks.frame("table", table, dask=False)
+    checks.choice("normalisation", normalisation, NORMALISATIONS)
+    checks.choice("aggregation", aggregation, AGGREGATIONS)
+    if isinstance(weighting, str) or not isinstance(weighting, dict):
+        checks.choice("weighting", weighting, WEIGHTINGS)
+    checks.integer("n_sim", n_sim, 1), checks.integer("seed", seed, 0)
+    vary = checks.subset("vary", vary, ("weights", "normalisation", "aggregation"), empty=True)
     columns = list(columns) if columns is not None else risk_columns(table)
-    unknown = [c for c in columns if c not in table.columns]
-    if unknown:
-        raise ParameterError(f"columns {unknown} are not in the indicator table")
+    checks.subset("columns", columns, table.columns)
     if len(columns) < 2:
         raise ParameterError(f"an index needs at least 2 indicators, got {columns}")
     if table[columns].isna().any().any():
         gaps = table[columns].columns[table[columns].isna().any()].tolist()
         raise ParameterError(f"indicators {gaps} have missing values; impute them first")
-    if not isinstance(n_sim, int) or n_sim < 1:
-        raise ParameterError(f"n_sim must be a positive integer, got {n_sim!r}")
-    bad_vary = sorted(set(vary) - {"weights", "normalisation", "aggregation"})
-    if bad_vary:
-        raise ParameterError(f"vary may hold weights, normalisation, aggregation; got {bad_vary}")
     x = orient(table, columns)
     weights = _weights(weighting, x, columns)
     score = _score(x, normalisation, weights, aggregation)

@@ -7,7 +7,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from cibg_ds.errors import InputError, ParameterError
+from cibg_ds import checks
+from cibg_ds.errors import InputError
 from cibg_ds.schema import BRUSSELS_NIS, NAME_FR, NAME_NL, NIS
 
 
@@ -41,6 +42,7 @@ IMPUTATION = ("median", "neighbours")
 
 def risk_columns(table: pd.DataFrame) -> list[str]:
     """Return the risk indicators present in ``table`` (context columns left out)."""
+    checks.frame("table", table)
     return [i.column for i in INDICATORS if i.direction != 0 and i.column in table.columns]
 
 
@@ -161,6 +163,8 @@ def indicators(
     >>> len(table), table.loc[table["income_eur"].idxmin(), "name_fr"]
     (19, 'Saint-Josse-ten-Noode')
     """
+    checks.choice("impute", impute, IMPUTATION), checks.boolean("validate", validate)
+    checks.frame("extra", extra, dask=False, optional=True)
     from cibg_ds.io import (
         fiscal_income,
         load_commune_facts,
@@ -168,8 +172,6 @@ def indicators(
         population_structure,
     )
 
-    if impute not in IMPUTATION:
-        raise ParameterError(f"impute must be one of {list(IMPUTATION)}, got {impute!r}")
     facts = load_commune_facts()
     table = _from_facts(facts)
     if population is not None and not isinstance(population, pd.DataFrame):

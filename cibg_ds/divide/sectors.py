@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cibg_ds import checks
 from cibg_ds.errors import ParameterError
 from cibg_ds.io.sectors import SECTOR
 from cibg_ds.schema import NAME_FR, NAME_NL, NIS
@@ -55,8 +56,8 @@ def sector_car_indicators(cars: pd.DataFrame, sectors, min_households: int = MIN
         without a polygon (``unmatched_rows``, e.g. the ``...ZZZZ`` "unknown sector" rows
         and codes renumbered between editions) and the polygons without data.
     """
-    if not isinstance(min_households, int) or min_households < 1:
-        raise ParameterError(f"min_households must be a positive integer, got {min_households!r}")
+    checks.frame("cars", cars, dask=False), checks.frame("sectors", sectors, geo=True)
+    checks.integer("min_households", min_households, 1)
     missing = [c for c in (SECTOR, "households", "cars") if c not in cars.columns]
     if missing:
         raise ParameterError(f"cars table lacks {missing}; read it with cd.io.households_cars")
@@ -98,8 +99,8 @@ def sector_autocorrelation(gdf, column: str, permutations: int = 999, seed: int 
     """
     from cibg_ds.divide.spatial import local_moran, moran, queen_weights
 
-    if column not in gdf.columns:
-        raise ParameterError(f"no column {column!r}; columns are {list(gdf.columns)}")
+    checks.frame("gdf", gdf, geo=True), checks.column("column", column, gdf, numeric=True)
+    checks.integer("permutations", permutations, 1), checks.integer("seed", seed, 0)
     data = gdf[gdf[column].notna()].reset_index(drop=True)
     w = queen_weights(data, id_column=SECTOR, allow_islands=True)
     if w.islands:

@@ -31,6 +31,7 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.special import expit, logit
 
+from cibg_ds import checks
 from cibg_ds.errors import ParameterError
 from cibg_ds.schema import NAME_FR, NIS
 
@@ -106,6 +107,11 @@ def skill_estimates(
         ``none``, ``none_lo``, ``none_hi``, ``limited_pct``. ``limited`` and ``none`` add
         up exactly to the totals; ``attrs["model"]`` holds terms, slopes and intercepts.
     """
+    checks.frame("table", table, dask=False)
+    for name, total in (("limited_total", limited_total), ("none_total", none_total)):
+        if total is not None:
+            checks.integer(name, total, 1)
+    checks.integer("n_sim", n_sim, 1), checks.integer("seed", seed, 0)
     from cibg_ds.io import load_regional_figures
 
     figures = load_regional_figures().set_index("key")["value"]

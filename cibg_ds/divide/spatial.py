@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from cibg_ds import checks
 from cibg_ds.errors import ParameterError
 from cibg_ds.schema import NAME_FR, NIS
 
@@ -30,8 +31,8 @@ def queen_weights(gdf, id_column: str = NIS, allow_islands: bool = False):
     """
     from libpysal.weights import Queen
 
-    if id_column not in gdf.columns:
-        raise ParameterError(f"the GeoDataFrame needs a {id_column!r} column")
+    checks.frame("gdf", gdf, geo=True), checks.column("id_column", id_column, gdf)
+    checks.boolean("allow_islands", allow_islands)
     ids = gdf[id_column].tolist()
     w = Queen.from_dataframe(gdf, ids=ids, use_index=False, silence_warnings=True)
     if w.islands and not allow_islands:
@@ -41,8 +42,7 @@ def queen_weights(gdf, id_column: str = NIS, allow_islands: bool = False):
 
 
 def _values(gdf, column: str) -> np.ndarray:
-    if column not in gdf.columns:
-        raise ParameterError(f"no column {column!r}; columns are {list(gdf.columns)}")
+    checks.column("column", column, gdf, numeric=True)
     y = gdf[column].to_numpy(float)
     if np.isnan(y).any():
         raise ParameterError(f"column {column!r} has missing values")
@@ -59,6 +59,8 @@ def moran(gdf, column: str, permutations: int = 999, seed: int = 0, id_column: s
         normality), ``p_norm``, ``p_sim`` (pseudo p-value of the permutation test, seeded),
         ``n``, ``permutations`` and ``note`` (the low power of 19 units).
     """
+    checks.frame("gdf", gdf, geo=True), checks.column("id_column", id_column, gdf)
+    checks.integer("permutations", permutations, 1), checks.integer("seed", seed, 0)
     import esda
 
     y = _values(gdf, column)
@@ -96,6 +98,9 @@ def local_moran(
     is esda's conditional-permutation pseudo p-value (its current "directed" default).
     ``attrs["note"]`` states the low power of tests on 19 units.
     """
+    checks.frame("gdf", gdf, geo=True), checks.column("id_column", id_column, gdf)
+    checks.integer("permutations", permutations, 1), checks.integer("seed", seed, 0)
+    checks.number("alpha", alpha, 0, 1, low_open=True, high_open=True)
     import esda
 
     y = _values(gdf, column)

@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from cibg_ds import checks
 from cibg_ds.divide.indicators import BY_COLUMN, risk_columns
 from cibg_ds.errors import ParameterError
 from cibg_ds.schema import NAME_FR, NIS
@@ -89,10 +90,14 @@ def typology(
     """
     from sklearn.metrics import silhouette_score
 
+    checks.frame("table", table, dask=False), checks.integer("seed", seed, 0)
     columns = list(columns) if columns is not None else risk_columns(table)
-    unknown = sorted(set(methods) - set(METHODS))
-    if unknown:
-        raise ParameterError(f"methods must be among {list(METHODS)}, got {unknown}")
+    checks.subset("columns", columns, table.columns)
+    methods = checks.subset("methods", methods, METHODS)
+    if not isinstance(k_range, (range, list, tuple)) or not all(
+        isinstance(k, int) for k in k_range
+    ):
+        raise ParameterError(f"k_range must hold integers (numbers of groups), got {k_range!r}")
     ks = [k for k in k_range if 2 <= k < len(table)]
     if not ks:
         raise ParameterError(f"k_range must hold numbers of groups in 2..{len(table) - 1}")

@@ -4,7 +4,9 @@ The canonical schema is :data:`cibg_ds.schema.PING_DTYPES`. Reading checks the s
 (files exist and are readable, columns are there) eagerly and with clear errors; checking
 the *values* is the job of the data-quality suites, so odd values are kept, not dropped:
 an unknown weight class stays visible as its own category, an unparseable time becomes
-null (and is rejected by the suite's "ts not null" expectation).
+null (and is rejected by the suite's "ts not null" expectation). With ``keep_raw=True``
+the text such a cell held is kept beside the row, in :data:`cibg_ds.schema.RAW_VALUES`
+(``{"euro_class": "EURO6"}``), so the quarantine shows what the feed actually said.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import hmac
+import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -359,11 +362,59 @@ def _ts_in_units(values: pd.Series, unit: str | None, assume_tz: str | None):
     return values, unit or assume_tz
 
 
+def raw_values(source: pd.DataFrame, parsed: pd.DataFrame) -> pd.Series:
+    """Per row, the original text of the cells that did not parse, as compact JSON.
+
+    A cell did not parse when the source held a value (not empty or blank) and the
+    canonical column holds null: ``n/a`` in ``speed_kmh``, ``EURO6`` in ``euro_class``,
+    ``yesterday`` in ``ts``.
+
+    Parameters
+    ----------
+    source : pandas.DataFrame
+        The rows as read, with canonical column names.
+    parsed : pandas.DataFrame
+        The same rows after conversion to the canonical dtypes.
+
+    Returns
+    -------
+    pandas.Series
+        ``string`` dtype, same index: ``{"column": "text", ...}`` in column order, null
+        where every cell parsed.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"euro_class": ["6", "EURO6"], "lat": ["n/a", "50.8"]})
+    >>> parsed = raw.apply(pd.to_numeric, errors="coerce")
+    >>> raw_values(raw, parsed).tolist()
+    ['{"lat":"n/a"}', '{"euro_class":"EURO6"}']
+    """
+    joined = np.full(len(parsed), "", dtype=object)
+    for col in parsed.columns:
+        if col not in source.columns:
+            continue
+        text = source[col].astype("string")
+        lost = ((text.str.strip().fillna("") != "") & parsed[col].isna()).to_numpy()
+        if not lost.any():
+            continue
+        codes, uniques = pd.factorize(text[lost])  # encode each distinct text once
+        encoded = np.array([json.dumps(u, ensure_ascii=False) for u in uniques], dtype=object)
+        before = joined[lost]
+        comma = np.where(before == "", "", ",").astype(object)
+        joined[lost] = before + comma + (json.dumps(col) + ":" + encoded[codes])
+    some = joined != ""
+    out = pd.Series(pd.NA, index=parsed.index, dtype="string")
+    if some.any():
+        out[some] = "{" + joined[some] + "}"
+    return out
+
+
 def to_canonical(
     df: pd.DataFrame,
     rename: Mapping[str, str] | None = None,
     assume_tz: str | None = None,
     units: Mapping[str, str] | None = None,
+    keep_raw: bool = False,
 ) -> pd.DataFrame:
     """Return a new frame with the canonical ping columns and dtypes (values are not judged).
 
@@ -378,11 +429,15 @@ def to_canonical(
         Time zone of timestamps written without an offset; default: such times become null.
     units : mapping, optional
         Canonical name to the source's unit (see :func:`column_units`).
+    keep_raw : bool
+        Add :data:`cibg_ds.schema.RAW_VALUES`, the original text of every cell that did
+        not parse (see :func:`raw_values`).
 
     Returns
     -------
     pandas.DataFrame
-        The canonical columns present, in :data:`cibg_ds.schema.PING_COLUMNS` order.
+        The canonical columns present, in :data:`cibg_ds.schema.PING_COLUMNS` order
+        (then ``_raw_values`` with ``keep_raw``).
     """
     df = df.rename(columns=dict(rename or {}))
     _refuse_undecodable(df)
@@ -406,7 +461,10 @@ def to_canonical(
         )
     if s.COUNTRY in df.columns:
         out[s.COUNTRY] = df[s.COUNTRY].astype(s.PING_DTYPES[s.COUNTRY])
-    return out[[c for c in s.PING_COLUMNS if c in out.columns]]
+    out = out[[c for c in s.PING_COLUMNS if c in out.columns]]
+    if keep_raw:
+        out[s.RAW_VALUES] = raw_values(df, out)
+    return out
 
 
 def _check_columns(present: list[str], file: str, required=s.FIX_COLUMNS) -> None:
@@ -433,6 +491,7 @@ def read_pings(
     blocksize: str = "64MB",
     sep: str | None = None,
     require: Sequence[str] = s.FIX_COLUMNS,
+    keep_raw: bool = False,
 ):
     """Read truck pings from CSV or Parquet into a Dask DataFrame with the canonical schema.
 
@@ -461,6 +520,13 @@ def read_pings(
     require : sequence of str
         Columns every file must have (default :data:`cibg_ds.schema.FIX_COLUMNS`; the
         pings quality suite asks for all of :data:`cibg_ds.schema.PING_COLUMNS`).
+    keep_raw : bool
+        Add a ``string`` column :data:`cibg_ds.schema.RAW_VALUES` holding, per row, the
+        original text of every cell that did not parse, as a compact JSON object
+        (``{"speed_kmh":"n/a","euro_class":"EURO6"}``; null when every cell parsed).
+        ``cibg-ds validate`` reads so: the quarantine's rejected rows keep the column,
+        the clean rows do not. Only an empty cell counts as missing in a CSV: ``n/a``,
+        ``NA`` or ``null`` are text (a value that does not parse), never silently null.
 
     Returns
     -------
@@ -515,10 +581,12 @@ def read_pings(
     else:
         raw = dd.read_csv(
             [str(f) for f in files], dtype=str, usecols=source_columns, blocksize=blocksize,
-            sep=sep, encoding_errors="replace",
+            sep=sep, encoding_errors="replace", keep_default_na=False, na_values=[""],
         )  # fmt: skip
     meta = empty_pings()[canonical]
-    return raw.map_partitions(to_canonical, rename, assume_tz, units, meta=meta)
+    if keep_raw:
+        meta[s.RAW_VALUES] = pd.Series(dtype="string")
+    return raw.map_partitions(to_canonical, rename, assume_tz, units, keep_raw, meta=meta)
 
 
 def write_parquet_atomic(df: pd.DataFrame, path: str | os.PathLike, **kwargs) -> Path:

@@ -1,4 +1,14 @@
-"""Truck trajectories: cleaning, trips, stops and vehicle-kilometres, on pandas or Dask."""
+"""Truck trajectories: cleaning, trips, stops and vehicle-kilometres, on pandas or Dask.
+
+Dask rule: row-level frames stay lazy, tables come back as pandas. Fixes, trips and stops
+of Dask input are Dask (``clean``'s kept fixes, ``segment_trips``, ``detect_stops``);
+aggregated tables are pandas whatever the input (``clean``'s report, ``vehicle_km``,
+``aggregate``, ``aggregate_roads``, ``congestion``, ``od_table``, ``through_share``), and
+the functions of a trips or stops table accept a Dask one and compute it. ``flag_fixes``,
+``label_trips`` and ``stationary_stops`` work per unit on pandas.
+
+Every public function checks its parameters first (:mod:`cibg_ds.checks`).
+"""
 
 from cibg_ds.mobility.aggregate import aggregate
 from cibg_ds.mobility.bottlenecks import Bottlenecks, bottleneck_change, bottlenecks

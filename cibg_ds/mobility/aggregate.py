@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cibg_ds import checks
 from cibg_ds import schema as s
 from cibg_ds.cluster import compute_frame, is_dask, shuffle_method
 from cibg_ds.config import get_settings
-from cibg_ds.errors import ParameterError
 from cibg_ds.mobility.geo import to_lonlat
 from cibg_ds.mobility.grid import CELL, cell_codes, cell_labels, cell_size, time_bins
-from cibg_ds.mobility.tracks import Tracks, require_fixes
+from cibg_ds.mobility.tracks import Tracks, gap_ns, require_fixes
 from cibg_ds.mobility.units import regroup, unit_keys
 
 COUNTRIES_SHOWN = ("BE", "NL", "FR", "DE", "PL")
@@ -206,6 +206,8 @@ def aggregate(
         A cell crossed by a segment without a fix in it has ``n_fixes == 0`` and ``vkm > 0``.
         Cells are not yet suppressed: pass the table to :func:`cibg_ds.privacy.suppress`.
     """
+    checks.frame("pings", pings)
+    checks.time_zone("tz", tz), gap_ns(gap)
     return aggregate_places(pings, GridCells(cell), by, tz, gap, measures)
 
 
@@ -221,9 +223,7 @@ def aggregate_places(
     each fix). ``place.label(values)``, when present, turns places into their final ids
     once the table is small. On Dask, ``place`` must pickle.
     """
-    unknown = sorted(set(measures) - set(MEASURES))
-    if unknown:
-        raise ParameterError(f"measures must be among {list(MEASURES)}, got {unknown}")
+    measures = checks.subset("measures", measures, MEASURES, empty=True)
     require_fixes(pings.columns, "aggregate")
     tz = tz or get_settings().timezone
     keys = _keys(place, by)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cibg_ds import checks
 from cibg_ds import schema as s
 from cibg_ds.cluster import is_dask
-from cibg_ds.errors import ParameterError
 from cibg_ds.mobility.geo import region, to_metric
 from cibg_ds.mobility.tracks import require_fixes
 from cibg_ds.mobility.units import by_unit, mark_regrouped, sort_by_unit, unit_starts
@@ -82,8 +82,12 @@ def flag_fixes(
     -------
     pandas.DataFrame
     """
-    if max_speed_kmh <= 0 or buffer_m < 0:
-        raise ParameterError("max_speed_kmh must be > 0 and buffer_m >= 0")
+    checks.frame("pings", pings, dask=False)
+    checks.frame("communes", communes, geo=True, optional=True)
+    (
+        checks.positive("buffer_m", buffer_m, zero=True),
+        checks.positive("max_speed_kmh", max_speed_kmh),
+    )
     df, units = sort_by_unit(pings)
     reason = np.full(len(df), "", dtype=object)
     missing = df[[s.OBU_ID, s.TS, s.LAT, s.LON]].isna().any(axis=1).to_numpy()
@@ -135,6 +139,12 @@ def clean(pings, communes=None, buffer_m: float = 2000.0, max_speed_kmh: float =
     >>> int(report["fixes"].sum()) == len(raw)
     True
     """
+    checks.frame("pings", pings)
+    checks.frame("communes", communes, geo=True, optional=True)
+    (
+        checks.positive("buffer_m", buffer_m, zero=True),
+        checks.positive("max_speed_kmh", max_speed_kmh),
+    )
     require_fixes(pings.columns, "clean")
     meta = pings._meta.assign(**{REASON: pd.Series(dtype="string")}) if is_dask(pings) else None
     flagged = by_unit(pings, flag_fixes, meta, communes, buffer_m, max_speed_kmh)

@@ -15,11 +15,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cibg_ds import checks
 from cibg_ds import schema as s
 from cibg_ds.cluster import is_dask, shuffle_method
 from cibg_ds.config import get_settings
 from cibg_ds.mobility.aggregate import quantile_by_group
-from cibg_ds.mobility.grid import CELL, cell_ids
+from cibg_ds.mobility.grid import CELL, cell_ids, cell_size
 
 AM_PEAK, PM_PEAK = (6, 9), (16, 19)
 
@@ -84,6 +85,9 @@ def congestion(pings, cell="250m", tz: str | None = None, min_speed: float = 5.0
         ``cell_id``, ``n_fixes``, ``n_vehicles``, ``free_flow_kmh``, ``tti_am``,
         ``tti_pm`` (NaN without peak or off-peak fixes), ``reliability``.
     """
+    checks.frame("pings", pings)
+    checks.positive("min_speed", min_speed, zero=True), checks.time_zone("tz", tz)
+    cell_size(cell)
     tz = tz or get_settings().timezone
     if not is_dask(pings):
         return _per_cell(_moving(pings, cell, tz, min_speed))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cibg_ds import checks
 from cibg_ds.errors import ParameterError
 
 
@@ -25,8 +26,13 @@ def hourly_profile(vkm: pd.DataFrame, by: str = "weekday") -> pd.DataFrame:
         ``n_vehicles`` (the smallest number of distinct vehicles behind one day's value,
         for :func:`cibg_ds.privacy.suppress`).
     """
-    if by not in ("weekday", "commune"):
-        raise ParameterError(f"by must be 'weekday' or 'commune', got {by!r}")
+    checks.frame("vkm", vkm), checks.choice("by", by, ("weekday", "commune"))
+    checks.columns(
+        "hourly_profile: vkm",
+        vkm.columns,
+        ["hour", "vkm", *(["commune"] if by == "commune" else [])],
+        "make the table with cibg_ds.mobility.vehicle_km",
+    )
     frame = vkm.assign(
         date=vkm["hour"].dt.strftime("%Y-%m-%d"),
         weekday=vkm["hour"].dt.day_of_week,
@@ -60,6 +66,9 @@ def robust_anomalies(
         ``table`` with ``usual_<value>`` (the group median), ``robust_z``, ``anomaly`` and
         ``reason`` (in words).
     """
+    checks.frame("table", table), checks.column("value", value, table, numeric=True)
+    group = list(checks.subset("group", group, table.columns))
+    checks.positive("threshold", threshold), checks.integer("min_size", min_size, 1)
     grouped = table.groupby(group, observed=True)[value]
     median = grouped.transform("median")
     size = grouped.transform("count")
@@ -123,9 +132,11 @@ def unusual_days(
     pandas.DataFrame
         ``daily`` with ``daytype`` and the columns of :func:`robust_anomalies`.
     """
-    for column in (place, "date", value):
-        if column not in daily.columns:
-            raise ParameterError(f"the daily table needs a {column!r} column")
+    checks.frame("daily", daily), checks.column("place", place, daily)
+    checks.column("value", value, daily, numeric=True)
+    checks.columns("unusual_days: daily", daily.columns, ["date"])
+    checks.positive("threshold", threshold), checks.integer("min_days", min_days, 1)
+    checks.integer("min_vehicles", min_vehicles, 0)
     typed = daily.assign(daytype=day_type(daily["date"]).to_numpy())
     if min_vehicles:
         judged = typed["n_vehicles"].fillna(0).to_numpy() >= min_vehicles
@@ -166,11 +177,9 @@ def isolation_anomalies(
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import RobustScaler
 
-    if not 0 < contamination <= 0.5:
-        raise ParameterError(f"contamination must be in (0, 0.5], got {contamination!r}")
-    missing = [f for f in features if f not in table.columns]
-    if missing:
-        raise ParameterError(f"features {missing} are not columns of the table")
+    checks.frame("table", table), checks.integer("seed", seed, 0)
+    checks.number("contamination", contamination, 0, 0.5, low_open=True)
+    features = list(checks.subset("features", features, table.columns))
     values = table[features].to_numpy(dtype=float)
     incomplete = [f for f, bad in zip(features, np.isnan(values).any(axis=0), strict=True) if bad]
     if incomplete:

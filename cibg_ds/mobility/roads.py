@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cibg_ds import checks
 from cibg_ds.errors import ParameterError
 from cibg_ds.io.roads import SEGMENT
 from cibg_ds.mobility.aggregate import aggregate_places
 from cibg_ds.mobility.geo import METRIC_CRS, to_metric
+from cibg_ds.mobility.tracks import gap_ns
 
 SNAP_DISTANCE_M = 30.0
 
@@ -45,12 +47,10 @@ class RoadSnapper:
     """Half of a fix-to-fix segment's km to the road of each fix (see ``aggregate_places``)."""
 
     def __init__(self, roads, max_distance_m: float = SNAP_DISTANCE_M):
+        checks.frame("roads", roads, geo=True, dask=False)
+        checks.positive("max_distance_m", max_distance_m)
         if SEGMENT not in roads.columns:
             raise ParameterError(f"roads need a {SEGMENT!r} column; load them with load_roads()")
-        if roads.crs is None:
-            raise ParameterError("roads have no CRS; load them with load_roads()")
-        if not max_distance_m > 0:
-            raise ParameterError(f"max_distance_m must be > 0 metres, got {max_distance_m!r}")
         self.lines = roads.to_crs(METRIC_CRS).geometry.to_numpy()
         self.ids = roads[SEGMENT].to_numpy()
         self.max_distance_m = float(max_distance_m)
@@ -121,6 +121,10 @@ def aggregate_roads(
         ``segment_id``, the bin column(s), the columns of :func:`aggregate`, and the road's
         ``road_class`` (or OSM ``highway``) when the network has one.
     """
+    checks.frame("pings", pings)
+    checks.frame("roads", roads, geo=True, optional=True)
+    checks.positive("max_distance_m", max_distance_m), checks.time_zone("tz", tz)
+    gap_ns(gap)
     roads = default_roads() if roads is None else roads
     if matched:
         from cibg_ds.mobility.matched_roads import aggregate_matched

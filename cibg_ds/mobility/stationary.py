@@ -29,6 +29,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from cibg_ds import checks
 from cibg_ds import schema as s
 from cibg_ds.mobility.tracks import Tracks, gap_ns
 
@@ -378,5 +379,8 @@ def stationary_stops(
         ``obu_id``, ``start_ts``, ``end_ts``, ``lat``, ``lon`` (median of the stop's
         fixes), ``duration_s``, ``kind == "stationary"``.
     """
-    gap_ns(min_duration)
+    checks.frame("pings", pings, dask=False)
+    checks.positive("max_diameter", max_diameter)
+    gap_ns(gap) if gap is not None else None
+    gap_ns(min_duration, "min_duration")
     return stationary_of_tracks(Tracks(pings, gap, "stationary_stops"), max_diameter, min_duration)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cibg_ds import checks
 from cibg_ds import schema as s
+from cibg_ds.cluster import compute_frame, is_dask
 from cibg_ds.mobility.geo import commune_of, to_metric
 from cibg_ds.mobility.stationary import stationary_of_tracks
-from cibg_ds.mobility.tracks import Tracks, gap_ns, require_fixes
+from cibg_ds.mobility.tracks import TRIPS_HINT, Tracks, gap_ns, require_fixes
 from cibg_ds.mobility.units import by_unit
 
 STOP_COLUMNS = {
@@ -41,6 +43,11 @@ def silence_stops(trips: pd.DataFrame) -> pd.DataFrame:
         Columns :data:`STOP_COLUMNS`, ``kind == "silence"``, placed where the earlier trip
         ended.
     """
+    checks.frame("trips", trips)
+    checks.columns(
+        "silence_stops: trips", trips.columns, [s.OBU_ID, "start_ts", "end_ts"], TRIPS_HINT
+    )
+    trips = compute_frame(trips) if is_dask(trips) else trips  # a small table
     t = trips.sort_values([s.OBU_ID, "start_ts"], ignore_index=True)
     units = t[s.OBU_ID].to_numpy(dtype=object)
     nxt = np.flatnonzero(units[1:] == units[:-1])  # trip i is followed by trip i+1
@@ -123,7 +130,11 @@ def detect_stops(pings, max_diameter=100.0, min_duration="3min", gap="5min", com
         ``ObservationGapSplitter(gap)``; see :func:`cibg_ds.mobility.stationary_stops`).
         The trip table is not built.
     """
-    gap_ns(gap), gap_ns(min_duration)  # bad durations fail here, before any work
+    checks.frame("pings", pings)
+    checks.frame("communes", communes, geo=True, optional=True)
+    checks.positive("max_diameter", max_diameter)
+    gap_ns(min_duration, "min_duration")
+    gap_ns(gap)  # bad durations fail here, before any work
     require_fixes(pings.columns, "detect_stops")
     empty = pd.DataFrame({c: pd.Series(dtype=d) for c, d in STOP_COLUMNS.items()})
     return by_unit(pings, _stops, empty, max_diameter, min_duration, gap, communes)

@@ -52,7 +52,7 @@ def trajectory_tables(
         Equal to ``segment_trips(pings, gap)``, ``detect_stops(pings, max_diameter,
         min_duration, gap)`` and ``vehicle_km(pings, gap, tz=tz)``, computed (on Dask too).
     """
-    gap_ns(gap), gap_ns(min_duration)
+    gap_ns(gap), gap_ns(min_duration, "min_duration")
     tz = tz or get_settings().timezone
     args = (gap, communes, tz, max_diameter, min_duration)
     if not is_dask(pings):

@@ -16,8 +16,8 @@ import functools
 import numpy as np
 import pandas as pd
 
+from cibg_ds import checks
 from cibg_ds import schema as s
-from cibg_ds.errors import ParameterError
 from cibg_ds.mobility.geo import to_metric
 from cibg_ds.mobility.units import unit_order, unit_starts
 
@@ -28,6 +28,7 @@ _HINT = (
     "The trajectory functions need obu_id, ts, lat and lon; read other feeds with "
     "cibg_ds.io.read_pings(..., columns={'theirs': 'ours'})."
 )
+TRIPS_HINT = "Make the trips with cibg_ds.mobility.segment_trips(pings)."
 
 
 def require_fixes(columns, function: str) -> None:
@@ -35,15 +36,9 @@ def require_fixes(columns, function: str) -> None:
     s.require_columns(columns, REQUIRED, f"{function}: pings", _HINT)
 
 
-def gap_ns(gap) -> int:
+def gap_ns(gap, name: str = "gap") -> int:
     """Return a gap (``"5min"``, a Timedelta or seconds) in nanoseconds."""
-    try:
-        value = pd.Timedelta(gap if not isinstance(gap, (int, float)) else gap * 1e9)
-    except (TypeError, ValueError):
-        raise ParameterError(f"gap must be a duration such as '5min', got {gap!r}") from None
-    if value <= pd.Timedelta(0):
-        raise ParameterError(f"gap must be positive, got {gap!r}")
-    return int(value.value)
+    return int(checks.duration(name, gap).value)
 
 
 def column_or_null(df: pd.DataFrame, column: str, rows=None) -> np.ndarray | pd.Series:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cibg_ds import checks
 from cibg_ds import schema as s
 from cibg_ds.mobility.geo import commune_of, region, to_metric
 from cibg_ds.mobility.tracks import Tracks, column_or_null, gap_ns, require_fixes
@@ -45,6 +46,8 @@ def label_trips(pings: pd.DataFrame, gap="5min") -> pd.DataFrame:
     :func:`segment_trips`). Of fixes of a unit with equal times only the first is kept
     (as MovingPandas does; :func:`cibg_ds.mobility.clean` removes the others).
     """
+    checks.frame("pings", pings, dask=False)
+    gap_ns(gap) if gap is not None else None
     tracks = Tracks(pings, gap, "label_trips")
     return tracks.df.assign(**{TRIP_ID: tracks.trip_id})
 
@@ -187,6 +190,8 @@ def segment_trips(pings, gap="5min", communes=None):
     >>> segment_trips(fixes)["n_fixes"].tolist()  # the lone fix at 09:00 is no trip
     [2]
     """
+    checks.frame("pings", pings)
+    checks.frame("communes", communes, geo=True, optional=True)
     gap_ns(gap)  # a bad gap fails here, before any work
     require_fixes(pings.columns, "segment_trips")
     return by_unit(pings, trips_of, empty_trips(), gap, communes)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cibg_ds import checks
 from cibg_ds import schema as s
 from cibg_ds.cluster import is_dask
 from cibg_ds.config import get_settings
@@ -55,6 +56,9 @@ def vehicle_km(pings, gap="5min", communes=None, tz: str | None = None):
         total distance of the trips. Always computed (the table is small). A feed without
         weight or Euro class gets null classes (one group per commune and hour).
     """
+    checks.frame("pings", pings)
+    checks.frame("communes", communes, geo=True, optional=True)
+    checks.time_zone("tz", tz)
     gap_ns(gap)
     require_fixes(pings.columns, "vehicle_km")
     tz = tz or get_settings().timezone

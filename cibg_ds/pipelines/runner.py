@@ -23,7 +23,7 @@ import signal
 import time
 from pathlib import Path
 
-from cibg_ds.errors import CibgDsError
+from cibg_ds.errors import CibgDsError, ParameterError
 from cibg_ds.io.atomic import write_text_atomic
 from cibg_ds.pipelines.model import Pipeline, Task, load_pipeline
 from cibg_ds.reports.bundle import quality_verdicts
@@ -568,14 +568,14 @@ def run_pipeline(
         When another run of the pipeline is in progress.
     """
     if jobs < 1:
-        raise CibgDsError(f"--jobs must be at least 1, got {jobs}")
+        raise ParameterError(f"--jobs must be at least 1, got {jobs}")
     pipeline = load_pipeline(path, overrides)  # every check, before anything runs
     only = set(only) if only else None
     if only:
         groups = {t.group for t in pipeline.tasks.values()} | set(pipeline.tasks)
         unknown = sorted(only - groups)
         if unknown:
-            raise CibgDsError(f"--only: unknown task(s) {unknown}; tasks are {sorted(groups)}")
+            raise ParameterError(f"--only: unknown task(s) {unknown}; tasks are {sorted(groups)}")
     # resolved once, against the caller's working directory: the notebooks (which run in
     # the package root) get the same absolute ${run} as the runner
     root = Path(reports).expanduser().resolve() / pipeline.name

@@ -13,6 +13,7 @@ from cibg_ds.quality.quarantine import write_quarantine
 from cibg_ds.quality.report import write_report
 from cibg_ds.quality.suites import load_suite
 from cibg_ds.quality.validate import default_parameters, validate
+from cibg_ds.schema import RAW_VALUES
 
 DELIMITERS = (",", ";", "|", "\t")
 
@@ -51,8 +52,9 @@ def _read(path, suite, assume_tz=None):
         from cibg_ds.io import read_pings
         from cibg_ds.schema import PING_COLUMNS
 
-        # the suite checks every column
-        return read_pings(path, assume_tz=assume_tz, require=PING_COLUMNS)
+        # the suite checks every column; the quarantine shows the text of cells that did
+        # not parse (the column is dropped for the validation itself)
+        return read_pings(path, assume_tz=assume_tz, require=PING_COLUMNS, keep_raw=True)
     return read_table(path)
 
 
@@ -110,7 +112,8 @@ def validate_path(
         done = result.provenance["history"]
         say(f"history {history}: {done['validated']} day(s) validated, {done['reused']} reused")
     else:
-        result = validate(data, suite, params, source=os.fspath(path), progress=progress)
+        canonical = data.drop(columns=[RAW_VALUES]) if RAW_VALUES in data.columns else data
+        result = validate(canonical, suite, params, source=os.fspath(path), progress=progress)
     extra: dict = {}
     if quarantine is not None:
         say(f"writing quarantine to {quarantine} ...")

@@ -1,4 +1,11 @@
-"""Keep bad rows aside with their reasons: rows in = rows clean + rows rejected, always."""
+"""Keep bad rows aside with their reasons: rows in = rows clean + rows rejected, always.
+
+Rejected rows carry ``_rejected_by`` (the expectations they failed) and, when the data was
+read with ``read_pings(keep_raw=True)`` (as ``cibg-ds validate`` reads), ``_raw_values``:
+the original text of every cell that did not parse, as a JSON object
+(``{"euro_class":"EURO6"}``), since the canonical column holds null there. Clean rows
+keep exactly the columns of the data, without either.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cibg_ds import checks
 from cibg_ds.cluster import is_dask
 from cibg_ds.errors import InputError
 from cibg_ds.quality import distributed
@@ -16,6 +24,7 @@ from cibg_ds.quality.gx_pandas import run_gx, subset_spec
 from cibg_ds.quality.kinds import REJECTED_BY, ROW_WISE, UNIQUE, default_parameters
 from cibg_ds.quality.suites import load_suite
 from cibg_ds.quality.validate import check_columns, validate
+from cibg_ds.schema import RAW_VALUES
 
 
 def _reasons(df: pd.DataFrame, suite, params, duplicates: dict, previous: dict) -> pd.Series:
@@ -98,6 +107,12 @@ def annotate(data, suite, parameters: dict | None = None, plan=None, progress=No
     return dd.from_delayed(parts, meta=meta, verify_meta=False)
 
 
+def _clean_rows(annotated, bad):
+    """Return the rows not rejected, without the quarantine's own columns."""
+    drop = [c for c in (REJECTED_BY, RAW_VALUES) if c in annotated.columns]
+    return annotated[~bad].drop(columns=drop)
+
+
 def split_valid(data, suite, parameters: dict | None = None, plan=None):
     """Split rows into (clean, rejected); rejected rows carry ``_rejected_by``.
 
@@ -117,7 +132,9 @@ def split_valid(data, suite, parameters: dict | None = None, plan=None):
     -------
     clean, rejected
         Same type as ``data``; on Dask both are lazy (use :func:`write_quarantine` to
-        compute them in one pass). ``len(clean) + len(rejected) == len(data)``.
+        compute them in one pass). ``len(clean) + len(rejected) == len(data)``. A
+        ``_raw_values`` column of ``data`` (``read_pings(keep_raw=True)``) stays on the
+        rejected rows and is dropped from the clean ones.
 
     Examples
     --------
@@ -128,9 +145,10 @@ def split_valid(data, suite, parameters: dict | None = None, plan=None):
     >>> len(clean), rejected["_rejected_by"].tolist()
     (18, ['share_65plus_pct'])
     """
+    checks.frame("data", data), checks.mapping("parameters", parameters)
     annotated = annotate(data, suite, parameters, plan)
     bad = annotated[REJECTED_BY] != ""
-    return annotated[~bad].drop(columns=[REJECTED_BY]), annotated[bad]
+    return _clean_rows(annotated, bad), annotated[bad]
 
 
 def _is_part(path: Path, folder: Path) -> bool:
@@ -180,7 +198,9 @@ def write_quarantine(
     batches go to a hidden staging folder that replaces an earlier quarantine at the end,
     so an interrupted run leaves the earlier one whole and no stale part file survives. A
     batch with no clean (or no rejected) row writes no file there: every part file holds
-    rows, and reads back with :func:`cibg_ds.io.read_pings`.
+    rows, and reads back with :func:`cibg_ds.io.read_pings`. Rejected rows keep
+    ``_rejected_by`` and, when ``data`` has it, ``_raw_values`` (see :func:`split_valid`);
+    ``pandas.read_parquet(out / "rejected")`` shows both.
 
     Returns
     -------
@@ -192,6 +212,8 @@ def write_quarantine(
     InputError
         When ``out/clean`` or ``out/rejected`` holds files other than a quarantine's parts.
     """
+    checks.frame("data", data), checks.mapping("parameters", parameters)
+    checks.path("out", out), checks.boolean("progress", progress, optional=True)
     import shutil
     import uuid
 
@@ -208,7 +230,7 @@ def write_quarantine(
     def write(part, i):
         bad = (part[REJECTED_BY] != "").to_numpy()
         if (~bad).any():
-            write_parquet_atomic(part[~bad].drop(columns=[REJECTED_BY]),
+            write_parquet_atomic(_clean_rows(part, bad),
                                  stage / "clean" / f"part-{i:05d}.parquet")  # fmt: skip
         if bad.any():
             write_parquet_atomic(part[bad], stage / "rejected" / f"part-{i:05d}.parquet")

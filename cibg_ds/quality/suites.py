@@ -13,6 +13,7 @@ import json
 import os
 from pathlib import Path
 
+from cibg_ds.checks import path as path_parameter
 from cibg_ds.errors import InputError
 
 #: Suites shipped with the project (the repository's top-level ``expectations/`` folder).
@@ -113,7 +114,7 @@ def load_suite(suite: str | os.PathLike | Suite) -> Suite:
     """
     if isinstance(suite, Suite):
         return suite
-    text = os.fspath(suite)
+    text = os.fspath(path_parameter("suite", suite))
     path = Path(text)
     if not path.suffix and not path.exists():
         path = suites_dir() / f"{text}.json"

@@ -30,6 +30,7 @@ import os
 
 import pandas as pd
 
+from cibg_ds import checks
 from cibg_ds.cluster import is_dask
 from cibg_ds.errors import InputError, ParameterError
 from cibg_ds.quality import merge, native
@@ -169,8 +170,10 @@ def validate(
     >>> result.success, result.rows
     (True, 19)
     """
-    if evaluator not in ("cibg_ds", "gx"):
-        raise ParameterError(f"evaluator must be 'cibg_ds' or 'gx', not {evaluator!r}")
+    checks.frame("data", data), checks.choice("evaluator", evaluator, ("cibg_ds", "gx"))
+    checks.mapping("parameters", parameters), checks.boolean("progress", progress, optional=True)
+    if source is not None and not isinstance(source, str):
+        raise ParameterError(f"source must be a str (where the data came from), got {source!r}")
     suite = load_suite(suite)
     params = {**default_parameters(), **(parameters or {})}
     check_columns(data.columns, suite)

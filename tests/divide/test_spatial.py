@@ -55,7 +55,7 @@ def test_income_clusters_on_the_real_map(communes_geojson):
 
 
 def test_bad_input(strip):
-    with pytest.raises(ParameterError, match="no column 'x'"):
+    with pytest.raises(ParameterError, match="column must be a column of the table, got 'x'"):
         moran(strip, "x")
     with pytest.raises(ParameterError, match="missing values"):
         moran(strip.assign(v=[1.0, np.nan, 2.0, 3.0]), "v")
