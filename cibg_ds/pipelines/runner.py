@@ -23,12 +23,13 @@ import signal
 import time
 from pathlib import Path
 
+from cibg_ds import resources
 from cibg_ds.errors import CibgDsError
 from cibg_ds.io.atomic import write_text_atomic
 from cibg_ds.pipelines.model import Pipeline, Task, load_pipeline
 from cibg_ds.reports.bundle import quality_verdicts
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = resources.workdir()
 KERNEL = "cibg-ds"
 STATE = ".state.json"
 LOCK = ".lock"
