@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CONSTRAINTS := requirements/constraints.txt
 
-.PHONY: install browser demo test lint lab kernel bench clean
+.PHONY: install browser demo test test-fast lint lab kernel bench clean
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ browser:           ## Debian's chromium for the JupyterLab test (apt-get as root
 
 test: install browser  ## the whole test suite (real dask processes, papermill, JupyterLab in chromium)
 	$(BIN)/python -m pytest
+
+test-fast: install     ## the library's tests without notebooks, browser, wheel or fault tests
+	$(BIN)/python -m pytest -m "not (notebooks or browser or wheel or faults)"
 
 lint: install
 	$(BIN)/ruff check .

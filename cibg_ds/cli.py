@@ -73,7 +73,7 @@ def _zone(text: str) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from cibg_ds import __version__
+    from cibg_ds.versions import __version__
 
     parser = argparse.ArgumentParser(
         prog="cibg-ds", description="Brussels analytics workbench (cibg_ds)."
@@ -294,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "deliver":
             return _deliver(args)
         if args.command == "versions":
-            from cibg_ds import show_versions
+            from cibg_ds.versions import show_versions
 
             show_versions()
             return 0

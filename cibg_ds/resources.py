@@ -7,9 +7,10 @@ top-level ``expectations/``, ``notebooks/`` and ``pipelines/``, which stay the s
 truth; the wheel holds copies.
 
 A user's own folders come first: suites in the folders given to ``--suites DIR`` (or
-``dirs=``), then in ``$CIBG_DS_SUITES`` (folders separated by ``os.pathsep``), then the
-shipped ones; a notebook beside the pipeline file that names it, then the shipped ones; a
-pipeline given as a path is read from there, a bare name is a shipped pipeline.
+``dirs=``), then in the ``suites`` setting (``$CIBG_DS_SUITES``, folders separated by
+``os.pathsep``, or ``suites`` in ``cibg_ds.toml``), then the shipped ones; a notebook
+beside the pipeline file that names it, then the shipped ones; a pipeline given as a path
+is read from there, a bare name is a shipped pipeline.
 
 Examples
 --------
@@ -36,7 +37,7 @@ KINDS = {
     "pipeline": ("pipelines", ".yaml"),
 }
 SUITES_ENV = "CIBG_DS_SUITES"
-"""Environment variable naming the user's suite folders, searched before the shipped ones."""
+"""Environment variable of the ``suites`` setting: the user's suite folders, searched first."""
 
 
 def shipped(kind: str) -> Path:
@@ -69,14 +70,30 @@ def suite_dirs(dirs: Iterable[str | os.PathLike] = ()) -> list[Path]:
     Returns
     -------
     list of Path
-        ``dirs``, then the folders of ``$CIBG_DS_SUITES``, then the shipped suites.
+        ``dirs``, then the folders of the ``suites`` setting (``$CIBG_DS_SUITES`` or
+        ``suites`` in ``cibg_ds.toml``), then the shipped suites.
     """
-    env = [p for p in os.environ.get(SUITES_ENV, "").split(os.pathsep) if p.strip()]
-    return [Path(d).expanduser() for d in (*dirs, *env)] + [shipped("suite")]
+    from cibg_ds.config import get_settings
+
+    own = [p for p in get_settings().suites.split(os.pathsep) if p.strip()]
+    return [Path(d).expanduser() for d in (*dirs, *own)] + [shipped("suite")]
 
 
 def find_suite(name: str, dirs: Iterable[str | os.PathLike] = ()) -> Path | None:
-    """Return the file of the suite ``name`` (``pings``) in :func:`suite_dirs`, or None."""
+    """Return the file of the suite ``name`` (``pings``) in :func:`suite_dirs`.
+
+    Parameters
+    ----------
+    name : str
+        The suite's name: its file is ``<name>.json``.
+    dirs : iterable of path-like, optional
+        The user's folders, searched first.
+
+    Returns
+    -------
+    Path or None
+        The first such file, None when no folder has it.
+    """
     return _first(f"{name}.json", suite_dirs(dirs))
 
 

@@ -20,8 +20,14 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.wheel
 
-SKIP = {".git", ".venv", "build", "data", "reports", "tests", "benchmarks", "__pycache__",
-        ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints"}  # fmt: skip
+TOP_SKIP = {".git", ".venv", "build", "data", "reports", "tests", "benchmarks"}
+"""Top-level folders not copied: not part of the package, or a user's outputs."""
+SKIP = {"__pycache__", ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints"}
+
+
+def _ignore(folder, names):
+    top = Path(folder) == ROOT
+    return [n for n in names if n in SKIP or n.endswith(".egg-info") or (top and n in TOP_SKIP)]
 
 
 def _run(cmd, cwd, env, timeout=1800):
@@ -38,9 +44,7 @@ def installed(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     # the source as committed (links included) in a copy, so building leaves no build/ here
     source = base / "src"
-    shutil.copytree(ROOT, source, symlinks=True,
-                    ignore=lambda _d, names: [n for n in names if n in SKIP
-                                              or n.endswith(".egg-info")])  # fmt: skip
+    shutil.copytree(ROOT, source, symlinks=True, ignore=_ignore)
     dist = base / "dist"
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", dist, source], base, env)
     (wheel,) = dist.glob("cibg_ds-*.whl")
@@ -55,8 +59,14 @@ def installed(tmp_path_factory):
     return {"wheel": wheel, "venv": venv, "python": python, "work": work, "env": env}
 
 
-def test_the_wheel_holds_the_suites_notebooks_pipelines_and_kernel(installed):
+def test_the_wheel_holds_every_package_and_data_file(installed):
     names = set(zipfile.ZipFile(installed["wheel"]).namelist())
+    package = ROOT / "cibg_ds"
+    shipped = [p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+               and "_share" not in p.parts and p.suffix != ".pyc"]  # fmt: skip
+    assert shipped
+    for path in shipped:
+        assert f"cibg_ds/{path.relative_to(package).as_posix()}" in names, path
     for kind, folder in (("expectations", ROOT / "expectations"), ("pipelines", ROOT / "pipelines"),
                          ("notebooks", ROOT / "notebooks")):  # fmt: skip
         files = [p for p in folder.rglob("*") if p.suffix in (".json", ".yaml", ".ipynb")

@@ -262,7 +262,7 @@ class _Run:
         self.inputs: dict[str, str] = {}
         self.started = _now()
         self.commit = _git_commit()
-        from cibg_ds import show_versions
+        from cibg_ds.versions import show_versions
 
         self.versions = show_versions(print_out=False)  # once: the manifest is saved often
 
