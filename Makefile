@@ -35,9 +35,11 @@ lint: install
 
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-lab: install       ## JupyterLab on 127.0.0.1 with the cibg-ds kernel, notebooks and sample data
+lab: install       ## JupyterLab on 127.0.0.1 with the cibg-ds kernel, widgets, the Dask panes and sample data
 	@test -f data/demo/pings/_meta/manifest.json || \
 	  $(BIN)/cibg-ds simulate --trucks 400 --days 2 --out data/demo/pings --overwrite
+	@$(BIN)/jupyter labextension enable dask-labextension @jupyter-widgets/jupyterlab-manager >/dev/null 2>&1
+	@$(BIN)/jupyter server extension enable --sys-prefix dask_labextension jupyter_server_proxy >/dev/null 2>&1
 	$(BIN)/jupyter lab --ip 127.0.0.1 --no-browser --notebook-dir . $(ROOT_FLAG)
 
 bench: install     ## side-by-side measurements (not part of the tests; see benchmarks/README.md)

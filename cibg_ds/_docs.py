@@ -11,6 +11,7 @@ import re
 
 LANG = "Language of the text: ``en``, ``fr`` or ``nl`` (default ``en``)."
 AX = "Axes to draw on; default a new figure."
+K = "The threshold the table was suppressed with, named in the legend (default: ``k``)."
 
 
 def share(*functions, **descriptions: str) -> None:

@@ -17,7 +17,8 @@ from numpydoc.validate import validate
 #: section, and a docstring at all.
 CHECKS = {"GL08", "SS01", "PR01", "PR02", "RT01"}
 MODULES = ["io", "quality", "mobility", "divide", "pipelines", "reports", "viz", "synthetic",
-           "privacy", "cluster", "config", "schema", "i18n", "resources"]  # fmt: skip
+           "privacy", "cluster", "config", "schema", "i18n", "resources", "crs", "frames",
+           "versions"]  # fmt: skip
 MAIN = {"mobility.aggregate", "mobility.segment_trips", "mobility.detect_stops",
         "mobility.vehicle_km", "privacy.suppress", "quality.validate", "divide.exclusion_index",
         "divide.moran", "divide.local_moran", "reports.mobility_report"}  # fmt: skip
@@ -33,12 +34,9 @@ IGNORED = {
     "reports.quality_sentences", "reports.reference_period", "reports.select_period",
     "reports.source_name", "reports.source_text",
     "viz.commune_names", "viz.describe", "viz.label_communes", "viz.notes", "viz.number",
-    "viz.plot_euro", "viz.plot_hourly", "viz.plot_od", "viz.plot_profile",
-    "viz.plot_rank_intervals", "viz.plot_sensitivity", "viz.plot_skills", "viz.plot_through",
     "viz.section", "viz.show", "viz.typology_table",
     "synthetic.build_network",
-    "cluster.active_client", "cluster.compute_frame", "cluster.is_dask", "cluster.machine_size",
-    "cluster.shuffle_method",
+    "cluster.active_client", "cluster.machine_size", "cluster.shuffle_method",
     "i18n.catalogue_paths", "i18n.check_lang", "i18n.gettext", "i18n.name_column",
     "privacy.count_column", "privacy.is_id_name", "privacy.looks_like_ids", "privacy.resolve_k",
     "schema.closest", "schema.to_ns",

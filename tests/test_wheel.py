@@ -56,12 +56,13 @@ def installed(tmp_path_factory):
     work = base / "work"
     work.mkdir()
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env['PATH']}"
-    return {"wheel": wheel, "venv": venv, "python": python, "work": work, "env": env}
+    return {"wheel": wheel, "venv": venv, "python": python, "work": work, "env": env,
+            "source": source}  # fmt: skip
 
 
 def test_the_wheel_holds_every_package_and_data_file(installed):
     names = set(zipfile.ZipFile(installed["wheel"]).namelist())
-    package = ROOT / "cibg_ds"
+    package = installed["source"] / "cibg_ds"
     shipped = [p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts
                and "_share" not in p.parts and p.suffix != ".pyc"]  # fmt: skip
     assert shipped
