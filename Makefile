@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CONSTRAINTS := requirements/constraints.txt
 
-.PHONY: install browser demo test lint lab kernel bench clean
+.PHONY: install browser demo test test-fast lint lab kernel bench clean
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,15 +26,20 @@ browser:           ## Debian's chromium for the JupyterLab test (apt-get as root
 test: install browser  ## the whole test suite (real dask processes, papermill, JupyterLab in chromium)
 	$(BIN)/python -m pytest
 
+test-fast: install     ## the library's tests without notebooks, browser, wheel or fault tests
+	$(BIN)/python -m pytest -m "not (notebooks or browser or wheel or faults)"
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-lab: install       ## JupyterLab on 127.0.0.1 with the cibg-ds kernel, notebooks and sample data
+lab: install       ## JupyterLab on 127.0.0.1 with the cibg-ds kernel, widgets, the Dask panes and sample data
 	@test -f data/demo/pings/_meta/manifest.json || \
 	  $(BIN)/cibg-ds simulate --trucks 400 --days 2 --out data/demo/pings --overwrite
+	@$(BIN)/jupyter labextension enable dask-labextension @jupyter-widgets/jupyterlab-manager >/dev/null 2>&1
+	@$(BIN)/jupyter server extension enable --sys-prefix dask_labextension jupyter_server_proxy >/dev/null 2>&1
 	$(BIN)/jupyter lab --ip 127.0.0.1 --no-browser --notebook-dir . $(ROOT_FLAG)
 
 bench: install     ## side-by-side measurements (not part of the tests; see benchmarks/README.md)

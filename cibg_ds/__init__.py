@@ -16,12 +16,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from cibg_ds.versions import __version__, show_versions
 
 __all__ = [
     "__version__",
     "cluster",
     "config",
+    "crs",
     "divide",
     "get_client",
     "i18n",
@@ -31,6 +32,7 @@ __all__ = [
     "privacy",
     "quality",
     "reports",
+    "resources",
     "schema",
     "show_versions",
     "synthetic",
@@ -38,14 +40,15 @@ __all__ = [
 ]
 
 _SUBMODULES = {
-    "cluster", "config", "divide", "i18n", "io", "mobility", "pipelines", "privacy", "quality",
-    "reports", "schema", "synthetic", "viz",
+    "cluster", "config", "crs", "divide", "i18n", "io", "mobility", "pipelines", "privacy",
+    "quality", "reports", "resources", "schema", "synthetic", "viz",
 }  # fmt: skip
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from cibg_ds import (
         cluster,
         config,
+        crs,
         divide,
         i18n,
         io,
@@ -54,6 +57,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         privacy,
         quality,
         reports,
+        resources,
         schema,
         synthetic,
         viz,
@@ -74,35 +78,3 @@ def __getattr__(name: str):
 def __dir__() -> list[str]:
     """List the public API (what ``cd.<TAB>`` completes), submodules included."""
     return sorted(__all__)
-
-
-def show_versions(print_out: bool = True) -> dict[str, str]:
-    """Print and return the versions of Python, this package and its key dependencies.
-
-    Paste the output into a bug report; ``print_out=False`` only returns them (manifests).
-
-    Returns
-    -------
-    dict
-        Package name to version string (``"not installed"`` when absent).
-    """
-    import platform
-    from importlib import metadata
-
-    names = [
-        "pandas", "numpy", "pyarrow", "geopandas", "shapely", "pyproj", "pyogrio",
-        "dask", "distributed", "great-expectations", "papermill", "scikit-learn",
-        "jupyterlab",
-    ]  # fmt: skip
-    versions = {"python": platform.python_version(), "platform": platform.platform()}
-    versions["cibg_ds"] = __version__
-    for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    if print_out:
-        width = max(map(len, versions))
-        for name, version in versions.items():
-            print(f"{name:<{width}} : {version}")
-    return versions

@@ -13,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+from cibg_ds import resources
 from cibg_ds.errors import CibgDsError, InputError, ParameterError
 
 
@@ -72,7 +73,7 @@ def _zone(text: str) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from cibg_ds import __version__
+    from cibg_ds.versions import __version__
 
     parser = argparse.ArgumentParser(
         prog="cibg-ds", description="Brussels analytics workbench (cibg_ds)."
@@ -102,6 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="validate a dataset with a Great Expectations suite")
     val.add_argument("path", help="pings file, folder or glob; or a CSV/Parquet table")
     val.add_argument("--suite", required=True, help="suite name (pings, communes, ...) or JSON")
+    val.add_argument("--suites", action="append", type=Path, metavar="DIR", default=[],
+                     help="your own suites' folder, searched first (repeatable)")  # fmt: skip
     val.add_argument("--quarantine", type=Path, help="folder for clean/ and rejected/ Parquet")
     val.add_argument("--report", type=Path, help="HTML report (a JSON summary goes beside it)")
     val.add_argument(
@@ -127,7 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     sug.add_argument("--scheduler", help="Dask scheduler address (else DASK_SCHEDULER_ADDRESS)")
 
     run = sub.add_parser("run", help="run a pipeline of notebooks (pipelines/*.yaml)")
-    run.add_argument("pipeline", help="pipeline file, or a name in pipelines/ (demo)")
+    run.add_argument("pipeline", help="pipeline file, or the name of a shipped one (demo)")
     run.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
                      help="pipeline parameter (repeatable)")  # fmt: skip
     run.add_argument("--only", action="append", metavar="TASK", help="run only this task")
@@ -145,16 +148,6 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("versions", help="print the versions of Python and the key packages")
     return parser
-
-
-PIPELINES = Path(__file__).resolve().parents[1] / "pipelines"
-
-
-def _pipeline_path(text: str) -> Path:
-    path = Path(text)
-    if path.exists() or path.suffix in (".yaml", ".yml"):
-        return path
-    return PIPELINES / f"{text}.yaml"
 
 
 def _params(pairs: list[str]) -> dict:
@@ -183,8 +176,8 @@ def _run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise ParameterError(f"--log {args.log}: cannot write there ({exc.strerror})") from None
     try:
-        result = run_pipeline(_pipeline_path(args.pipeline), _params(args.param), args.only,
-                              args.force, args.jobs, args.reports, args.log)  # fmt: skip
+        result = run_pipeline(resources.find_pipeline(args.pipeline), _params(args.param),
+                              args.only, args.force, args.jobs, args.reports, args.log)  # fmt: skip
     except PipelineError as exc:
         raise ParameterError(str(exc)) from None
     except RunLocked as exc:
@@ -205,7 +198,8 @@ def _demo(args: argparse.Namespace) -> int:
         overrides["trucks"] = args.trucks
     print(f"cibg-ds demo: a week of synthetic truck traffic through every report ({jobs} jobs)")
     try:
-        result = run_pipeline(PIPELINES / "demo.yaml", overrides, jobs=jobs, reports=args.reports)
+        demo = resources.find_pipeline("demo")
+        result = run_pipeline(demo, overrides, jobs=jobs, reports=args.reports)
     except PipelineError as exc:
         raise ParameterError(str(exc)) from None
     print(result.summary())
@@ -249,6 +243,23 @@ def _simulate(args: argparse.Namespace, overwrite: bool) -> int:
     return 0
 
 
+def _suite_file(name: str, dirs: list[Path]) -> str | Path:
+    """Return the suite ``--suite`` names, looked up first in the ``--suites`` folders."""
+    for folder in dirs:
+        if not folder.is_dir():
+            raise ParameterError(f"--suites {folder}: no such folder")
+    if not dirs or Path(name).suffix or Path(name).exists():
+        return name
+    found = resources.find_suite(name, dirs)
+    if found is None:
+        folders = ", ".join(map(str, resources.suite_dirs(dirs)))
+        raise ParameterError(
+            f"--suite {name}: no {name}.json in {folders}; known suites: "
+            f"{', '.join(resources.list_names('suite', dirs))}"
+        )
+    return found
+
+
 def _validate(args: argparse.Namespace) -> int:
     from cibg_ds.cluster import client_session
     from cibg_ds.config import get_settings
@@ -258,7 +269,7 @@ def _validate(args: argparse.Namespace) -> int:
     if args.fail_on == "drift" and not (args.history or get_settings().history_dir):
         raise ParameterError("--fail-on drift needs --history DIR (or the history_dir setting)")
     try:  # a bad suite is a usage error, found before any work starts
-        suite = load_suite(args.suite)
+        suite = load_suite(_suite_file(args.suite, args.suites))
     except InputError as exc:
         raise ParameterError(str(exc)) from None
     progress = sys.stderr.isatty()
@@ -323,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "deliver":
             return _deliver(args)
         if args.command == "versions":
-            from cibg_ds import show_versions
+            from cibg_ds.versions import show_versions
 
             show_versions()
             return 0

@@ -23,16 +23,12 @@ from typing import TYPE_CHECKING
 
 from cibg_ds.config import get_settings
 from cibg_ds.errors import ClusterError, ParameterError
+from cibg_ds.frames import compute_frame, is_dask  # noqa: F401 - here since 0.1
 
 if TYPE_CHECKING:
     from distributed import Client
 
 log = logging.getLogger(__name__)
-
-
-def is_dask(data) -> bool:
-    """Tell whether ``data`` is a Dask collection (rather than pandas)."""
-    return type(data).__module__.startswith("dask")
 
 
 TASKS_SHUFFLE_MAX_PARTITIONS = 128
@@ -319,16 +315,3 @@ def _watched(pending, client, desc: str, seconds: float):
                     "it again, or raise --timeout"
                 )
         time.sleep(0.2)
-
-
-def compute_frame(frame, desc: str = "compute", progress: bool | None = None):
-    """Compute a Dask DataFrame to pandas with a progress bar over its partitions.
-
-    The partitions come back in order and are concatenated (an empty frame keeps the
-    meta's columns and dtypes).
-    """
-    import pandas as pd
-
-    parts = compute(frame.to_delayed(), desc=desc, progress=progress)
-    parts = [p for p in parts if len(p)] or [frame._meta]
-    return pd.concat(parts, ignore_index=True)

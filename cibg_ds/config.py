@@ -7,8 +7,11 @@ when present. Every key of :class:`Settings` may appear in the file (flat table)
 Examples
 --------
 >>> from cibg_ds.config import get_settings
->>> get_settings().crs_metric
-'EPSG:31370'
+>>> get_settings(env={}).k_anonymity
+5
+
+The coordinate reference systems are properties of the data, not settings: see
+:mod:`cibg_ds.crs`.
 """
 
 from __future__ import annotations
@@ -25,14 +28,6 @@ from cibg_ds.errors import ParameterError
 class Settings:
     """Project-wide settings; see the module docstring for how they are set."""
 
-    data_dir: str = "data"
-    """Where commands write their products unless told otherwise."""
-    crs_metric: str = "EPSG:31370"
-    """Belgian Lambert 72: every distance and area is computed here."""
-    crs_web: str = "EPSG:4326"
-    """WGS84 for web maps and the ping coordinates."""
-    crs_grid: str = "EPSG:3035"
-    """ETRS89-LAEA, the European statistical grid."""
     timezone: str = "Europe/Brussels"
     """Local time for hours of day, weekdays and day partitions."""
     k_anonymity: int = 5
@@ -45,6 +40,9 @@ class Settings:
     """Seconds a job waits for a Dask worker (none yet, or all gone) before it gives up."""
     history_dir: str = ""
     """Quality history folder of ``cibg-ds validate`` (empty: none unless ``--history``)."""
+    suites: str = ""
+    """Folders of your own expectation suites (``os.pathsep``-separated), searched by name
+    before the shipped ones (``CIBG_DS_SUITES``; see :mod:`cibg_ds.resources`)."""
 
 
 def _coerce(name: str, raw: object, origin: str) -> object:

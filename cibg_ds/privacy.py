@@ -94,6 +94,17 @@ def suppress(table: pd.DataFrame, k: int | None = None, count: str = COUNT, valu
     published : pandas.DataFrame
         A copy with blanked cells and a boolean column ``suppressed``.
     report : Suppression
+        ``k``, the number of suppressed ``cells`` and the ``rows`` of the table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"cell_id": ["c1", "c2"], "n_vehicles": [2, 8], "vkm": [1.5, 40.0]})
+    >>> published, report = suppress(table)
+    >>> published["vkm"].tolist(), published["suppressed"].tolist()
+    ([<NA>, 40.0], [True, False])
+    >>> report
+    Suppression(k=5, cells=1, rows=2)
     """
     checks.frame("table", table, dask=False)
     k = resolve_k(k)

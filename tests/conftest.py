@@ -163,3 +163,23 @@ def kept(two_days) -> pd.DataFrame:
     from cibg_ds.mobility import clean
 
     return clean(two_days)[0]
+
+
+#: Slow kinds of test, by file, so that ``make test-fast`` (``-m "not (notebooks or ...)"``)
+#: leaves them out; the marker descriptions are in pyproject.toml.
+SLOW_FILES = {
+    "test_notebooks.py": "notebooks",
+    "test_notebooks_lang.py": "notebooks",
+    "test_demo.py": "notebooks",
+    "test_client_outputs.py": "notebooks",
+    "test_jupyterlab.py": "browser",
+    "test_faults.py": "faults",
+    "test_interrupt.py": "faults",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        marker = SLOW_FILES.get(item.path.name)
+        if marker:
+            item.add_marker(getattr(pytest.mark, marker))

@@ -131,3 +131,30 @@ def test_fail_on_warning(tmp_path):
     )
     assert lenient.returncode == 0, lenient.stdout + lenient.stderr
     assert strict.returncode == 1 and "tiny_mean [warning]" in strict.stdout
+
+
+def test_own_suite_folders_come_first_and_bad_ones_exit_2(tmp_path):
+    from cibg_ds.io import load_commune_facts
+
+    load_commune_facts().to_csv(tmp_path / "ok.csv", index=False)
+    own = tmp_path / "own"
+    own.mkdir()
+    spec = json.loads((Path(__file__).parents[1] / "expectations" / "communes.json").read_text())
+    spec["expectations"].append(
+        {
+            "type": "expect_table_row_count_to_be_between",
+            "kwargs": {"min_value": 20},
+            "meta": {"name": "twenty_communes"},
+        }
+    )
+    (own / "communes.json").write_text(json.dumps(spec))
+    shipped = run("validate", str(tmp_path / "ok.csv"), "--suite", "communes")
+    mine = run("validate", str(tmp_path / "ok.csv"), "--suite", "communes", "--suites", str(own))
+    assert shipped.returncode == 0, shipped.stdout + shipped.stderr
+    assert mine.returncode == 1 and "twenty_communes" in mine.stdout, mine.stdout + mine.stderr
+    absent = run("validate", "x.csv", "--suite", "communes", "--suites", str(tmp_path / "no"))
+    assert (
+        absent.returncode == 2 and "--suites" in absent.stderr and "no such folder" in absent.stderr
+    )
+    unknown = run("validate", "x.csv", "--suite", "nosuch", "--suites", str(own))
+    assert unknown.returncode == 2 and str(own) in unknown.stderr and "communes" in unknown.stderr

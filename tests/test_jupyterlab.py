@@ -160,3 +160,54 @@ def test_the_overview_notebook_runs_in_jupyterlab_in_a_real_browser(chromium, la
     assert "cibg-ds" in kernel
     assert shot.stat().st_size > 50_000
     print(f"screenshot: {shot}")
+
+
+WIDGET_CHECK = [
+    "import dask\nimport cibg_ds as cd\n\nclient = cd.get_client()\nclient.dashboard_link",
+    # the progress bar of every cibg_ds computation (simulate, validate, aggregations)
+    "parts = cd.cluster.compute([dask.delayed(sum)([i, 1]) for i in range(8)], desc='check')\n"
+    "sum(parts)",
+]
+
+
+def test_progress_is_a_widget_and_the_dask_panel_shows_the_notebooks_cluster(chromium, lab):
+    import nbformat
+    from playwright.sync_api import sync_playwright
+
+    url, token, root = lab
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "cibg-ds", "display_name": "cibg-ds", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(code) for code in WIDGET_CHECK]
+    nbformat.write(nb, root / "widgets.ipynb")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), headless=True, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{url}/lab/tree/widgets.ipynb?token={token}")
+        page.get_by_text("cibg-ds | Idle").wait_for(timeout=120_000)
+        for _ in range(3):  # a click lost while the page settles is clicked again
+            page.get_by_role("menuitem", name="Run", exact=True).click()
+            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+            if _wait(page, lambda ran, busy: any(ran) or busy, seconds=20):
+                break
+        _wait(page, lambda ran, busy: all(c is not None for c in ran) and not busy, seconds=240)
+        page.wait_for_timeout(1500)
+        outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
+        bars = page.locator(".jp-OutputArea-output .widget-hprogress").count()
+        # the Dask tab of the left sidebar finds the notebook's cluster from its kernel
+        page.locator(".jp-SideBar .lm-TabBar-tab[data-id='dask-dashboard-launcher']").click()
+        panel = page.locator("#dask-dashboard-launcher")
+        panel.locator("jp-button[title='Auto-detect dashboard URL']").click()
+        panel.locator(".dask-DashboardListing-item").first.wait_for(timeout=60_000)
+        dashboard = panel.locator(".dask-URLInput input").input_value()
+        panes = panel.locator(".dask-DashboardListing-item").all_inner_texts()
+        panel.get_by_role("button", name="Task Stream", exact=True).click()  # opens the pane
+        frame = page.locator(".dask-DaskDashboard-widget iframe").first
+        frame.wait_for(timeout=60_000)
+        pane = frame.get_attribute("src")
+        browser.close()
+    link = next(o for o in outputs if o.startswith("'http://127.0.0.1:")).strip("'")
+    assert bars == 1, outputs  # a widget, not tqdm's "IProgress not found" text fallback
+    assert not any("IProgress not found" in o for o in outputs)
+    assert dashboard.rstrip("/") == link.removesuffix("/status"), (dashboard, link)
+    assert {"TASK STREAM", "PROGRESS", "WORKERS"} <= {p.strip().upper() for p in panes}, panes
+    assert pane.startswith(dashboard.rstrip("/")) and "task-stream" in pane, pane

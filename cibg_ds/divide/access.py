@@ -18,8 +18,8 @@ def _nearest(points_xy: np.ndarray, spaces) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _centres() -> pd.DataFrame:
+    from cibg_ds.crs import to_metric
     from cibg_ds.io import load_commune_facts
-    from cibg_ds.mobility.geo import to_metric
 
     facts = load_commune_facts()
     x, y = to_metric(facts["centre_lon"], facts["centre_lat"])

@@ -200,6 +200,15 @@ def exclusion_index(
     Returns
     -------
     IndexResult
+        The ``table`` of scores, ranks and rank intervals, and what moves them.
+
+    Examples
+    --------
+    >>> from cibg_ds.divide import indicators
+    >>> result = exclusion_index(indicators(validate=False), n_sim=50)
+    >>> top = result.table.iloc[0]
+    >>> top["name_fr"], int(top["rank"]), bool(top["rank_lo"] <= 1 <= top["rank_hi"])
+    ('Saint-Josse-ten-Noode', 1, True)
     """
     checks.frame("table", table, dask=False)
     checks.choice("normalisation", normalisation, NORMALISATIONS)

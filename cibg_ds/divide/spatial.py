@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from cibg_ds import checks
+from cibg_ds import _docs, checks
 from cibg_ds.errors import ParameterError
 from cibg_ds.schema import NAME_FR, NIS
 
@@ -52,12 +52,31 @@ def _values(gdf, column: str) -> np.ndarray:
 def moran(gdf, column: str, permutations: int = 999, seed: int = 0, id_column: str = NIS) -> dict:
     """Global Moran's I of ``column`` on row-standardised Queen contiguity.
 
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+    column : str
+    permutations : int
+    seed : int
+    id_column : str
+
     Returns
     -------
     dict
         ``I``, ``EI`` (expected under no autocorrelation, -1/(n-1)), ``z`` (under
         normality), ``p_norm``, ``p_sim`` (pseudo p-value of the permutation test, seeded),
         ``n``, ``permutations`` and ``note`` (the low power of 19 units).
+
+    Examples
+    --------
+    Income per inhabitant of the 19 communes: rich communes neighbour rich ones.
+
+    >>> from cibg_ds.divide import indicators
+    >>> from cibg_ds.io import load_communes
+    >>> communes = load_communes().merge(indicators(validate=False), on=["nis", "name_fr"])
+    >>> result = moran(communes, "income_eur", permutations=99)
+    >>> result["I"] > result["EI"], result["n"]
+    (True, 19)
     """
     checks.frame("gdf", gdf, geo=True), checks.column("id_column", id_column, gdf)
     checks.integer("permutations", permutations, 1), checks.integer("seed", seed, 0)
@@ -96,7 +115,32 @@ def local_moran(
 
     ``Ii = (n - 1) z_i sum_j w_ij z_j / sum_k z_k^2`` (esda, after Anselin 1995); ``p_sim``
     is esda's conditional-permutation pseudo p-value (its current "directed" default).
-    ``attrs["note"]`` states the low power of tests on 19 units.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+    column : str
+    permutations : int
+    seed : int
+    alpha : float
+        A unit is ``significant`` when its ``p_sim`` is below this.
+    id_column : str
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per unit, in the order of ``gdf``: ``id_column``, ``name_fr`` (when
+        ``gdf`` has it), ``Ii``, ``quadrant``, ``p_sim``, ``significant``;
+        ``attrs["note"]`` states the low power of tests on 19 units.
+
+    Examples
+    --------
+    >>> from cibg_ds.divide import indicators
+    >>> from cibg_ds.io import load_communes
+    >>> communes = load_communes().merge(indicators(validate=False), on=["nis", "name_fr"])
+    >>> lisa = local_moran(communes, "income_eur", permutations=99)
+    >>> lisa.loc[lisa["name_fr"] == "Auderghem", ["quadrant", "significant"]].values.tolist()
+    [['HH', True]]
     """
     checks.frame("gdf", gdf, geo=True), checks.column("id_column", id_column, gdf)
     checks.integer("permutations", permutations, 1), checks.integer("seed", seed, 0)
@@ -121,3 +165,14 @@ def local_moran(
     out["significant"] = out["p_sim"] < alpha
     out.attrs["note"] = LOW_POWER_NOTE
     return out
+
+
+_docs.share(
+    moran,
+    local_moran,
+    gdf="One row per unit (commune, sector) with a polygon and the ``id_column``.",
+    column="The numeric column tested (no missing value).",
+    permutations="Random permutations of the pseudo p-value ``p_sim`` (0: none).",
+    seed="Seed of the permutations (same seed, same p-values).",
+    id_column="Column of the unit ids: ``nis`` for communes, ``sector`` for sectors.",
+)

@@ -1,12 +1,13 @@
 """Readers and writers: communes, figures, Statbel files, computer spaces, roads, pings."""
 
+from cibg_ds.io.atomic import write_parquet_atomic
 from cibg_ds.io.communes import (
     load_commune_facts,
     load_communes,
     load_regional_figures,
     resolve_commune,
 )
-from cibg_ds.io.pings import pseudonymise, read_pings, write_parquet_atomic
+from cibg_ds.io.pings import pseudonymise, read_pings
 from cibg_ds.io.roads import load_roads
 from cibg_ds.io.sectors import load_sectors
 from cibg_ds.io.spaces import load_computer_spaces

@@ -17,10 +17,9 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from cibg_ds.crs import METRIC_CRS
 from cibg_ds.errors import InputError, ParameterError
 from cibg_ds.schema import BRUSSELS_NIS, COMMUNE_COLUMNS, NAME_FR, NAME_NL, NIS, check_region_extent
-
-METRIC_CRS = "EPSG:31370"
 
 #: Column names that carry the NIS (REFNIS) municipality code in official files.
 NIS_CANDIDATES = (

@@ -15,9 +15,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cibg_ds.crs import METRIC_CRS
 from cibg_ds.errors import InputError
 
-METRIC_CRS = "EPSG:31370"
 OSM_ATTRIBUTION = "Roads © OpenStreetMap contributors, ODbL 1.0"
 #: Road classes trucks use anywhere.
 MAIN_HIGHWAYS = (

@@ -24,7 +24,7 @@ import pandas as pd
 
 from cibg_ds import schema as s
 from cibg_ds.errors import InputError
-from cibg_ds.io.atomic import atomic_path
+from cibg_ds.io.atomic import write_parquet_atomic  # noqa: F401 - here since 0.1
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zst")
@@ -587,25 +587,3 @@ def read_pings(
     if keep_raw:
         meta[s.RAW_VALUES] = pd.Series(dtype="string")
     return raw.map_partitions(to_canonical, rename, assume_tz, units, keep_raw, meta=meta)
-
-
-def write_parquet_atomic(df: pd.DataFrame, path: str | os.PathLike, **kwargs) -> Path:
-    """Write ``df`` to Parquet through a temporary file renamed into place.
-
-    An interrupted write leaves no half-written file at ``path``.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-    path : path-like
-        Destination file; parent folders are created.
-    **kwargs
-        Passed to :meth:`pandas.DataFrame.to_parquet`.
-
-    Returns
-    -------
-    pathlib.Path
-    """
-    with atomic_path(path) as tmp:
-        df.to_parquet(tmp, index=False, **kwargs)
-    return Path(path)

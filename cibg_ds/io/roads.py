@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
+from cibg_ds.crs import METRIC_CRS
 from cibg_ds.errors import InputError
 
 SEGMENT = "segment_id"
-METRIC_CRS = "EPSG:31370"
 _LINES = {"LineString", "MultiLineString"}
 EMBEDDED_ROADS = "brussels_truck_roads.parquet"
 

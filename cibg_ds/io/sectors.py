@@ -15,11 +15,11 @@ from importlib import resources
 
 import pandas as pd
 
+from cibg_ds.crs import METRIC_CRS
 from cibg_ds.errors import InputError
 from cibg_ds.io.communes import read_polygons
 from cibg_ds.schema import BRUSSELS_NIS, NAME_FR, NAME_NL, NIS
 
-METRIC_CRS = "EPSG:31370"
 SECTOR = "sector"
 SECTOR_COLUMNS = (SECTOR, NIS, NAME_FR, NAME_NL, "geometry")
 SECTORS_ATTRIBUTION = "Sectors: Statbel (Statistics Belgium), statistical sectors"

@@ -7,8 +7,9 @@ import pandas as pd
 
 from cibg_ds import checks
 from cibg_ds import schema as s
-from cibg_ds.cluster import compute_frame, is_dask, shuffle_method
+from cibg_ds.cluster import shuffle_method
 from cibg_ds.config import get_settings
+from cibg_ds.frames import compute_frame, is_dask
 from cibg_ds.mobility.geo import to_lonlat
 from cibg_ds.mobility.grid import CELL, cell_codes, cell_labels, cell_size, time_bins
 from cibg_ds.mobility.tracks import Tracks, gap_ns, require_fixes
@@ -205,6 +206,20 @@ def aggregate(
         Euro class or country column (only ``obu_id``, ``ts``, ``lat``, ``lon`` are needed).
         A cell crossed by a segment without a fix in it has ``n_fixes == 0`` and ``vkm > 0``.
         Cells are not yet suppressed: pass the table to :func:`cibg_ds.privacy.suppress`.
+
+    Examples
+    --------
+    A truck driving 2.2 km north in ten minutes crosses three 1 km cells:
+
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> ts = pd.date_range("2026-11-03 08:00", periods=21, freq="30s", tz="UTC")
+    >>> fixes = pd.DataFrame({"obu_id": "a", "ts": ts, "lon": 4.35,
+    ...                       "lat": 50.85 + np.arange(21) * 0.001})
+    >>> table = aggregate(fixes, cell="1km", by="date")
+    >>> total = table[["n_fixes", "vkm"]].sum().round(1).tolist()
+    >>> total, table["n_vehicles"].tolist()
+    ([21.0, 2.2], [1, 1, 1])
     """
     checks.frame("pings", pings)
     checks.time_zone("tz", tz), gap_ns(gap)

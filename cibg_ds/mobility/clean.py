@@ -11,7 +11,7 @@ import pandas as pd
 
 from cibg_ds import checks
 from cibg_ds import schema as s
-from cibg_ds.cluster import is_dask
+from cibg_ds.frames import is_dask
 from cibg_ds.mobility.geo import region, to_metric
 from cibg_ds.mobility.tracks import require_fixes
 from cibg_ds.mobility.units import by_unit, mark_regrouped, sort_by_unit, unit_starts

@@ -17,8 +17,9 @@ import pandas as pd
 
 from cibg_ds import checks
 from cibg_ds import schema as s
-from cibg_ds.cluster import is_dask, shuffle_method
+from cibg_ds.cluster import shuffle_method
 from cibg_ds.config import get_settings
+from cibg_ds.frames import is_dask
 from cibg_ds.mobility.aggregate import quantile_by_group
 from cibg_ds.mobility.grid import CELL, cell_ids, cell_size
 

@@ -1,40 +1,11 @@
-"""Vectorised geometry helpers: projection to Belgian Lambert 72 and point-in-commune."""
+"""Vectorised geometry helpers: point-in-commune (projections are in :mod:`cibg_ds.crs`)."""
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
+from cibg_ds.crs import METRIC_CRS, to_lonlat, to_metric  # noqa: F401 - here since 0.1
 from cibg_ds.schema import OUTSIDE
-
-METRIC_CRS = "EPSG:31370"
-
-
-@functools.cache
-def _to_metric():
-    from pyproj import Transformer
-
-    return Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
-
-
-@functools.cache
-def _to_lonlat():
-    from pyproj import Transformer
-
-    return Transformer.from_crs(METRIC_CRS, "EPSG:4326", always_xy=True)
-
-
-def to_lonlat(x, y) -> tuple[np.ndarray, np.ndarray]:
-    """Project EPSG:31370 metres back to WGS84 longitudes and latitudes."""
-    lon, lat = _to_lonlat().transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
-    return np.asarray(lon), np.asarray(lat)
-
-
-def to_metric(lon, lat) -> tuple[np.ndarray, np.ndarray]:
-    """Project WGS84 longitudes and latitudes to EPSG:31370 metres."""
-    x, y = _to_metric().transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-    return np.asarray(x), np.asarray(y)
 
 
 class Places:

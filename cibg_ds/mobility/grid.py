@@ -7,9 +7,9 @@ import functools
 import numpy as np
 import pandas as pd
 
+from cibg_ds.crs import GRID_CRS, WEB_CRS
 from cibg_ds.errors import ParameterError
 
-GRID_CRS = "EPSG:3035"
 CELL = "cell_id"
 CELL_SIZES = {"100m": 100, "250m": 250, "1km": 1000}
 _OFFSET = 2**31
@@ -21,7 +21,7 @@ BINS = ("hour", "daytype", "date", "weekday_hour")
 def _to_grid():
     from pyproj import Transformer
 
-    return Transformer.from_crs("EPSG:4326", GRID_CRS, always_xy=True)
+    return Transformer.from_crs(WEB_CRS, GRID_CRS, always_xy=True)
 
 
 def cell_size(cell: str | int) -> int:

@@ -119,6 +119,7 @@ def detect_stops(pings, max_diameter=100.0, min_duration="3min", gap="5min", com
     gap : str
         Silences longer than this are stops (and end trips, as in ``segment_trips``).
     communes : geopandas.GeoDataFrame, optional
+        For the ``commune`` of each stop (NIS code or ``"outside"``).
 
     Returns
     -------
@@ -129,6 +130,19 @@ def detect_stops(pings, max_diameter=100.0, min_duration="3min", gap="5min", com
         (as MovingPandas' ``TrajectoryStopDetector`` finds them on the trips of
         ``ObservationGapSplitter(gap)``; see :func:`cibg_ds.mobility.stationary_stops`).
         The trip table is not built.
+
+    Examples
+    --------
+    A truck parked ten minutes (a fix every 30 s at one spot), then driving north:
+
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> ts = pd.date_range("2026-11-03 08:00", periods=41, freq="30s", tz="UTC")
+    >>> lat = np.r_[np.full(21, 50.85), 50.85 + np.arange(1, 21) * 0.001]
+    >>> fixes = pd.DataFrame({"obu_id": "a", "ts": ts, "lat": lat, "lon": 4.35})
+    >>> stops = detect_stops(fixes)
+    >>> stops["kind"].tolist(), stops["duration_s"].tolist()
+    (['stationary'], [600.0])
     """
     checks.frame("pings", pings)
     checks.frame("communes", communes, geo=True, optional=True)

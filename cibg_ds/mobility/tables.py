@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from cibg_ds import schema as s
-from cibg_ds.cluster import is_dask
 from cibg_ds.config import get_settings
+from cibg_ds.frames import is_dask
 from cibg_ds.mobility.stops import stops_of_tracks
 from cibg_ds.mobility.tracks import Tracks, gap_ns
 from cibg_ds.mobility.trips import trips_of_tracks

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from cibg_ds import schema as s
-from cibg_ds.cluster import is_dask
+from cibg_ds.frames import is_dask
 
 
 def sort_by_unit(pings: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:

@@ -10,8 +10,8 @@ import pandas as pd
 
 from cibg_ds import checks
 from cibg_ds import schema as s
-from cibg_ds.cluster import is_dask
 from cibg_ds.config import get_settings
+from cibg_ds.frames import is_dask
 from cibg_ds.mobility.geo import commune_of
 from cibg_ds.mobility.tracks import gap_ns, require_fixes
 from cibg_ds.mobility.trips import label_trips, segments
@@ -45,6 +45,7 @@ def vehicle_km(pings, gap="5min", communes=None, tz: str | None = None):
     gap : str
         As in :func:`cibg_ds.mobility.segment_trips` (segments never bridge a stop).
     communes : geopandas.GeoDataFrame, optional
+        The communes the km are counted in (default the embedded boundaries).
     tz : str, optional
         Time zone of the hours (default the ``timezone`` setting, Europe/Brussels).
 
@@ -55,6 +56,19 @@ def vehicle_km(pings, gap="5min", communes=None, tz: str | None = None):
         ``vkm``, ``n_vehicles`` (distinct units). Summed over all rows, ``vkm`` equals the
         total distance of the trips. Always computed (the table is small). A feed without
         weight or Euro class gets null classes (one group per commune and hour).
+
+    Examples
+    --------
+    A truck driving 2.2 km north through Bruxelles in ten minutes:
+
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> ts = pd.date_range("2026-11-03 08:00", periods=21, freq="30s", tz="UTC")
+    >>> fixes = pd.DataFrame({"obu_id": "a", "ts": ts, "lon": 4.35,
+    ...                       "lat": 50.85 + np.arange(21) * 0.001})
+    >>> km = vehicle_km(fixes)
+    >>> km[["commune", "vkm", "n_vehicles"]].round(1).values.tolist()
+    [['21004', 2.2, 1]]
     """
     checks.frame("pings", pings)
     checks.frame("communes", communes, geo=True, optional=True)

@@ -7,7 +7,7 @@ A pipeline file::
       trucks: 1500
     tasks:
       simulate:
-        notebook: getting_started.ipynb          # beside this file, else in notebooks/
+        notebook: getting_started.ipynb          # beside this file, else a shipped one
         parameters: {trucks: "${trucks}", out: "${run}/feed"}
         products: [feed/_meta/manifest.json]     # relative to the run directory
       validate:
@@ -37,9 +37,10 @@ from pathlib import Path
 
 import yaml
 
+from cibg_ds import resources
 from cibg_ds.errors import InputError
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOKS = resources.shipped("notebook")
 _REF = re.compile(r"\$\{([A-Za-z_][\w.]*)\}")
 _TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool, "list": list, "dict": dict}
 _TASK_KEYS = {"notebook", "parameters", "inputs", "products", "after", "foreach", "grid",
@@ -86,14 +87,6 @@ class Pipeline:
             frontier = {t for t, ups in self.upstream.items() if ups & frontier} - out
             out |= frontier
         return out
-
-
-def _find_notebook(name: str, beside: Path) -> Path | None:
-    for base in (beside, NOTEBOOKS):
-        candidate = (base / name).resolve()
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def notebook_parameters(notebook: Path) -> dict:
@@ -264,7 +257,7 @@ def load_pipeline(path, overrides: dict | None = None, run_dir: str = "${run}") 
         if "notebook" not in spec:
             raise PipelineError(f"{where}: task {group!r} has no notebook")
         _check_spec(where, group, spec)
-        notebook = _find_notebook(spec["notebook"], path.parent)
+        notebook = resources.find_notebook(spec["notebook"], path.parent)
         if notebook is None:
             raise PipelineError(
                 f"{where}: task {group!r}: notebook {spec['notebook']} not found (looked beside "

@@ -23,12 +23,13 @@ import signal
 import time
 from pathlib import Path
 
+from cibg_ds import resources
 from cibg_ds.errors import CibgDsError, ParameterError
 from cibg_ds.io.atomic import write_text_atomic
 from cibg_ds.pipelines.model import Pipeline, Task, load_pipeline
 from cibg_ds.reports.bundle import quality_verdicts
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = resources.workdir()
 KERNEL = "cibg-ds"
 STATE = ".state.json"
 LOCK = ".lock"
@@ -261,7 +262,7 @@ class _Run:
         self.inputs: dict[str, str] = {}
         self.started = _now()
         self.commit = _git_commit()
-        from cibg_ds import show_versions
+        from cibg_ds.versions import show_versions
 
         self.versions = show_versions(print_out=False)  # once: the manifest is saved often
 

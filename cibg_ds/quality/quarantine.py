@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from cibg_ds import checks
-from cibg_ds.cluster import is_dask
 from cibg_ds.errors import InputError
+from cibg_ds.frames import is_dask
 from cibg_ds.quality import distributed
 from cibg_ds.quality.checks import order_violations
 from cibg_ds.quality.gx_pandas import run_gx, subset_spec
@@ -220,7 +220,7 @@ def write_quarantine(
     import dask
 
     from cibg_ds.cluster import compute
-    from cibg_ds.io.pings import write_parquet_atomic
+    from cibg_ds.io.atomic import write_parquet_atomic
 
     out = Path(out)
     _check_replaceable(out)

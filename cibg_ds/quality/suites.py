@@ -1,5 +1,9 @@
 """Expectation suites: GX Core 1.x JSON files in ``expectations/``, one per dataset.
 
+Suites named by name are looked up in the user's folders (``$CIBG_DS_SUITES``, or
+``cibg-ds validate --suites DIR``) before the ones shipped in the package
+(:mod:`cibg_ds.resources`).
+
 A suite file is exactly what GX writes and reads (``ExpectationSuite(**json)``). Each
 expectation carries a short ``meta.name`` (``lat_in_belgium``) used in reports and in the
 reasons given to quarantined rows. Checks GX has no expectation for (fixes in time order
@@ -13,21 +17,17 @@ import json
 import os
 from pathlib import Path
 
+from cibg_ds import resources
 from cibg_ds.checks import path as path_parameter
 from cibg_ds.errors import InputError
 
-#: Suites shipped with the project (the repository's top-level ``expectations/`` folder).
-SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
-
-
-def suites_dir() -> Path:
-    """Return the folder searched for suites by name (``$CIBG_DS_EXPECTATIONS_DIR`` first)."""
-    return Path(os.environ.get("CIBG_DS_EXPECTATIONS_DIR") or SUITES_DIR)
+#: Suites shipped with the package (in the repository: the top-level ``expectations/``).
+SUITES_DIR = resources.shipped("suite")
 
 
 def list_suites() -> list[str]:
-    """Return the names of the suites in :func:`suites_dir`."""
-    return sorted(p.stem for p in suites_dir().glob("*.json"))
+    """Return the names of the suites found by name: the user's folders', then the shipped."""
+    return resources.list_names("suite")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,11 +117,12 @@ def load_suite(suite: str | os.PathLike | Suite) -> Suite:
     text = os.fspath(path_parameter("suite", suite))
     path = Path(text)
     if not path.suffix and not path.exists():
-        path = suites_dir() / f"{text}.json"
-        if not path.exists():
+        path = resources.find_suite(text)
+        if path is None:
+            folders = ", ".join(map(str, resources.suite_dirs()))
             raise InputError(
                 f"unknown suite {text!r}; known suites: {', '.join(list_suites())} "
-                f"(in {suites_dir()}), or give the path of a GX suite JSON file"
+                f"(in {folders}), or give the path of a GX suite JSON file"
             )
     try:
         spec = json.loads(path.read_text())

@@ -31,8 +31,8 @@ import os
 import pandas as pd
 
 from cibg_ds import checks
-from cibg_ds.cluster import is_dask
 from cibg_ds.errors import InputError, ParameterError
+from cibg_ds.frames import is_dask
 from cibg_ds.quality import merge, native
 from cibg_ds.quality.checks import order_violations
 from cibg_ds.quality.gx_pandas import run_gx

@@ -25,10 +25,9 @@ from cibg_ds.divide import (
 )
 from cibg_ds.divide.indicators import BY_COLUMN
 from cibg_ds.io import load_communes, load_computer_spaces, resolve_commune
-from cibg_ds.io.atomic import write_text_atomic
+from cibg_ds.io.atomic import write_csv_atomic, write_geojson_atomic, write_text_atomic
 from cibg_ds.privacy import check_publishable
 from cibg_ds.reports.header import source_name
-from cibg_ds.reports.mobility import write_csv_atomic, write_geojson_atomic
 from cibg_ds.schema import NAME_FR, NAME_NL, NIS
 
 

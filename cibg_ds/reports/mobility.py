@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 
 from cibg_ds import schema as s
-from cibg_ds.cluster import is_dask
 from cibg_ds.config import get_settings
 from cibg_ds.errors import ParameterError
-from cibg_ds.io.atomic import atomic_path, write_text_atomic
+from cibg_ds.frames import is_dask
+from cibg_ds.io.atomic import write_csv_atomic, write_geojson_atomic, write_text_atomic
 from cibg_ds.mobility import (
     aggregate,
     aggregate_roads,
@@ -194,20 +194,6 @@ class MobilityReport:
         return written
 
 
-def write_csv_atomic(path: Path, table: pd.DataFrame) -> Path:
-    """Write a table as CSV, atomically."""
-    with atomic_path(path) as tmp:
-        table.to_csv(tmp, index=False)
-    return path
-
-
-def write_geojson_atomic(path: Path, gdf) -> Path:
-    """Write a GeoDataFrame as GeoJSON in WGS84, atomically."""
-    with atomic_path(path) as tmp:  # the layer is named after the file, not the temporary
-        gdf.to_crs(4326).to_file(tmp, driver="GeoJSON", layer=Path(path).stem)
-    return path
-
-
 def data_days(pings, tz: str | None = None) -> tuple[str, str]:
     """Return the first and last local day of the fixes (ISO dates): the period they cover."""
     import dask
@@ -253,6 +239,8 @@ def mobility_report(
     Returns
     -------
     MobilityReport
+        The published (suppressed) tables, what suppression blanked, the cleaning
+        report and the period's metadata.
 
     Raises
     ------
@@ -260,6 +248,24 @@ def mobility_report(
         If a table would not pass the check (a bug, never expected).
     ParameterError
         For an empty period.
+
+    Examples
+    --------
+    A day of eight simulated trucks:
+
+    >>> import datetime as dt
+    >>> from cibg_ds.synthetic.feed import simulate_chunk
+    >>> from cibg_ds.synthetic.fleet import make_truck
+    >>> from cibg_ds.synthetic.network import build_network
+    >>> net = build_network()
+    >>> pings = simulate_chunk([make_truck(i, 0, net) for i in range(8)], dt.date(2026, 11, 3),
+    ...                        0, net, "k", "Europe/Brussels")
+    >>> report = mobility_report(pings, cell="1km")
+    >>> report.meta["fixes_read"] == len(pings), report.meta["k"]
+    (True, 5)
+    >>> cells = report["cells"]
+    >>> bool((cells.loc[~cells["suppressed"], "n_vehicles"] >= 5).all())
+    True
     """
     k = resolve_k(k)
     tz = get_settings().timezone

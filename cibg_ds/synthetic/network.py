@@ -24,9 +24,8 @@ import functools
 import numpy as np
 import pandas as pd
 
+from cibg_ds.crs import METRIC_CRS
 from cibg_ds.io.communes import load_commune_facts
-
-METRIC_CRS = "EPSG:31370"
 
 #: Road class -> (truck free-flow speed km/h, speed factor at the height of the peak).
 ROAD_CLASSES: dict[str, tuple[float, float]] = {

@@ -23,10 +23,10 @@ import functools
 import numpy as np
 import pandas as pd
 
+from cibg_ds.crs import METRIC_CRS
 from cibg_ds.io.communes import load_commune_facts
 from cibg_ds.synthetic.network import PLACES as SKETCH_PLACES
 
-METRIC_CRS = "EPSG:31370"
 #: OSM highway -> (default maxspeed km/h, truck share of the limit at free flow, speed
 #: factor at the height of the peak).
 HIGHWAY_SPEEDS: dict[str, tuple[float, float, float]] = {

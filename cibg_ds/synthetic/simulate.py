@@ -68,7 +68,7 @@ def _task(
     day: dt.date, first: int, count: int, seed: int, out: str, dirty: bool, key: str, tz: str
 ) -> dict:
     """Simulate trucks ``first..first+count-1`` starting on ``day``; write; return counts."""
-    from cibg_ds.io.pings import write_parquet_atomic
+    from cibg_ds.io.atomic import write_parquet_atomic
     from cibg_ds.synthetic.dirty import inject_faults
     from cibg_ds.synthetic.feed import simulate_chunk
     from cibg_ds.synthetic.fleet import make_truck

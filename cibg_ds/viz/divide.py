@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from cibg_ds import _docs
 from cibg_ds.i18n import gettext, name_column
 from cibg_ds.viz.figures import describe
 from cibg_ds.viz.tables import CHOICES, commune_names, indicator_label, number
@@ -26,6 +27,17 @@ def plot_rank_intervals(result, lang: str = "en", ax=None):
     """Each commune's rank (dot), median simulated rank (tick) and 90 % interval (bar).
 
     ``result`` is :func:`cibg_ds.divide.exclusion_index`'s :class:`IndexResult`.
+
+    Parameters
+    ----------
+    result : cibg_ds.divide.IndexResult
+    lang : str
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
     """
     import matplotlib.pyplot as plt
 
@@ -66,7 +78,20 @@ def plot_rank_intervals(result, lang: str = "en", ax=None):
 
 
 def plot_skills(estimates, lang: str = "en", ax=None):
-    """Bars of residents with limited (of whom none) skills per commune, with intervals."""
+    """Bars of residents with limited (of whom none) skills per commune, with intervals.
+
+    Parameters
+    ----------
+    estimates : pandas.DataFrame
+        Per commune skill estimates with their intervals (:mod:`cibg_ds.divide.skills`).
+    lang : str
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+    """
     import matplotlib.pyplot as plt
 
     _ = gettext(lang)
@@ -95,7 +120,19 @@ def plot_skills(estimates, lang: str = "en", ax=None):
 
 
 def plot_sensitivity(result, lang: str = "en", ax=None):
-    """Mean rank shift when one choice is switched, largest first."""
+    """Mean rank shift when one choice is switched, largest first.
+
+    Parameters
+    ----------
+    result : cibg_ds.divide.IndexResult
+    lang : str
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+    """
     import matplotlib.pyplot as plt
 
     _ = gettext(lang)
@@ -131,6 +168,20 @@ def plot_profile(comparison, title: str = "", lang: str = "en", ax=None):
     gives the commune's value and that same mean, the reference of the bar.
     ``comparison`` is the ``comparison`` table of
     :meth:`cibg_ds.reports.DivideReport.profile` (``region_mean``, ``z``, ``direction``).
+
+    Parameters
+    ----------
+    comparison : pandas.DataFrame
+        The ``comparison`` table of a commune profile.
+    title : str
+        Title of the axes; default none.
+    lang : str
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
     """
     import matplotlib.pyplot as plt
 
@@ -171,3 +222,10 @@ def plot_profile(comparison, title: str = "", lang: str = "en", ax=None):
         ),
     )
     return ax
+
+
+_docs.share(
+    plot_rank_intervals, plot_skills, plot_sensitivity, plot_profile,
+    lang=_docs.LANG, ax=_docs.AX,
+    result="The :class:`~cibg_ds.divide.IndexResult` of :func:`cibg_ds.divide.exclusion_index`.",
+)  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cibg_ds import _docs
 from cibg_ds.i18n import gettext
 from cibg_ds.viz.figures import describe
 from cibg_ds.viz.tables import number
@@ -38,6 +39,21 @@ def plot_hourly(profile: pd.DataFrame, by: str = "weekday", lang: str = "en", k=
     ``profile`` is :func:`cibg_ds.mobility.hourly_profile` after suppression: a suppressed
     hour (fewer than ``k`` distinct trucks) is a gap in its line with a cross on the axis in
     the line's colour; an hour without traffic is a gap alone, as the note says.
+
+    Parameters
+    ----------
+    profile : pandas.DataFrame
+        :func:`cibg_ds.mobility.hourly_profile`, suppressed.
+    by : str
+        The column of the lines: ``weekday`` or ``commune``.
+    lang : str
+    k : int, optional
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
     """
     _ = gettext(lang)
     ax = _axes(ax, (8, 4))
@@ -81,7 +97,22 @@ def plot_hourly(profile: pd.DataFrame, by: str = "weekday", lang: str = "en", k=
 
 
 def plot_od(matrix: pd.DataFrame, names: dict | None = None, lang: str = "en", ax=None):
-    """Heat map of an origin-destination matrix (log colour scale; blanks = suppressed)."""
+    """Heat map of an origin-destination matrix (log colour scale; blanks = suppressed).
+
+    Parameters
+    ----------
+    matrix : pandas.DataFrame
+        :func:`cibg_ds.mobility.od_matrix`: origins x destinations.
+    names : dict, optional
+        Commune names by NIS code; default the names in ``lang``.
+    lang : str
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+    """
     from matplotlib.colors import LogNorm
 
     _ = gettext(lang)
@@ -114,6 +145,21 @@ def plot_through(share: pd.DataFrame, by: str = "hour", lang: str = "en", k=None
 
     A suppressed row (fewer than ``k`` distinct trucks) is a hatched grey bar marked
     "suppressed", never a 0 % bar; an hour without any trip is marked "no trips".
+
+    Parameters
+    ----------
+    share : pandas.DataFrame
+        :func:`cibg_ds.mobility.through_share`, suppressed.
+    by : str
+        ``hour`` or ``weight_class``.
+    lang : str
+    k : int, optional
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
     """
     _ = gettext(lang)
     ax = _axes(ax, (9, 3.8))
@@ -163,6 +209,20 @@ def plot_euro(shares: pd.DataFrame, label: str = "commune", lang: str = "en", ax
 
     Euro 0 to 5 (the classes the low-emission zone restricts) are shades of red, darkest
     for the oldest; Euro 6 is blue. Rows are drawn in the order given, top first.
+
+    Parameters
+    ----------
+    shares : pandas.DataFrame
+        Vehicle-km shares ``euro_0`` ... ``euro_6`` per row.
+    label : str
+        The column naming the rows.
+    lang : str
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
     """
     import matplotlib.pyplot as plt
 
@@ -191,3 +251,10 @@ def plot_euro(shares: pd.DataFrame, label: str = "commune", lang: str = "en", ax
                  "commune; the largest share of Euro 5 and older is {value} % in {name}.")  # fmt: skip # noqa: E501
         describe(ax, text.format(value=f"{old.max():.0f}", name=first))
     return ax
+
+
+_docs.share(
+    plot_hourly, plot_od, plot_through, plot_euro,
+    lang=_docs.LANG, ax=_docs.AX,
+    k=_docs.K,
+)  # fmt: skip
