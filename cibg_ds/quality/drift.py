@@ -19,9 +19,10 @@ median plus or minus the largest of
 A measure outside its band is an alert. Days whose expected number of distinct units is
 below :data:`MIN_UNITS` (the weekends of a small fleet) are not judged: their measures
 swing with every unit. The extremes (``speed_min``, ``speed_max``) are plotted but never
-alert: single faulty fixes make them, and the expectations count those. A day without
-any partition between the first and last day of the history counts as a day with no
-rows (an outage), not as a gap.
+alert: single faulty fixes make them, and the expectations count those; nor does the
+median of fixes per unit (it jumps with the mix of short and long days of a few units).
+A day without any partition between the first and last day of the history counts as a
+day with no rows (an outage), not as a gap.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ K = 3.5
 """Half-width of the band in scaled MADs."""
 MIN_UNITS = 10
 """Fewest expected distinct units for a day to be judged."""
-NOT_JUDGED = frozenset({"speed_min", "speed_max"})
+NOT_JUDGED = frozenset({"speed_min", "speed_max", "fixes_per_unit_median"})
 MAD_SCALE = 1.4826
 
 
@@ -57,7 +58,7 @@ class Floor:
 
 
 FLOORS = {
-    "rows": Floor(0.25, 0),
+    "rows": Floor(0.35, 0),
     "distinct_units": Floor(0.25, 3),
     "fixes_per_unit": Floor(0.35, 5),
     "hour_share": Floor(0.5, 0.05),

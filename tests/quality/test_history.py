@@ -216,3 +216,31 @@ def test_cli_validate_with_history_fails_on_drift(faulty, tmp_path, dask_schedul
     no_history = ["validate", str(data), "--suite", "pings", "--fail-on", "drift"]
     assert main(no_history) == 2
     assert "--fail-on drift needs --history" in capsys.readouterr().err
+
+
+def test_history_notebook_shows_the_alerts_and_writes_the_trend_page(faulty, tmp_path):
+    """Issue 17, deliverable 5: the notebook on a history (a real Papermill run)."""
+    import papermill
+
+    _, history, _, _, _ = faulty
+    root = Path(__file__).parents[2]
+    executed = papermill.execute_notebook(
+        root / "notebooks" / "quality" / "history.ipynb",
+        tmp_path / "executed.ipynb",
+        parameters={
+            "history_dir": str(history),
+            "dataset": "pings",
+            "lang": "fr",
+            "trend_path": str(tmp_path / "trend.html"),
+        },
+        kernel_name="cibg-ds",
+        cwd=str(tmp_path),
+        progress_bar=False,
+    )
+    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+    assert f"{THURSDAY} : unités distinctes en baisse de" in html
+    assert "jeudi habituel" in html and "<svg" in html
+    page = (tmp_path / "trend.html").read_text()
+    assert "<html lang='fr'>" in page and "Qualité des données dans le temps" in page
