@@ -46,7 +46,7 @@ class RoadSnapper:
     vkm_at = "ends"
     """Half of a fix-to-fix segment's km to the road of each fix (see ``aggregate_places``)."""
 
-    def __init__(self, roads, max_distance_m: float = SNAP_DISTANCE_M):
+    def __init__(self, roads, *, max_distance_m: float = SNAP_DISTANCE_M):
         checks.frame("roads", roads, geo=True, dask=False)
         checks.positive("max_distance_m", max_distance_m)
         if SEGMENT not in roads.columns:
@@ -86,7 +86,7 @@ class RoadSnapper:
 
 
 def aggregate_roads(
-    pings, roads=None, by="hour", max_distance_m: float = SNAP_DISTANCE_M, tz=None, gap="5min"
+    pings, *, roads=None, by="hour", max_distance_m: float = SNAP_DISTANCE_M, tz=None, gap="5min"
 ) -> pd.DataFrame:
     """Aggregate fixes per road segment x time bin, as :func:`aggregate` does per cell.
 
@@ -114,7 +114,7 @@ def aggregate_roads(
     checks.positive("max_distance_m", max_distance_m), checks.time_zone("tz", tz)
     gap_ns(gap)
     roads = default_roads() if roads is None else roads
-    place = RoadSnapper(roads, max_distance_m)
+    place = RoadSnapper(roads, max_distance_m=max_distance_m)
     out = aggregate_places(pings, place, by, tz, gap)
     out[SEGMENT] = out[SEGMENT].astype(pd.Series(place.ids).dtype)
     for column in ("road_class", "highway"):

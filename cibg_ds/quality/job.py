@@ -94,7 +94,9 @@ def validate_path(
     say(f"validating {path} with suite {suite.name!r} ({parts} partition(s)) ...")
     params = default_parameters()  # the same "now" for the validation and the quarantine
     canonical = data.drop(columns=[RAW_VALUES]) if RAW_VALUES in data.columns else data
-    result = validate(canonical, suite, params, source=os.fspath(path), progress=progress)
+    result = validate(
+        canonical, suite, parameters=params, source=os.fspath(path), progress=progress
+    )
     extra: dict = {}
     if quarantine is not None:
         say(f"writing quarantine to {quarantine} ...")

@@ -119,7 +119,7 @@ def _validate_dask(ddf, suite: Suite, params: dict, progress, evaluator: str):
 
 
 def validate(
-    data, suite, parameters=None, source: str | None = None, progress=None, evaluator="cibg_ds"
+    data, suite, *, parameters=None, source: str | None = None, progress=None, evaluator="cibg_ds"
 ):
     """Validate a pandas or Dask DataFrame with a suite.
 
