@@ -141,7 +141,9 @@ def run(name: str, df: pd.DataFrame) -> None:
     from cibg_ds.mobility.trips import trips_of_tracks
 
     def public():
-        return segment_trips(df, gap=GAP), detect_stops(df, DIAMETER, MIN_DURATION, gap=GAP)
+        return segment_trips(df, gap=GAP), detect_stops(
+            df, max_diameter=DIAMETER, min_duration=MIN_DURATION, gap=GAP
+        )
 
     def kernels():
         tracks = Tracks(df, GAP)

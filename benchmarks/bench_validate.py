@@ -88,7 +88,9 @@ def ours(path: Path, workers: int, memory_limit: str | None, params: dict, block
     with Client(**kwargs) as client:
         client.run(warm_up)  # load GX on the workers, as it is loaded in the peer's process
         began = time.perf_counter()
-        result = validate(read_pings(path, blocksize=blocksize), "pings", params, progress=False)
+        result = validate(
+            read_pings(path, blocksize=blocksize), "pings", parameters=params, progress=False
+        )
         seconds = time.perf_counter() - began
         workers_peak = client.run(peak_mib)
     return result, seconds, workers_peak
@@ -127,7 +129,7 @@ def main() -> None:
     read_seconds = time.perf_counter() - began
     warm_up()
     began = time.perf_counter()
-    peer = validate(frame, "pings", params, evaluator="gx")
+    peer = validate(frame, "pings", parameters=params, evaluator="gx")
     peer_seconds = time.perf_counter() - began
     del frame
     result, seconds, _ = ours(path, args.workers, None, params, args.blocksize)

@@ -73,7 +73,7 @@ def _nullable(dtype):
     return "Float64" if pd.api.types.is_numeric_dtype(dtype) else dtype
 
 
-def suppress(table: pd.DataFrame, k: int | None = None, count: str = COUNT, values=None):
+def suppress(table: pd.DataFrame, *, k: int | None = None, count: str = COUNT, values=None):
     """Blank the rows backed by fewer than ``k`` distinct vehicles.
 
     Parameters
@@ -286,7 +286,7 @@ def _suppressed_flags(table: pd.DataFrame) -> pd.Series:
     return flags.fillna(False).astype(bool)
 
 
-def check_publishable(table: pd.DataFrame, k: int | None = None, count: str | None = COUNT):
+def check_publishable(table: pd.DataFrame, *, k: int | None = None, count: str | None = COUNT):
     """Tell whether a table may leave the platform.
 
     Unit ids are found by column name (any case or separator: ``OBU_ID``, ``unit-id``) and

@@ -29,6 +29,7 @@ def _centres() -> pd.DataFrame:
 def reach(
     table: pd.DataFrame,
     spaces,
+    *,
     at_risk: pd.DataFrame | None = None,
     max_distance_m: float = 1500.0,
     sectors=None,

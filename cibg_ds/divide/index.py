@@ -168,6 +168,7 @@ class IndexResult:
 
 def exclusion_index(
     table: pd.DataFrame,
+    *,
     columns: list[str] | None = None,
     normalisation: str = "minmax",
     weighting="equal",

@@ -117,6 +117,7 @@ def _impute(table: pd.DataFrame, method: str, neighbours: dict) -> pd.DataFrame:
 
 
 def indicators(
+    *,
     population=None,
     income=None,
     extra: pd.DataFrame | None = None,

@@ -30,7 +30,7 @@ SECTOR_COLUMNS_OUT = (
 )  # fmt: skip
 
 
-def sector_car_indicators(cars: pd.DataFrame, sectors, min_households: int = MIN_HOUSEHOLDS):
+def sector_car_indicators(cars: pd.DataFrame, sectors, *, min_households: int = MIN_HOUSEHOLDS):
     """Return households, cars and car-lessness per statistical sector, with the polygons.
 
     Parameters
@@ -85,7 +85,7 @@ def sector_car_indicators(cars: pd.DataFrame, sectors, min_households: int = MIN
     return out
 
 
-def sector_autocorrelation(gdf, column: str, permutations: int = 999, seed: int = 0):
+def sector_autocorrelation(gdf, column: str, *, permutations: int = 999, seed: int = 0):
     """Return global Moran's I and the LISA of ``column`` over the sectors that have a value.
 
     Weights: Queen contiguity, row-standardised, built on the sectors with a value
@@ -106,8 +106,8 @@ def sector_autocorrelation(gdf, column: str, permutations: int = 999, seed: int 
     if w.islands:
         data = data[~data[SECTOR].isin(w.islands)].reset_index(drop=True)
     note = WEIGHTS_NOTE.format(n=len(data))
-    glob = moran(data, column, permutations, seed, id_column=SECTOR)
+    glob = moran(data, column, permutations=permutations, seed=seed, id_column=SECTOR)
     glob["note"] = note
-    lisa = local_moran(data, column, permutations, seed, id_column=SECTOR)
+    lisa = local_moran(data, column, permutations=permutations, seed=seed, id_column=SECTOR)
     lisa.attrs["note"] = note
     return glob, lisa

@@ -82,6 +82,7 @@ def largest_remainder(values: np.ndarray, total: int) -> np.ndarray:
 
 def skill_estimates(
     table: pd.DataFrame,
+    *,
     limited_total: int | None = None,
     none_total: int | None = None,
     n_sim: int = 1000,

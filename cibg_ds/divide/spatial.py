@@ -23,7 +23,7 @@ LOW_POWER_NOTE = (
 QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
 
 
-def queen_weights(gdf, id_column: str = NIS, allow_islands: bool = False):
+def queen_weights(gdf, *, id_column: str = NIS, allow_islands: bool = False):
     """Return row-standardised Queen contiguity weights, ids = the ``id_column`` column.
 
     ``id_column`` is ``nis`` for communes, ``sector`` for statistical sectors. Units
@@ -49,7 +49,9 @@ def _values(gdf, column: str) -> np.ndarray:
     return y
 
 
-def moran(gdf, column: str, permutations: int = 999, seed: int = 0, id_column: str = NIS) -> dict:
+def moran(
+    gdf, column: str, *, permutations: int = 999, seed: int = 0, id_column: str = NIS
+) -> dict:
     """Global Moran's I of ``column`` on row-standardised Queen contiguity.
 
     Parameters
@@ -83,7 +85,7 @@ def moran(gdf, column: str, permutations: int = 999, seed: int = 0, id_column: s
     import esda
 
     y = _values(gdf, column)
-    w = queen_weights(gdf, id_column)
+    w = queen_weights(gdf, id_column=id_column)
     state = np.random.get_state()  # noqa: NPY002 - esda draws from the legacy global generator
     np.random.seed(seed)  # noqa: NPY002
     try:
@@ -106,6 +108,7 @@ def moran(gdf, column: str, permutations: int = 999, seed: int = 0, id_column: s
 def local_moran(
     gdf,
     column: str,
+    *,
     permutations: int = 999,
     seed: int = 0,
     alpha: float = 0.05,
@@ -148,7 +151,7 @@ def local_moran(
     import esda
 
     y = _values(gdf, column)
-    w = queen_weights(gdf, id_column)
+    w = queen_weights(gdf, id_column=id_column)
     with warnings.catch_warnings():  # esda 2.9 announces a future change of its default
         warnings.filterwarnings("ignore", "The alternative hypothesis", DeprecationWarning)
         lisa = esda.Moran_Local(y, w, permutations=permutations, seed=seed)

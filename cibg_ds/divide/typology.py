@@ -61,6 +61,7 @@ class TypologyResult:
 
 def typology(
     table: pd.DataFrame,
+    *,
     columns: list[str] | None = None,
     k_range=range(2, 7),
     methods=METHODS,

@@ -7,7 +7,8 @@ aggregated tables are pandas whatever the input (``clean``'s report, ``vehicle_k
 the functions of a trips or stops table accept a Dask one and compute it. ``flag_fixes``,
 ``label_trips`` and ``stationary_stops`` work per unit on pandas.
 
-Every public function checks its parameters first (:mod:`cibg_ds.checks`).
+Options with a default are keyword-only; every public function checks its parameters
+first (:mod:`cibg_ds.checks`).
 """
 
 from cibg_ds.mobility.aggregate import aggregate

@@ -174,7 +174,7 @@ def _vkm(pings: pd.DataFrame, place, by, tz, gap, fix_places=None) -> pd.DataFra
 
 
 def aggregate(
-    pings, cell="250m", by="hour", tz: str | None = None, gap="5min", measures=MEASURES
+    pings, *, cell="250m", by="hour", tz: str | None = None, gap="5min", measures=MEASURES
 ) -> pd.DataFrame:
     """Aggregate fixes to grid cells x time bins.
 

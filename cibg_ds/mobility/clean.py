@@ -55,6 +55,7 @@ def _flag_speeds(reason, x, y, t, units, max_speed_kmh) -> None:
 
 def flag_fixes(
     pings: pd.DataFrame,
+    *,
     communes=None,
     buffer_m: float = 2000.0,
     max_speed_kmh: float = 130.0,
@@ -108,7 +109,7 @@ def flag_fixes(
     return df.assign(**{REASON: pd.array(reason, dtype="string")})
 
 
-def clean(pings, communes=None, buffer_m: float = 2000.0, max_speed_kmh: float = 130.0):
+def clean(pings, *, communes=None, buffer_m: float = 2000.0, max_speed_kmh: float = 130.0):
     """Remove bad fixes; return ``(clean, report)``.
 
     Parameters
@@ -147,7 +148,9 @@ def clean(pings, communes=None, buffer_m: float = 2000.0, max_speed_kmh: float =
     )
     require_fixes(pings.columns, "clean")
     meta = pings._meta.assign(**{REASON: pd.Series(dtype="string")}) if is_dask(pings) else None
-    flagged = by_unit(pings, flag_fixes, meta, communes, buffer_m, max_speed_kmh)
+    flagged = by_unit(
+        pings, flag_fixes, meta, communes=communes, buffer_m=buffer_m, max_speed_kmh=max_speed_kmh
+    )
     counts = flagged[REASON].value_counts()
     if is_dask(pings):
         counts = counts.compute()

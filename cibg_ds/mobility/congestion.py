@@ -66,7 +66,7 @@ def _per_cell(moving: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def congestion(pings, cell="250m", tz: str | None = None, min_speed: float = 5.0):
+def congestion(pings, *, cell="250m", tz: str | None = None, min_speed: float = 5.0):
     """Congestion indicators per grid cell (see the module docstring).
 
     Parameters

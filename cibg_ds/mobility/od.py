@@ -27,7 +27,7 @@ def od_table(trips: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def od_matrix(table: pd.DataFrame, value: str = "n_trips") -> pd.DataFrame:
+def od_matrix(table: pd.DataFrame, *, value: str = "n_trips") -> pd.DataFrame:
     """Pivot an (optionally suppressed) OD table to a 20 x 20 matrix of communes + outside."""
     checks.frame("table", table)
     checks.column("value", value, table, numeric=True)
@@ -39,7 +39,7 @@ def od_matrix(table: pd.DataFrame, value: str = "n_trips") -> pd.DataFrame:
     return matrix.reindex(index=list(LABELS), columns=list(LABELS))
 
 
-def through_trips(trips: pd.DataFrame, stops: pd.DataFrame | None = None) -> pd.Series:
+def through_trips(trips: pd.DataFrame, *, stops: pd.DataFrame | None = None) -> pd.Series:
     """Flag the trips that enter and leave the region without stopping inside.
 
     A through trip starts and ends outside, has fixes inside, and (when ``stops`` are
@@ -70,7 +70,7 @@ def through_trips(trips: pd.DataFrame, stops: pd.DataFrame | None = None) -> pd.
     return through
 
 
-def through_share(trips: pd.DataFrame, by: str, stops=None, tz: str = "Europe/Brussels"):
+def through_share(trips: pd.DataFrame, by: str, *, stops=None, tz: str = "Europe/Brussels"):
     """Share of trips (and their vehicles) that are through traffic, by ``hour`` or weight.
 
     Parameters
@@ -90,7 +90,7 @@ def through_share(trips: pd.DataFrame, by: str, stops=None, tz: str = "Europe/Br
     checks.frame("trips", trips), checks.choice("by", by, ("hour", "weight_class"))
     checks.time_zone("tz", tz, optional=False)
     trips, stops = (compute_frame(f) if is_dask(f) else f for f in (trips, stops))
-    frame = trips.assign(through=through_trips(trips, stops).to_numpy())
+    frame = trips.assign(through=through_trips(trips, stops=stops).to_numpy())
     if by == "hour":
         frame["hour"] = frame["start_ts"].dt.tz_convert(tz).dt.hour
     grouped = frame.groupby(by, observed=True)

@@ -9,7 +9,7 @@ from cibg_ds import checks
 from cibg_ds.errors import ParameterError
 
 
-def hourly_profile(vkm: pd.DataFrame, by: str = "weekday") -> pd.DataFrame:
+def hourly_profile(vkm: pd.DataFrame, *, by: str = "weekday") -> pd.DataFrame:
     """Mean vehicle-km per local hour of day, per ``weekday`` (0 = Monday) or per ``commune``.
 
     Parameters
@@ -50,6 +50,7 @@ def robust_anomalies(
     table: pd.DataFrame,
     value: str,
     group: list[str],
+    *,
     threshold: float = 3.5,
     min_size: int = 3,
 ) -> pd.DataFrame:
@@ -100,6 +101,7 @@ def day_type(dates) -> pd.Series:
 
 def unusual_days(
     daily: pd.DataFrame,
+    *,
     value: str = "vkm",
     place: str = "commune",
     threshold: float = 3.5,
@@ -141,14 +143,18 @@ def unusual_days(
     if min_vehicles:
         judged = typed["n_vehicles"].fillna(0).to_numpy() >= min_vehicles
         typed[value] = typed[value].where(judged)  # NaN: out of every median, no score
-        out = robust_anomalies(typed, value, [place, "daytype"], threshold, min_days)
+        out = robust_anomalies(
+            typed, value, [place, "daytype"], threshold=threshold, min_size=min_days
+        )
         out[value] = daily[value].to_numpy()
         return out
-    return robust_anomalies(typed, value, [place, "daytype"], threshold, min_days)
+    return robust_anomalies(
+        typed, value, [place, "daytype"], threshold=threshold, min_size=min_days
+    )
 
 
 def isolation_anomalies(
-    table: pd.DataFrame, features: list[str], contamination: float = 0.05, seed: int = 0
+    table: pd.DataFrame, features: list[str], *, contamination: float = 0.05, seed: int = 0
 ) -> pd.DataFrame:
     """Flag rows unlike the others over several ``features`` at once (IsolationForest).
 

@@ -46,7 +46,7 @@ class RoadSnapper:
     vkm_at = "ends"
     """Half of a fix-to-fix segment's km to the road of each fix (see ``aggregate_places``)."""
 
-    def __init__(self, roads, max_distance_m: float = SNAP_DISTANCE_M):
+    def __init__(self, roads, *, max_distance_m: float = SNAP_DISTANCE_M):
         checks.frame("roads", roads, geo=True, dask=False)
         checks.positive("max_distance_m", max_distance_m)
         if SEGMENT not in roads.columns:
@@ -87,6 +87,7 @@ class RoadSnapper:
 
 def aggregate_roads(
     pings,
+    *,
     roads=None,
     by="hour",
     max_distance_m: float = SNAP_DISTANCE_M,
@@ -132,7 +133,7 @@ def aggregate_roads(
         radius = None if max_distance_m == SNAP_DISTANCE_M else max_distance_m
         out = aggregate_matched(pings, roads, by, tz, gap, radius)
         return _with_class(out, roads)
-    place = RoadSnapper(roads, max_distance_m)
+    place = RoadSnapper(roads, max_distance_m=max_distance_m)
     out = aggregate_places(pings, place, by, tz, gap)
     out[SEGMENT] = out[SEGMENT].astype(pd.Series(place.ids).dtype)
     out = _with_class(out, roads)

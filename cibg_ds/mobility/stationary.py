@@ -352,7 +352,7 @@ def stationary_of_tracks(tracks: Tracks, max_diameter: float, min_duration) -> p
 
 
 def stationary_stops(
-    pings: pd.DataFrame, max_diameter: float = 100.0, min_duration="3min", gap="5min"
+    pings: pd.DataFrame, *, max_diameter: float = 100.0, min_duration="3min", gap="5min"
 ) -> pd.DataFrame:
     """Find where a unit kept reporting within ``max_diameter`` for ``min_duration``.
 

@@ -105,7 +105,7 @@ def _stops(pings: pd.DataFrame, max_diameter, min_duration, gap, communes) -> pd
     return stops_of_tracks(tracks, max_diameter, min_duration, communes)
 
 
-def detect_stops(pings, max_diameter=100.0, min_duration="3min", gap="5min", communes=None):
+def detect_stops(pings, *, max_diameter=100.0, min_duration="3min", gap="5min", communes=None):
     """One stops table: stationary stops and the silences between trips.
 
     Parameters

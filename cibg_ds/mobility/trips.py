@@ -38,7 +38,7 @@ TRIP_COLUMNS = {
 }
 
 
-def label_trips(pings: pd.DataFrame, gap="5min") -> pd.DataFrame:
+def label_trips(pings: pd.DataFrame, *, gap="5min") -> pd.DataFrame:
     """Return the pings sorted by unit and time with ``trip_id`` (0, 1, ... per unit).
 
     A trip ends where the next fix of the unit comes more than ``gap`` later. A one-fix
@@ -153,7 +153,7 @@ def empty_trips() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=d) for c, d in TRIP_COLUMNS.items()})
 
 
-def segment_trips(pings, gap="5min", communes=None):
+def segment_trips(pings, *, gap="5min", communes=None):
     """Split each unit's fixes into trips at silences longer than ``gap``.
 
     Parameters

@@ -21,7 +21,7 @@ VKM_KEYS = ["commune", "hour", s.WEIGHT_CLASS, s.EURO_CLASS]
 
 
 def _vkm(pings: pd.DataFrame, gap, communes, tz) -> pd.DataFrame:
-    return vkm_of_segments(segments(label_trips(pings, gap)), communes, tz)
+    return vkm_of_segments(segments(label_trips(pings, gap=gap)), communes, tz)
 
 
 def vkm_of_segments(seg: pd.DataFrame, communes, tz) -> pd.DataFrame:
@@ -35,7 +35,7 @@ def vkm_of_segments(seg: pd.DataFrame, communes, tz) -> pd.DataFrame:
     return out.reset_index().astype({"commune": pd.StringDtype()})
 
 
-def vehicle_km(pings, gap="5min", communes=None, tz: str | None = None):
+def vehicle_km(pings, *, gap="5min", communes=None, tz: str | None = None):
     """Vehicle-km per commune (NIS or ``"outside"``) x local hour x weight x Euro class.
 
     Parameters

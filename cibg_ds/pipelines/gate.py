@@ -91,7 +91,7 @@ def _json_table(data) -> pd.DataFrame | None:
 
 def _check_table(table: pd.DataFrame, k) -> list[str]:
     count = COUNT if count_column(table, COUNT) is not None else None
-    return list(check_publishable(table, k, count=count).problems)
+    return list(check_publishable(table, k=k, count=count).problems)
 
 
 def _check_json(path: Path, k) -> list[str]:

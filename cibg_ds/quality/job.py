@@ -113,7 +113,9 @@ def validate_path(
         say(f"history {history}: {done['validated']} day(s) validated, {done['reused']} reused")
     else:
         canonical = data.drop(columns=[RAW_VALUES]) if RAW_VALUES in data.columns else data
-        result = validate(canonical, suite, params, source=os.fspath(path), progress=progress)
+        result = validate(
+            canonical, suite, parameters=params, source=os.fspath(path), progress=progress
+        )
     extra: dict = {}
     if quarantine is not None:
         say(f"writing quarantine to {quarantine} ...")

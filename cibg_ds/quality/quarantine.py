@@ -59,7 +59,7 @@ def _reasons(df: pd.DataFrame, suite, params, duplicates: dict, previous: dict) 
 
 def _plan(ddf, suite, params, progress):
     """Scan the data and find its duplicated keys (two reads) when no plan is at hand."""
-    return validate(ddf, suite, params, progress=progress).plan
+    return validate(ddf, suite, parameters=params, progress=progress).plan
 
 
 def annotate(data, suite, parameters: dict | None = None, plan=None, progress=None):
@@ -113,7 +113,7 @@ def _clean_rows(annotated, bad):
     return annotated[~bad].drop(columns=drop)
 
 
-def split_valid(data, suite, parameters: dict | None = None, plan=None):
+def split_valid(data, suite, *, parameters: dict | None = None, plan=None):
     """Split rows into (clean, rejected); rejected rows carry ``_rejected_by``.
 
     A row is rejected when it fails a row-level expectation (null, out of range, unknown
@@ -190,7 +190,7 @@ def _swap_in(stage: Path, out: Path) -> None:
 
 
 def write_quarantine(
-    data, suite, out: str | os.PathLike, parameters: dict | None = None, plan=None, progress=None
+    data, suite, out: str | os.PathLike, *, parameters: dict | None = None, plan=None, progress=None
 ) -> dict:
     """Split and write ``out/clean/`` and ``out/rejected/`` Parquet in one pass.
 

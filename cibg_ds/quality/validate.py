@@ -131,7 +131,7 @@ def merge_parts(suite: Suite, params: dict, parts: list, duplicated: dict, viola
 
 
 def validate(
-    data, suite, parameters=None, source: str | None = None, progress=None, evaluator="cibg_ds"
+    data, suite, *, parameters=None, source: str | None = None, progress=None, evaluator="cibg_ds"
 ):
     """Validate a pandas or Dask DataFrame with a suite.
 

@@ -222,16 +222,31 @@ def divide_report(
     if extra is not None and not isinstance(extra, pd.DataFrame):
         extra = pd.read_csv(extra, dtype={NIS: str})
     spaces_gdf = load_computer_spaces(spaces or None)
-    table = indicators(population or None, income or None, extra, spaces_gdf, impute, validate)
+    table = indicators(
+        population=population or None,
+        income=income or None,
+        extra=extra,
+        spaces=spaces_gdf,
+        impute=impute,
+        validate=validate,
+    )
     gdf = load_communes(communes or None)
-    index = exclusion_index(table, None, normalisation, weighting, aggregation, n_sim, seed)
+    index = exclusion_index(
+        table,
+        columns=None,
+        normalisation=normalisation,
+        weighting=weighting,
+        aggregation=aggregation,
+        n_sim=n_sim,
+        seed=seed,
+    )
     skills = skill_estimates(table, n_sim=n_sim, seed=seed)
     groups = typology(table, seed=seed)
     geo = gdf.merge(table[[NIS, *risk_columns(table)]], on=NIS)
     geo = geo.merge(index.table[[NIS, "score"]], on=NIS)
     stats = [moran(geo, col, seed=seed) for col in ["score", *risk_columns(table)]]
     lisa = local_moran(geo, "score", seed=seed)
-    reached = reach(table, spaces_gdf, skills, max_distance_m)
+    reached = reach(table, spaces_gdf, at_risk=skills, max_distance_m=max_distance_m)
     meta = {
         "choices": index.settings,
         "imputed": table.attrs.get("imputed", {}),

@@ -130,14 +130,14 @@ class MobilityReport:
 
     def od_matrix(self) -> pd.DataFrame:
         """Return the 20 x 20 trip matrix (communes + outside); suppressed pairs are blank."""
-        return od_matrix(self.tables["od"], "n_trips")
+        return od_matrix(self.tables["od"], value="n_trips")
 
     def privacy_summary(self) -> pd.DataFrame:
         """Per table: rows, rows suppressed, k, and whether it passes the check."""
         rows = []
         for name, table in self.tables.items():
             sup = self.suppression[name]
-            verdict = check_publishable(pd.DataFrame(table), sup.k)
+            verdict = check_publishable(pd.DataFrame(table), k=sup.k)
             rows.append((name, sup.rows, sup.cells, sup.k, verdict.ok))
         return pd.DataFrame(rows, columns=["table", "rows", "suppressed", "k", "publishable"])
 
@@ -282,12 +282,12 @@ def mobility_report(
     trips, stops, vkm = trajectory_tables(kept, gap)
     raw = {
         "cells": aggregate(kept, cell=cell, by="daytype", gap=gap),
-        "roads": aggregate_roads(kept, roads, by="daytype", gap=gap),
+        "roads": aggregate_roads(kept, roads=roads, by="daytype", gap=gap),
         "congestion": congestion(kept, cell=cell),
-        "hourly": hourly_profile(vkm, "weekday"),
+        "hourly": hourly_profile(vkm, by="weekday"),
         "od": od_table(trips),
-        "through_hour": through_share(trips, "hour", stops, tz),
-        "through_weight": through_share(trips, s.WEIGHT_CLASS, stops, tz),
+        "through_hour": through_share(trips, "hour", stops=stops, tz=tz),
+        "through_weight": through_share(trips, s.WEIGHT_CLASS, stops=stops, tz=tz),
         "euro": _euro_by_commune(vkm),
         "anomalies": unusual_days(_daily_by_commune(vkm), min_vehicles=k),  # same day type
     }
@@ -298,8 +298,8 @@ def mobility_report(
     unsnapped = raw["roads"].attrs.get("unsnapped_fixes", 0)
     tables, suppression = {}, {}
     for name, table in raw.items():
-        published, report = suppress(table, k)
-        check_publishable(published, k).raise_if_not(f"mobility table {name!r}")
+        published, report = suppress(table, k=k)
+        check_publishable(published, k=k).raise_if_not(f"mobility table {name!r}")
         tables[name], suppression[name] = published, report
     tables["cells"] = _geo(tables["cells"], cell_polygons(tables["cells"]["cell_id"]))
     tables["congestion"] = _geo(

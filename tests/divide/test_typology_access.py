@@ -58,7 +58,7 @@ def test_reach_from_town_centres(table):
         crs=31370,
     )
     skills = skill_estimates(table, n_sim=10)
-    out = reach(table, spaces, skills, max_distance_m=3000).set_index("nis")
+    out = reach(table, spaces, at_risk=skills, max_distance_m=3000).set_index("nis")
     assert out.loc["21004", "distance_m"] == pytest.approx(0, abs=1e-6)
     assert out.loc["21004", "residents_per_computer"] == pytest.approx(198_674 / 50)
     assert np.isnan(out.loc["21001", "residents_per_computer"])  # no computers there

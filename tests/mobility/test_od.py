@@ -30,13 +30,13 @@ def test_od_table_and_matrix(trips):
 
 def test_through_traffic(kept, trips):
     stops = detect_stops(kept)
-    flags = through_trips(trips, stops)
+    flags = through_trips(trips, stops=stops)
     through = trips[flags]
     assert 0 < len(through) < len(trips)
     assert (through["start_commune"] == "outside").all() and (through["n_fixes_inside"] > 0).all()
     assert flags.sum() <= through_trips(trips).sum()  # a stop inside only removes trips
-    by_hour = through_share(trips, "hour", stops)
+    by_hour = through_share(trips, "hour", stops=stops)
     assert by_hour["n_trips"].sum() == len(trips) and by_hour["n_through"].sum() == flags.sum()
-    by_weight = through_share(trips, "weight_class", stops).set_index("weight_class")
+    by_weight = through_share(trips, "weight_class", stops=stops).set_index("weight_class")
     # heavy trucks are the through traffic of the simulated fleet
     assert by_weight.loc[">32t", "share_through"] > by_weight.loc["3.5-12t", "share_through"]

@@ -17,18 +17,18 @@ def vkm(kept):
 
 
 def test_hourly_profiles(vkm):
-    weekday = hourly_profile(vkm, "weekday")
+    weekday = hourly_profile(vkm, by="weekday")
     assert set(weekday["weekday"]) == {1, 2}  # Tuesday and Wednesday
     tuesday = weekday[weekday["weekday"] == 1].set_index("hour_of_day")["vkm"]
     assert tuesday.loc[7:9].mean() > 3 * tuesday.loc[0:4].reindex(range(5), fill_value=0).mean()
-    per_commune = hourly_profile(vkm, "commune")
+    per_commune = hourly_profile(vkm, by="commune")
     assert per_commune["commune"].nunique() == 20  # 19 communes and outside
     days = vkm["hour"].dt.strftime("%Y-%m-%d").nunique()
     total = (per_commune["vkm"] * per_commune["days"]).sum()
     assert total == pytest.approx(vkm["vkm"].sum())
     assert (per_commune["days"] <= days).all()
     with pytest.raises(ParameterError, match="by must be"):
-        hourly_profile(vkm, "month")
+        hourly_profile(vkm, by="month")
 
 
 def test_a_spike_is_flagged_with_its_reason():

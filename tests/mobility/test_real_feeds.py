@@ -32,19 +32,19 @@ def test_trips_and_stops_equal_movingpandas(feed, gap, max_diameter, min_duratio
     fixes = _feed(feed)
     their_trips, their_stops = movingpandas(fixes, gap, max_diameter, min_duration)
     trips = segment_trips(fixes, gap=gap)
-    stops = stationary_stops(fixes, max_diameter, min_duration, gap=gap)
+    stops = stationary_stops(fixes, max_diameter=max_diameter, min_duration=min_duration, gap=gap)
     assert len(their_trips) > 5 and len(their_stops) > 3
     assert as_tuples(trips, TRIP_KEY) == their_trips
     assert as_tuples(stops, STOP_KEY) == their_stops
     # the public stops table holds the same stationary stops
-    table = detect_stops(fixes, max_diameter, min_duration, gap=gap)
+    table = detect_stops(fixes, max_diameter=max_diameter, min_duration=min_duration, gap=gap)
     assert as_tuples(table[table["kind"] == "stationary"], STOP_KEY) == their_stops
 
 
 def test_the_geolife_figures_of_the_issue():
     """Gap 5 min, 100 m, 3 min: 5 stops (not 9); 2 min, 50 m, 1 min: 47 stops, no 1-fix trip."""
     fixes = _feed("geolife")
-    assert len(stationary_stops(fixes, 100, "3min", gap="5min")) == len(
+    assert len(stationary_stops(fixes, max_diameter=100, min_duration="3min", gap="5min")) == len(
         movingpandas(fixes, "5min", 100, "3min")[1]
     )
     trips = segment_trips(fixes, gap="2min")

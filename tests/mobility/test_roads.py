@@ -17,7 +17,7 @@ def roads():
 
 @pytest.fixture(scope="module")
 def table(kept, roads):
-    return aggregate_roads(kept, roads, by="hour")
+    return aggregate_roads(kept, roads=roads, by="hour")
 
 
 def test_snapping_agrees_with_geopandas_sjoin_nearest(kept, roads):
@@ -69,7 +69,7 @@ def test_per_segment_table(kept, roads, table):
 
 def test_fixes_off_the_network_are_counted_not_placed(kept, roads):
     far = kept.head(500).assign(lat=kept["lat"].head(500) + 0.05)  # 5.5 km north
-    out = aggregate_roads(pd.concat([kept.head(2000), far], ignore_index=True), roads)
+    out = aggregate_roads(pd.concat([kept.head(2000), far], ignore_index=True), roads=roads)
     assert out.attrs["unsnapped_fixes"] >= 1
     assert out["n_fixes"].sum() + out.attrs["unsnapped_fixes"] == 2500
 
@@ -77,6 +77,6 @@ def test_fixes_off_the_network_are_counted_not_placed(kept, roads):
 @pytest.mark.cluster
 def test_dask_gives_the_same_table(kept, roads, table, dask_client):
     with dask_client.as_current():
-        lazy = aggregate_roads(dd.from_pandas(kept, npartitions=5, sort=False), roads)
+        lazy = aggregate_roads(dd.from_pandas(kept, npartitions=5, sort=False), roads=roads)
     pd.testing.assert_frame_equal(lazy, table, check_dtype=False)
     assert lazy.attrs == table.attrs

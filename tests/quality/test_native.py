@@ -208,10 +208,10 @@ def test_ours_equals_gx_on_pandas_and_dask(tmp_path, name, nulls):
     df = _with_nulls(_frame()) if nulls else _frame()
     kind, kwargs = CASES[name]
     path = _suite(tmp_path, name, kind, kwargs)
-    gx = validate(df, path, PARAMS, evaluator="gx").outcomes[0]
-    ours = validate(df, path, PARAMS).outcomes[0]
+    gx = validate(df, path, parameters=PARAMS, evaluator="gx").outcomes[0]
+    ours = validate(df, path, parameters=PARAMS).outcomes[0]
     on_dask = validate(
-        dd.from_pandas(df, npartitions=4, sort=False), path, PARAMS, progress=False
+        dd.from_pandas(df, npartitions=4, sort=False), path, parameters=PARAMS, progress=False
     ).outcomes[0]
     assert gx.exception is None, gx.exception
     assert gx.evaluated_by == GX_ROWS
@@ -269,7 +269,7 @@ def test_an_expectation_we_do_not_implement_falls_back_to_gx_and_says_so(tmp_pat
 
 def test_the_pings_suite_evaluates_everything_itself(dirty_frame):
     result = validate(
-        dirty_frame.head(5000), "pings", {"now": pd.Timestamp("2026-12-01", tz="UTC")}
+        dirty_frame.head(5000), "pings", parameters={"now": pd.Timestamp("2026-12-01", tz="UTC")}
     )
     assert result.provenance["gx_fallback"] == []
     assert {o.evaluated_by for o in result.outcomes} == {OURS, GX_DTYPES}

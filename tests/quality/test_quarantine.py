@@ -22,7 +22,7 @@ SIGNATURES = {
 
 def test_every_injected_fault_is_caught_with_its_count(sim_dirty, dirty_frame):
     faults = json.loads((sim_dirty.out / "_meta" / "dirty_manifest.json").read_text())["faults"]
-    clean, rejected = split_valid(dirty_frame, "pings", NOW)
+    clean, rejected = split_valid(dirty_frame, "pings", parameters=NOW)
     assert len(clean) + len(rejected) == len(dirty_frame)
     reasons = rejected["_rejected_by"].value_counts()
     for kind, signature in SIGNATURES.items():
@@ -40,7 +40,7 @@ def test_dask_quarantine_equals_pandas_row_for_row(dirty_frame, dask_client, tmp
     ddf = dd.from_pandas(dirty_frame, npartitions=6, sort=False)
     with dask_client.as_current():
         got = annotate(ddf, "pings", NOW).compute()["_rejected_by"]
-        counts = write_quarantine(ddf, "pings", tmp_path / "q", NOW)
+        counts = write_quarantine(ddf, "pings", tmp_path / "q", parameters=NOW)
     assert got.tolist() == expected.tolist()
     assert counts["rows"] == len(dirty_frame) == counts["clean"] + counts["rejected"]
     assert counts["rejected"] == int((expected != "").sum())
@@ -52,6 +52,6 @@ def test_dask_quarantine_equals_pandas_row_for_row(dirty_frame, dask_client, tmp
 
 
 def test_clean_data_loses_nothing(dirty_frame):
-    clean, _ = split_valid(dirty_frame, "pings", NOW)
-    again_clean, again_rejected = split_valid(clean.reset_index(drop=True), "pings", NOW)
+    clean, _ = split_valid(dirty_frame, "pings", parameters=NOW)
+    again_clean, again_rejected = split_valid(clean.reset_index(drop=True), "pings", parameters=NOW)
     assert len(again_rejected) == 0 and len(again_clean) == len(clean)

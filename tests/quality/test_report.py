@@ -9,7 +9,7 @@ NOW = {"now": pd.Timestamp("2026-12-01", tz="UTC")}
 
 
 def test_html_for_people_and_json_for_machines(tmp_path, dirty_frame):
-    result = validate(dirty_frame, "pings", NOW, source="feed/2026-11-03")
+    result = validate(dirty_frame, "pings", parameters=NOW, source="feed/2026-11-03")
     html_path, json_path = write_report(
         result, tmp_path / "out" / "pings.html", {"quarantine": {"rejected": 7}}
     )

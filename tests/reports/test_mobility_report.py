@@ -21,7 +21,7 @@ def test_every_table_is_suppressed_and_publishable(report):
     assert summary["publishable"].all()
     assert summary["suppressed"].sum() > 0  # two days of 120 trucks leave thin cells
     for name, table in report.tables.items():
-        assert check_publishable(pd.DataFrame(table), 5).ok, name
+        assert check_publishable(pd.DataFrame(table), k=5).ok, name
         shown = table[~table["suppressed"]]
         assert (shown["n_vehicles"] >= 5).all(), name
         assert table.loc[table["suppressed"], "n_vehicles"].isna().all(), name
@@ -48,7 +48,7 @@ def test_counts_add_up_to_what_was_read(two_days, report):
     kept, _ = clean(two_days)
     assert report.meta["fixes_clean"] == len(kept)
     cells = report["cells"]
-    expected = aggregate(kept, "250m", by="daytype")
+    expected = aggregate(kept, cell="250m", by="daytype")
     shown = cells[~cells["suppressed"]]
     merged = shown.merge(expected, on=["cell_id", "daytype"], suffixes=("", "_raw"))
     assert len(merged) == len(shown)
