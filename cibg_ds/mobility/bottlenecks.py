@@ -26,7 +26,9 @@ from cibg_ds.mobility.matched_roads import traversals
 
 PEAK_HOURS = (7, 8, 9, 16, 17, 18)
 """Local hours of the weekday peaks (free flow is measured outside them)."""
-NAME_COLUMNS = ("name_fr", "name_nl", "ref", "highway")
+NAME_COLUMNS = {"name_fr": "road_name_fr", "name_nl": "road_name_nl", "ref": "road_ref",
+                "highway": "highway"}  # fmt: skip
+"""Columns of the roads shown with each bottleneck, and their names in the ranking."""
 _PATH = (s.OBU_ID, SEGMENT, "entry_ts", "exit_ts", "length_m", "edge_length_m")
 
 
@@ -40,8 +42,10 @@ class Bottlenecks:
         Per segment and time bin: ``n_vehicles``, ``n_traversals``, ``free_flow_kmh``,
         ``speed_median_kmh``, ``delay_veh_h``, ``tti``, ``pti``, ``reliability``.
     ranking : pandas.DataFrame
-        The ``top`` segments by total delay: ``rank``, ``rank_low``, ``rank_high`` (the
-        bootstrap interval), ``segment_id``, names, ``delay_veh_h``, ``n_vehicles``,
+        The ``top`` segments by total delay: ``delay_rank``, ``delay_rank_low``,
+        ``delay_rank_high`` (the bootstrap interval), ``segment_id``, ``road_name_fr``,
+        ``road_name_nl``, ``road_ref``, ``highway`` (where the roads have them),
+        ``delay_veh_h``, ``n_vehicles``,
         ``n_traversals``, ``delay_per_traversal_s``, ``free_flow_kmh``, ``tti``, ``pti``,
         ``reliability``, ``worst_bin`` (the bin with the most delay).
     """
@@ -193,9 +197,11 @@ def bottlenecks(
     total["delay_per_traversal_s"] = total["delay_veh_h"] * 3600 / total["n_traversals"]
     ranks = _bootstrap_ranks(rows, total[SEGMENT].to_numpy(), n_boot, seed)
     alpha = (1 - level) / 2
-    total.insert(0, "rank", np.arange(1, len(total) + 1))
-    total.insert(1, "rank_low", np.quantile(ranks, alpha, axis=0, method="lower").astype(int))
-    total.insert(2, "rank_high", np.quantile(ranks, 1 - alpha, axis=0, method="higher").astype(int))
+    total.insert(0, "delay_rank", np.arange(1, len(total) + 1))
+    low = np.quantile(ranks, alpha, axis=0, method="lower").astype(int)
+    total.insert(1, "delay_rank_low", low)
+    high = np.quantile(ranks, 1 - alpha, axis=0, method="higher").astype(int)
+    total.insert(2, "delay_rank_high", high)
     worst = by_bin.sort_values("delay_veh_h", ascending=False).drop_duplicates(SEGMENT)
     bin_col = bins.columns[-1]
     total["worst_bin"] = total[SEGMENT].map(worst.set_index(SEGMENT)[bin_col])
@@ -215,7 +221,7 @@ def _named(table: pd.DataFrame, roads) -> pd.DataFrame:
     at = table.columns.get_loc(SEGMENT) + 1
     out = table.copy()
     for i, column in enumerate(columns):
-        out.insert(at + i, column, out[SEGMENT].map(names[column]))
+        out.insert(at + i, NAME_COLUMNS[column], out[SEGMENT].map(names[column]))
     return out
 
 

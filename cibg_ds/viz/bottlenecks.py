@@ -17,7 +17,8 @@ def road_label(ranking: pd.DataFrame, lang: str = "en") -> pd.Series:
     Parameters
     ----------
     ranking : pandas.DataFrame
-        Rows with ``segment_id`` and any of ``name_fr``, ``name_nl``, ``ref``.
+        Rows with ``segment_id`` and any of ``road_name_fr``, ``road_name_nl``,
+        ``road_ref``.
     lang : str
         ``en``, ``fr`` or ``nl``.
 
@@ -27,9 +28,9 @@ def road_label(ranking: pd.DataFrame, lang: str = "en") -> pd.Series:
         One name per row (string).
     """
     _ = gettext(lang)
-    order = ["name_nl", "name_fr"] if lang == "nl" else ["name_fr", "name_nl"]
+    order = ["road_name_nl", "road_name_fr"] if lang == "nl" else ["road_name_fr", "road_name_nl"]
     label = pd.Series(pd.NA, index=ranking.index, dtype="string")
-    for column in [*order, "ref"]:
+    for column in [*order, "road_ref"]:
         if column in ranking.columns:
             label = label.fillna(ranking[column].astype("string").replace("", pd.NA))
     fallback = ranking["segment_id"].map(lambda i: _("segment {id}").format(id=i))
@@ -52,7 +53,8 @@ def bottleneck_table(ranking: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
         One row per bottleneck, columns named in ``lang``.
     """
     _ = gettext(lang)
-    rank, low, high = (ranking[c].astype("Int64") for c in ("rank", "rank_low", "rank_high"))
+    columns = ("delay_rank", "delay_rank_low", "delay_rank_high")
+    rank, low, high = (ranking[c].astype("Int64") for c in columns)
     interval = [f"{r} ({lo}–{hi})" for r, lo, hi in zip(rank, low, high, strict=True)]
     return pd.DataFrame(
         {
@@ -92,7 +94,7 @@ def plot_delay_profiles(hours: pd.DataFrame, ranking: pd.DataFrame, lang: str = 
     _ = gettext(lang)
     ax = plt.subplots(figsize=(8, 4))[1] if ax is None else ax
     names = dict(zip(ranking["segment_id"], road_label(ranking, lang), strict=True))
-    for rank, segment in zip(ranking["rank"], ranking["segment_id"], strict=True):
+    for rank, segment in zip(ranking["delay_rank"], ranking["segment_id"], strict=True):
         part = hours[hours["segment_id"] == segment].set_index("hour")
         values = part["delay_veh_h"].astype(float).reindex(range(24))
         ax.plot(values.index, values.to_numpy(), marker="o", markersize=3,

@@ -66,12 +66,14 @@ def result(matched, roads):
 def test_the_jammed_segment_ranks_first_and_its_interval_excludes_the_others(result):
     ranking = result.ranking
     assert ranking.loc[0, "segment_id"] == SLOW
-    assert (ranking.loc[0, "rank_low"], ranking.loc[0, "rank_high"]) == (1, 1)
-    assert (ranking.loc[1:, "rank_low"] > 1).all()
+    assert (ranking.loc[0, "delay_rank_low"], ranking.loc[0, "delay_rank_high"]) == (1, 1)
+    assert (ranking.loc[1:, "delay_rank_low"] > 1).all()
     assert ranking.loc[0, "worst_bin"] in (7, 8)
-    assert ranking.loc[0, "name_fr"] == "Rue 2" and ranking.loc[0, "name_nl"] == "Straat 2"
-    assert (ranking["rank_low"] <= ranking["rank"]).all()
-    assert (ranking["rank"] <= ranking["rank_high"]).all()
+    assert (
+        ranking.loc[0, "road_name_fr"] == "Rue 2" and ranking.loc[0, "road_name_nl"] == "Straat 2"
+    )
+    assert (ranking["delay_rank_low"] <= ranking["delay_rank"]).all()
+    assert (ranking["delay_rank"] <= ranking["delay_rank_high"]).all()
 
 
 def test_indicators_per_hour(result):

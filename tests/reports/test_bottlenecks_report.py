@@ -19,9 +19,9 @@ def test_matched_tables_are_in_the_report_and_publishable(report):
     ranking = report["bottlenecks"]
     assert 1 <= len(ranking) <= 10
     assert (ranking["n_vehicles"] >= 5).all()
-    assert ranking["rank"].tolist() == list(range(1, len(ranking) + 1))
-    assert (ranking["rank_low"] <= ranking["rank"]).all()
-    assert ranking["name_fr"].notna().any() and ranking["name_nl"].notna().any()
+    assert ranking["delay_rank"].tolist() == list(range(1, len(ranking) + 1))
+    assert (ranking["delay_rank_low"] <= ranking["delay_rank"]).all()
+    assert ranking["road_name_fr"].notna().any() and ranking["road_name_nl"].notna().any()
     assert set(report["bottleneck_hours"]["segment_id"]) <= set(ranking["segment_id"])
     assert report["matched_roads"].geometry.notna().all()
     names = report.privacy_table("fr").iloc[:, 0].tolist()
@@ -36,3 +36,11 @@ def test_reader_table_and_chart(report, lang):
     assert table.iloc[0, 0].startswith("1 (")
     ax = plot_delay_profiles(report["bottleneck_hours"], ranking, lang)
     assert len(ax.get_lines()) == len(ranking)
+
+
+def test_every_published_column_is_in_the_data_dictionary(report):
+    from cibg_ds.reports.bundle import UNKNOWN, describe_column
+
+    for name in ("matched_roads", "bottlenecks", "bottleneck_hours"):
+        columns = report[name].drop(columns="geometry", errors="ignore").columns
+        assert not [c for c in columns if describe_column(c)[0] == UNKNOWN], name
