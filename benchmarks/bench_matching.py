@@ -121,13 +121,13 @@ def main() -> None:
           f"peer subset: {len(small):,} fixes of {len(units)} trucks")  # fmt: skip
 
     t0 = time.perf_counter()
-    map_match(raw, roads)
+    map_match(raw, roads=roads)
     print(f"cibg_ds warm-up (graph, STR-tree, distance table): {time.perf_counter() - t0:.1f} s")
     t0 = time.perf_counter()
-    ours_small = map_match(small, roads)
+    ours_small = map_match(small, roads=roads)
     ours_small_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    ours_all = map_match(raw, roads)
+    ours_all = map_match(raw, roads=roads)
     ours_all_s = time.perf_counter() - t0
 
     graph, pieces = leuven_map(roads)
@@ -136,11 +136,12 @@ def main() -> None:
     peer_s = time.perf_counter() - t0
 
     rows = [
-        ("LeuvenMapMatching", len(small), peer_s, route_accuracy(peer, small_truth, roads), "-"),
+        ("LeuvenMapMatching", len(small), peer_s,
+         route_accuracy(peer, small_truth, roads=roads), "-"),
         ("cibg_ds (same trips)", len(small), ours_small_s,
-         route_accuracy(ours_small.path, small_truth, roads), ours_small.breaks),
+         route_accuracy(ours_small.path, small_truth, roads=roads), ours_small.breaks),
         ("cibg_ds (all trucks)", len(raw), ours_all_s,
-         route_accuracy(ours_all.path, truth, roads), ours_all.breaks),
+         route_accuracy(ours_all.path, truth, roads=roads), ours_all.breaks),
     ]  # fmt: skip
     print(f"{'matcher':<24}{'fixes':>8}{'seconds':>10}{'fixes/s':>10}"
           f"{'correct':>9}{'added':>8}{'breaks':>8}")  # fmt: skip

@@ -238,7 +238,7 @@ def frame(name: str, value, *, geo: bool = False, dask: bool = True, optional: b
 
     With ``geo`` it must be a GeoDataFrame with a CRS; with ``optional`` None passes.
     """
-    from cibg_ds.cluster import is_dask
+    from cibg_ds.frames import is_dask
 
     if value is None and optional:
         return None

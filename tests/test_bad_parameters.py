@@ -60,6 +60,20 @@ def trips():
 
 
 @functools.cache
+def matched():
+    return mobility.map_match(pings())
+
+
+@functools.cache
+def truth() -> pd.DataFrame:
+    """The matched path as the 'true' route of each truck (route_accuracy's input)."""
+    path = matched().path
+    return path.groupby("obu_id", as_index=False).agg(
+        depart=("entry_ts", "min"), arrive=("exit_ts", "max"), segment_ids=("segment_id", list)
+    )
+
+
+@functools.cache
 def vkm():
     return mobility.vehicle_km(pings())
 
@@ -173,6 +187,24 @@ CASES = {
     "unusual_days": (lambda **kw: mobility.unusual_days(**{"daily": daily(), **kw}),
                      [("value", "nosuch"), ("place", "nosuch"), ("threshold", 0),
                       ("min_days", 0), ("min_vehicles", -1), ("daily", "x")]),
+    "map_match": (lambda **kw: mobility.map_match(**{"pings": pings(), **kw}),
+                  [("radius_m", -1), ("sigma_m", "wide"), ("max_candidates", 2.5),
+                   ("gap", "x"), ("roads", "x"), ("pings", "x"),
+                   ("pings", pd.DataFrame({"obu_id": ["a"], "lat": [50.8]}))]),
+    "route_accuracy": (lambda **kw: mobility.route_accuracy(**{"path": matched().path,
+                                                               "truth": truth(), **kw}),
+                       [("slack", "soon"), ("roads", 3), ("path", "x"),
+                        ("truth", pd.DataFrame({"obu_id": ["a"]}))]),
+    "bottlenecks": (lambda **kw: mobility.bottlenecks(**{"matched": matched(), "k": 3,
+                                                         "n_boot": 5, **kw}),
+                    [("by", "fortnight"), ("top", 0), ("n_boot", "many"), ("level", 1.5),
+                     ("tz", "Nowhere"), ("seed", -1), ("k", 1), ("matched", "x")]),
+    "bottleneck_change": (
+        lambda **kw: mobility.bottleneck_change(**{"matched": matched(),
+                                                   "split": "2026-11-03T07:25:00Z", "k": 3,
+                                                   "n_boot": 5, **kw}),
+        [("split", "someday"), ("split", "2027-01-01"), ("level", 0), ("n_boot", 0),
+         ("tz", "Nowhere"), ("matched", "x")]),
     "exclusion_index": (
         lambda **kw: divide.exclusion_index(**{"table": facts(), "n_sim": 5, **kw}),
         [("normalisation", "x"), ("weighting", "x"), ("aggregation", "x"), ("n_sim", 0),
@@ -235,7 +267,7 @@ CASES = {
 
 NO_PARAMETERS = {"default_roads", "default_parameters", "list_suites"}
 RESULT_TYPES = {"IndexResult", "Indicator", "TypologyResult", "Outcome", "Suite",
-                "ValidationResult", "INDICATORS"}  # fmt: skip
+                "ValidationResult", "INDICATORS", "MatchResult", "Bottlenecks"}  # fmt: skip
 
 WALK = [(f, p, v) for f, (_, bad) in CASES.items() for p, v in bad]
 

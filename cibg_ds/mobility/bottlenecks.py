@@ -17,11 +17,12 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from cibg_ds import checks
 from cibg_ds import schema as s
 from cibg_ds.errors import InputError, ParameterError
 from cibg_ds.io.roads import SEGMENT
 from cibg_ds.mobility.aggregate import distinct_by_group, quantile_by_group
-from cibg_ds.mobility.grid import time_bins
+from cibg_ds.mobility.grid import BINS, time_bins
 from cibg_ds.mobility.matched_roads import traversals
 
 PEAK_HOURS = (7, 8, 9, 16, 17, 18)
@@ -57,7 +58,10 @@ class Bottlenecks:
 def _path_of(matched) -> pd.DataFrame:
     path = getattr(matched, "path", matched)
     if not isinstance(path, pd.DataFrame):
-        raise InputError("bottlenecks: pass the result of map_match() or its path table")
+        raise InputError(
+            f"bottlenecks: matched must be the result of map_match() or its path table, "
+            f"got {type(matched).__name__}"
+        )
     missing = [c for c in _PATH if c not in path.columns]
     if missing:
         raise InputError(
@@ -128,6 +132,7 @@ def _bootstrap_ranks(rows: pd.DataFrame, segments: np.ndarray, n_boot: int, seed
 
 def bottlenecks(
     matched,
+    *,
     by="hour",
     roads=None,
     tz: str | None = None,
@@ -179,11 +184,8 @@ def bottlenecks(
     from cibg_ds.config import get_settings
     from cibg_ds.privacy import resolve_k
 
-    for name, value in (("top", top), ("n_boot", n_boot)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ParameterError(f"bottlenecks: {name} must be a positive integer, got {value!r}")
-    if not 0 < level < 1:
-        raise ParameterError(f"bottlenecks: level must be between 0 and 1, got {level!r}")
+    _check_common(roads, tz, n_boot, seed, level)
+    checks.integer("top", top, 1), checks.choice("by", by, BINS)
     tz = tz or get_settings().timezone
     k = resolve_k(k)
     rows = _measured(_path_of(matched), tz)
@@ -228,6 +230,7 @@ def _named(table: pd.DataFrame, roads) -> pd.DataFrame:
 def bottleneck_change(
     matched,
     split,
+    *,
     segments=None,
     roads=None,
     tz: str | None = None,
@@ -262,9 +265,15 @@ def bottleneck_change(
     from cibg_ds.config import get_settings
     from cibg_ds.privacy import resolve_k
 
+    _check_common(roads, tz, n_boot, seed, level)
     tz = tz or get_settings().timezone
     k = resolve_k(k)
-    when = pd.Timestamp(split)
+    try:
+        when = pd.Timestamp(split)
+    except (TypeError, ValueError):
+        when = pd.NaT
+    if pd.isna(when):
+        raise ParameterError(f"split must be a date or time such as '2026-11-16', got {split!r}")
     when = when.tz_localize(tz) if when.tzinfo is None else when
     rows = _measured(_path_of(matched), tz)  # one free flow for both periods
     after = (rows["entry_ts"] >= when).to_numpy()
@@ -329,3 +338,10 @@ def _mean_delay_draws(rows: pd.DataFrame, groups: dict, n_boot: int, rng) -> np.
     weights = rng.multinomial(n_units, np.full(n_units, 1 / n_units), size=n_boot)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.asarray((delay.T @ weights.T).T) / np.asarray((count.T @ weights.T).T)
+
+
+def _check_common(roads, tz, n_boot, seed, level) -> None:
+    """Check the parameters :func:`bottlenecks` and :func:`bottleneck_change` share."""
+    checks.frame("roads", roads, geo=True, optional=True), checks.time_zone("tz", tz)
+    checks.integer("n_boot", n_boot, 1), checks.integer("seed", seed, 0)
+    checks.number("level", level, 0, 1, low_open=True, high_open=True)

@@ -83,7 +83,7 @@ def aggregate_matched(
     tz = tz or get_settings().timezone
     roads = default_roads() if roads is None else roads
     radius_m = RADIUS_M if radius_m is None else radius_m
-    result = map_match(pings, roads, radius_m=radius_m, gap=gap)
+    result = map_match(pings, roads=roads, radius_m=radius_m, gap=gap)
     out = matched_table(result, pings, roads, by, tz)
     out.attrs["max_distance_m"] = float(radius_m)
     return out

@@ -26,9 +26,11 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from cibg_ds import checks
 from cibg_ds import schema as s
-from cibg_ds.cluster import compute, is_dask
+from cibg_ds.cluster import compute
 from cibg_ds.errors import ParameterError
+from cibg_ds.frames import is_dask
 from cibg_ds.io.roads import SEGMENT
 from cibg_ds.mobility.geo import to_metric
 from cibg_ds.mobility.graph import _GRAPHS, road_graph
@@ -267,7 +269,7 @@ def _match_frame(pings: pd.DataFrame, graph, p: _Params) -> tuple[pd.DataFrame, 
     graph = _GRAPHS.setdefault(graph.key, graph)  # the worker's copy keeps its caches
     if len(pings) == 0:
         return _empty(FIX_COLUMNS), _empty(PATH_COLUMNS), 0
-    fixes = label_trips(pings, p.gap)
+    fixes = label_trips(pings, gap=p.gap)
     n = len(fixes)
     unit = pd.factorize(fixes[s.OBU_ID])[0]
     trip = fixes[TRIP_ID].to_numpy()
@@ -346,8 +348,8 @@ def _match_frame(pings: pd.DataFrame, graph, p: _Params) -> tuple[pd.DataFrame, 
 
 def map_match(
     pings,
-    roads=None,
     *,
+    roads=None,
     radius_m: float = RADIUS_M,
     sigma_m: float = SIGMA_M,
     beta_m: float = BETA_M,
@@ -409,15 +411,17 @@ def map_match(
     >>> result.path[["segment_id", "length_m"]].round(0).values.tolist()
     [[9.0, 360.0]]
     """
+    checks.frame("pings", pings), checks.frame("roads", roads, geo=True, optional=True)
     require_fixes(pings.columns, "map_match")
-    numbers = {
-        "radius_m": radius_m, "sigma_m": sigma_m, "beta_m": beta_m,
-        "max_candidates": max_candidates, "max_detour_m": max_detour_m,
-        "max_speed_kmh": max_speed_kmh,
-    }  # fmt: skip
-    for name, value in numbers.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-            raise ParameterError(f"map_match: {name} must be a positive number, got {value!r}")
+    for name, value in (
+        ("radius_m", radius_m),
+        ("sigma_m", sigma_m),
+        ("beta_m", beta_m),
+        ("max_detour_m", max_detour_m),
+        ("max_speed_kmh", max_speed_kmh),
+    ):
+        checks.positive(name, value)  # fmt: skip
+    checks.integer("max_candidates", max_candidates, 1), checks.duration("gap", gap)
     if max_candidates != int(max_candidates):
         raise ParameterError(
             f"map_match: max_candidates must be an integer, got {max_candidates!r}"
@@ -451,7 +455,7 @@ def map_match(
     )
 
 
-def route_accuracy(path: pd.DataFrame, truth: pd.DataFrame, roads=None, slack="30s") -> dict:
+def route_accuracy(path: pd.DataFrame, truth: pd.DataFrame, *, roads=None, slack="30s") -> dict:
     """Compare matched paths with the true routes, by length (no Hausdorff distance).
 
     Parameters
@@ -476,6 +480,11 @@ def route_accuracy(path: pd.DataFrame, truth: pd.DataFrame, roads=None, slack="3
     """
     from cibg_ds.mobility.roads import default_roads
 
+    checks.frame("path", path, dask=False), checks.frame("truth", truth, dask=False)
+    checks.columns("route_accuracy: path", path.columns, [s.OBU_ID, SEGMENT, "entry_ts"])
+    checks.columns("route_accuracy: truth", truth.columns,
+                   [s.OBU_ID, "depart", "arrive", "segment_ids"])  # fmt: skip
+    checks.frame("roads", roads, geo=True, optional=True), checks.duration("slack", slack)
     roads = default_roads() if roads is None else roads
     length = pd.Series(roads.geometry.length.to_numpy(), index=roads[SEGMENT].to_numpy())
     legs = truth.reset_index(drop=True)[[s.OBU_ID, "depart", "arrive", "segment_ids"]]

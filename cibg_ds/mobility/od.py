@@ -6,7 +6,7 @@ import pandas as pd
 
 from cibg_ds import checks
 from cibg_ds import schema as s
-from cibg_ds.cluster import compute_frame, is_dask
+from cibg_ds.frames import compute_frame, is_dask
 from cibg_ds.mobility.tracks import TRIPS_HINT
 from cibg_ds.schema import BRUSSELS_NIS, OUTSIDE
 

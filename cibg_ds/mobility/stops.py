@@ -11,7 +11,7 @@ import pandas as pd
 
 from cibg_ds import checks
 from cibg_ds import schema as s
-from cibg_ds.cluster import compute_frame, is_dask
+from cibg_ds.frames import compute_frame, is_dask
 from cibg_ds.mobility.geo import commune_of, to_metric
 from cibg_ds.mobility.stationary import stationary_of_tracks
 from cibg_ds.mobility.tracks import TRIPS_HINT, Tracks, gap_ns, require_fixes

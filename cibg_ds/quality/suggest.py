@@ -168,7 +168,7 @@ def suggest_suite(path: str | os.PathLike, out: str | os.PathLike, name: str | N
     import json
     from pathlib import Path
 
-    from cibg_ds.cluster import compute_frame
+    from cibg_ds.frames import compute_frame
     from cibg_ds.io import read_pings
     from cibg_ds.io.atomic import write_text_atomic
 

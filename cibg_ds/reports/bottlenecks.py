@@ -37,7 +37,7 @@ def matched_tables(kept, roads, k: int, top: int = TOP, seed: int = 0) -> dict[s
         :func:`cibg_ds.mobility.bottlenecks`) and ``bottleneck_hours`` (the ranked
         segments' delay per local hour).
     """
-    result = map_match(kept, roads)
+    result = map_match(kept, roads=roads)
     volumes = matched_table(result, kept, roads, by="daytype")
     found = bottlenecks(result, roads=roads, k=k, top=top, seed=seed)
     hours = found.by_bin[found.by_bin[SEGMENT].isin(found.ranking[SEGMENT])]

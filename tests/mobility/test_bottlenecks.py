@@ -55,7 +55,7 @@ def drives(days, jam_kmh=12.0, seed=0, trucks=24):
 
 @pytest.fixture(scope="module")
 def matched(roads):
-    return map_match(drives(["2026-11-03", "2026-11-04"]), roads)
+    return map_match(drives(["2026-11-03", "2026-11-04"]), roads=roads)
 
 
 @pytest.fixture(scope="module")
@@ -95,14 +95,14 @@ def test_before_after_shows_the_jam_gone(roads):
         [drives(["2026-11-03"], seed=2), drives(["2026-11-10"], jam_kmh=48.0, seed=3)],
         ignore_index=True,
     ).sort_values(["obu_id", "ts"], ignore_index=True)
-    change = bottleneck_change(map_match(pings, roads), "2026-11-07", roads=roads, seed=4)
+    change = bottleneck_change(map_match(pings, roads=roads), "2026-11-07", roads=roads, seed=4)
     jam = change.set_index("segment_id").loc[SLOW]
     assert jam["change_s"] < -5  # about 110 s lost on one traversal in eight before
     assert jam["change_high"] < 0  # the interval excludes no change
     others = change[change["segment_id"] != SLOW]
     assert (others["change_low"] < others["change_s"]).all()
     corridor = bottleneck_change(
-        map_match(pings, roads), "2026-11-07", segments=[11, 12, 13], seed=4
+        map_match(pings, roads=roads), "2026-11-07", segments=[11, 12, 13], seed=4
     )
     assert corridor["segment_id"].tolist() == [11, 12, 13, "corridor"]
     assert corridor.iloc[-1]["change_high"] < 0

@@ -42,7 +42,7 @@ def test_same_columns_and_privacy_as_the_snapped_table(sample, table):
 def test_edges_between_fixes_get_vehicles_km_and_speeds():
     roads = line_roads([(0, 0), (100, 0)], [(100, 0), (160, 0)], [(160, 0), (900, 0)])
     trucks = [fixes([60, 400, 700], [2, -1, 1], [0, 34, 64], unit=f"u{i}") for i in range(6)]
-    table = aggregate_roads(pd.concat(trucks, ignore_index=True), roads, matched=True)
+    table = aggregate_roads(pd.concat(trucks, ignore_index=True), roads=roads, matched=True)
     middle = table[table["segment_id"] == 11].iloc[0]
     assert middle["n_fixes"] == 0
     assert middle["n_vehicles"] == 6

@@ -85,7 +85,7 @@ def test_one_row_per_fix_and_ordered_paths(feed, matched):
 def test_roads_between_fixes_are_on_the_path():
     # three segments in a row; the fixes lie on the first and the last only
     roads = line_roads([(0, 0), (100, 0)], [(100, 0), (160, 0)], [(160, 0), (900, 0)])
-    result = map_match(fixes([40, 400, 800], [3, -2, 1], [0, 30, 60]), roads)
+    result = map_match(fixes([40, 400, 800], [3, -2, 1], [0, 30, 60]), roads=roads)
     path = result.path
     assert path["segment_id"].tolist() == [10, 11, 12]
     assert path["length_m"].round(0).tolist() == [60, 60, 640]
@@ -100,13 +100,13 @@ def test_roads_between_fixes_are_on_the_path():
 def test_one_way_roads_are_driven_their_way():
     # two parallel roads 12 m apart, each one-way; the truck drives west to east
     roads = line_roads([(0, 0), (1000, 0)], [(1000, 12), (0, 12)], oneway=["yes", "yes"])
-    result = map_match(fixes([50, 400, 750], [7, 6, 7], [0, 30, 60]), roads)
+    result = map_match(fixes([50, 400, 750], [7, 6, 7], [0, 30, 60]), roads=roads)
     assert set(result.path["segment_id"]) == {10}
 
 
 def test_impossible_jumps_break_the_path_and_are_counted():
     roads = line_roads([(0, 0), (1000, 0)], [(5000, 0), (6000, 0)])
-    result = map_match(fixes([100, 400, 5200, 5500], [0, 0, 0, 0], [0, 30, 60, 90]), roads)
+    result = map_match(fixes([100, 400, 5200, 5500], [0, 0, 0, 0], [0, 30, 60, 90]), roads=roads)
     assert result.breaks == 1
     assert result.fixes["part"].tolist() == [0, 0, 1, 1]
     assert result.path.groupby("part")["segment_id"].agg(set).tolist() == [{10}, {11}]
@@ -114,7 +114,7 @@ def test_impossible_jumps_break_the_path_and_are_counted():
 
 def test_fixes_off_the_roads_are_counted():
     roads = line_roads([(0, 0), (1000, 0)])
-    result = map_match(fixes([100, 400, 500, 700], [0, 300, 2, 0], [0, 30, 60, 90]), roads)
+    result = map_match(fixes([100, 400, 500, 700], [0, 300, 2, 0], [0, 30, 60, 90]), roads=roads)
     assert result.unmatched_fixes == 1
     assert result.fixes["segment_id"].isna().tolist() == [False, True, False, False]
 
@@ -166,6 +166,6 @@ def test_on_the_written_feed_and_its_true_routes(sim_clean):
 
 def test_no_fix_near_a_road_gives_an_empty_path():
     roads = line_roads([(0, 0), (1000, 0)])
-    result = map_match(fixes([100, 400], [500, 600], [0, 30]), roads)
+    result = map_match(fixes([100, 400], [500, 600], [0, 30]), roads=roads)
     assert result.unmatched_fixes == 2 and len(result.fixes) == 2
     assert result.path.empty and list(result.path.columns)[:2] == ["obu_id", "trip_id"]

@@ -14,7 +14,7 @@ def report(two_days):
 def test_matched_tables_are_in_the_report_and_publishable(report):
     for name in ("matched_roads", "bottlenecks", "bottleneck_hours"):
         assert name in report.tables
-        assert check_publishable(report[name].drop(columns="geometry", errors="ignore"), 5).ok
+        assert check_publishable(report[name].drop(columns="geometry", errors="ignore"), k=5).ok
     assert report.privacy_summary()["publishable"].all()
     ranking = report["bottlenecks"]
     assert 1 <= len(ranking) <= 10
