@@ -74,10 +74,12 @@ def by_unit(data, func, meta, *args, **kwargs):
 
     On Dask the rows are first shuffled so that each unit sits in one partition (unless
     the frame is known to be so, see :func:`mark_regrouped`); ``func`` then sees every fix
-    of the units it is given, whatever the day partitions were.
+    of the units it is given, whatever the day partitions were. ``meta`` (the empty
+    result) may be a function returning it: pandas callers then never build it.
     """
     if not is_dask(data):
         return func(data, *args, **kwargs)
+    meta = meta() if callable(meta) else meta  # a factory: built only for Dask
     return regroup(data).map_partitions(func, *args, meta=meta, **kwargs)
 
 
