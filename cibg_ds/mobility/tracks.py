@@ -162,7 +162,7 @@ class Tracks:
                 "length_m": self.step_m[idx],
                 "mid_x": (x[idx] + x[idx - 1]) / 2,
                 "mid_y": (y[idx] + y[idx - 1]) / 2,
-                "mid_ts": pd.to_datetime((t[idx] + t[idx - 1]) // 2, utc=True),
+                "mid_ts": utc_times((t[idx] + t[idx - 1]) // 2),
                 s.WEIGHT_CLASS: column_or_null(self.df, s.WEIGHT_CLASS, idx).to_numpy(),
                 s.EURO_CLASS: column_or_null(self.df, s.EURO_CLASS, idx).to_numpy(),
             },

@@ -84,7 +84,7 @@ def segments(trips_pings: pd.DataFrame) -> pd.DataFrame:
             "length_m": np.hypot(x[idx] - x[idx - 1], y[idx] - y[idx - 1]),
             "mid_x": (x[idx] + x[idx - 1]) / 2,
             "mid_y": (y[idx] + y[idx - 1]) / 2,
-            "mid_ts": pd.to_datetime((t[idx] + t[idx - 1]) // 2, utc=True),
+            "mid_ts": utc_times((t[idx] + t[idx - 1]) // 2),
             s.WEIGHT_CLASS: column_or_null(trips_pings, s.WEIGHT_CLASS, idx).to_numpy(),
             s.EURO_CLASS: column_or_null(trips_pings, s.EURO_CLASS, idx).to_numpy(),
         },
