@@ -149,8 +149,9 @@ def _stopped_windows(lon, lat, first, last, max_diameter: float) -> np.ndarray:
     limit = max_diameter * 1.5
     out = np.zeros(len(first), dtype=bool)
     todo = (size >= 2) & (bbox <= limit * (1 + _SURE))
-    for k in np.flatnonzero(todo & (bbox >= limit * (1 - _SURE))):  # close calls: exactly
-        todo[k] = _shorter(lo_lat[k], lo_lon[k], hi_lat[k], hi_lon[k], limit)
+    close = np.flatnonzero(todo & (bbox >= limit * (1 - _SURE)))  # close calls: exactly
+    todo[close] = _shorter_many(np.column_stack([lo_lon[close], lo_lat[close]]),
+                                np.column_stack([hi_lon[close], hi_lat[close]]), limit)  # fmt: skip
     extent = np.hypot(hi_lon - lo_lon, hi_lat - lo_lat)
     sure = todo & (_MAX_M_PER_DEG * math.sqrt(2) * extent < max_diameter)
     out[sure] = True
@@ -158,8 +159,9 @@ def _stopped_windows(lon, lat, first, last, max_diameter: float) -> np.ndarray:
     todo &= ~(np.minimum(kx, ky) * np.maximum(hi_lon - lo_lon, hi_lat - lo_lat)
               > max_diameter * (1 + _SURE))  # fmt: skip
     pairs = todo & (size == 2)
-    for k in np.flatnonzero(pairs):
-        out[k] = _shorter(lat[first[k]], lon[first[k]], lat[last[k]], lon[last[k]], max_diameter)
+    two = np.flatnonzero(pairs)
+    ends = np.column_stack([lon[first[two]], lat[first[two]]])
+    out[two] = _shorter_many(ends, np.column_stack([lon[last[two]], lat[last[two]]]), max_diameter)
     rest = np.flatnonzero(todo & ~pairs)
     if len(rest):
         group = np.repeat(np.arange(len(first)), size)
@@ -255,7 +257,10 @@ def _walk(t, lon, lat, candidates, window, piece_end, max_diameter, min_ns, arra
             else:  # a stopped window only grows
                 box = (min(box[0], lon[i]), max(box[1], lon[i]),
                        min(box[2], lat[i]), max(box[3], lat[i]))  # fmt: skip
-            is_stopped = _stopped(lon, lat, a, i, box, max_diameter, rect)
+            if i == c and a == window[c]:  # that window was tested, vectorised
+                is_stopped = fresh[c]  # (its rectangle not kept: rect stays empty)
+            else:
+                is_stopped = _stopped(lon, lat, a, i, box, max_diameter, rect)
             if not is_stopped:
                 rect = []
             if not is_stopped and was_stopped and i - a + 1 > 1 and t[i - 1] - t[a] >= min_ns:

@@ -157,14 +157,36 @@ class Tracks:
         t = self.t
         return pd.DataFrame(
             {
-                s.OBU_ID: self.df[s.OBU_ID].to_numpy()[idx],
+                s.OBU_ID: _as_inferred(self.df[s.OBU_ID], idx),
                 "trip_id": self.trip_id[idx],
                 "length_m": self.step_m[idx],
                 "mid_x": (x[idx] + x[idx - 1]) / 2,
                 "mid_y": (y[idx] + y[idx - 1]) / 2,
                 "mid_ts": utc_times((t[idx] + t[idx - 1]) // 2),
-                s.WEIGHT_CLASS: column_or_null(self.df, s.WEIGHT_CLASS, idx).to_numpy(),
+                s.WEIGHT_CLASS: _as_inferred(column_or_null(self.df, s.WEIGHT_CLASS), idx),
                 s.EURO_CLASS: column_or_null(self.df, s.EURO_CLASS, idx).to_numpy(),
             },
             index=idx,
         )
+
+
+def _as_inferred(values: pd.Series, rows: np.ndarray):
+    """Return ``values.to_numpy()[rows]`` as a frame built from it would hold it, cheaply.
+
+    Text (string or categorical of strings) becomes pandas' default ``str`` dtype without
+    a round trip through Python objects (the frame would infer ``str`` from them); other
+    values (and columns of nulls only) are taken as numpy gives them.
+    """
+    dtype = values.dtype
+    if not values.notna().any():  # only nulls: the frame infers float NaN from them
+        return values.to_numpy()[rows]
+    if isinstance(dtype, pd.StringDtype):
+        return pd.array(values.array.take(rows), dtype="str")
+    text_categories = isinstance(dtype, pd.CategoricalDtype) and isinstance(
+        dtype.categories.dtype, pd.StringDtype
+    )
+    if text_categories:
+        codes = values.cat.codes.to_numpy()[rows]
+        categories = pd.array(dtype.categories.to_numpy(), dtype="str")
+        return categories.take(codes, allow_fill=True)
+    return values.to_numpy()[rows]
