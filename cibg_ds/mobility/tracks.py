@@ -103,12 +103,12 @@ class Tracks:
     def __init__(self, pings: pd.DataFrame, gap="5min", function: str = "tracks"):
         require_fixes(pings.columns, function)
         self.gap_ns = gap_ns(gap) if gap is not None else np.iinfo(np.int64).max
-        units, order = unit_order(pings)
+        t = s.to_ns(pings[s.TS])  # once: for the order and for everything after
+        units, order = unit_order(pings, t)
         if order is None:
             df = pings.reset_index(drop=True)
         else:
-            df, units = pings.take(order).reset_index(drop=True), units[order]
-        t = s.to_ns(df[s.TS])
+            df, units, t = pings.take(order).reset_index(drop=True), units[order], t[order]
         duplicate = ~unit_starts(units) & np.r_[False, t[1:] == t[:-1]]
         self.duplicates = int(duplicate.sum())
         self.same_rows = order is None and not self.duplicates

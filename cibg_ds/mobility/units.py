@@ -25,10 +25,13 @@ def sort_by_unit(pings: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return pings.take(order).reset_index(drop=True), codes[order]
 
 
-def unit_order(pings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
-    """Return the unit codes and the order sorting rows by unit then time (None: sorted)."""
+def unit_order(pings: pd.DataFrame, t=None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Return the unit codes and the order sorting rows by unit then time (None: sorted).
+
+    ``t``: the times as int64 nanoseconds when the caller has them already.
+    """
     codes, _ = pd.factorize(pings[s.OBU_ID], sort=True)
-    t = s.to_ns(pings[s.TS])
+    t = s.to_ns(pings[s.TS]) if t is None else t
     step_unit, step_t = np.diff(codes), np.diff(t)
     if ((step_unit > 0) | ((step_unit == 0) & (step_t >= 0))).all():  # sorted already
         return codes, None
