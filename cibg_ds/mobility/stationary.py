@@ -31,7 +31,7 @@ import pandas as pd
 
 from cibg_ds import checks
 from cibg_ds import schema as s
-from cibg_ds.mobility.tracks import Tracks, gap_ns
+from cibg_ds.mobility.tracks import Tracks, gap_ns, utc_times
 
 QUIET_MARGIN = 1.01
 """Safety factor on the quiet-step bound (projected vs geodesic metres differ by < 0.01 %)."""
@@ -57,6 +57,8 @@ def _mrr_diagonal_shorter(lon: np.ndarray, lat: np.ndarray, limit: float, rect=N
 
     Measured as MovingPandas measures it: rectangle in degrees, then geodesic metres.
     When it is and ``rect`` (a list) is given, the rectangle's corners are put in it.
+    The fixes go to GEOS as one line, not as points: the envelope is of their convex hull
+    either way (identical), and one line is 4-6x cheaper to build than a point per fix.
     """
     import shapely
 
@@ -64,7 +66,7 @@ def _mrr_diagonal_shorter(lon: np.ndarray, lat: np.ndarray, limit: float, rect=N
         rect.clear()
     if len(lon) == 2:
         return _shorter(lat[0], lon[0], lat[1], lon[1], limit)
-    mrr = shapely.oriented_envelope(shapely.multipoints(np.column_stack([lon, lat])))
+    mrr = shapely.oriented_envelope(shapely.linestrings(np.column_stack([lon, lat])))
     xy = shapely.get_coordinates(mrr)
     kind = shapely.get_type_id(mrr)
     if kind == 3:  # a polygon: its first and third corners
@@ -148,8 +150,9 @@ def _stopped_windows(lon, lat, first, last, max_diameter: float) -> np.ndarray:
     limit = max_diameter * 1.5
     out = np.zeros(len(first), dtype=bool)
     todo = (size >= 2) & (bbox <= limit * (1 + _SURE))
-    for k in np.flatnonzero(todo & (bbox >= limit * (1 - _SURE))):  # close calls: exactly
-        todo[k] = _shorter(lo_lat[k], lo_lon[k], hi_lat[k], hi_lon[k], limit)
+    close = np.flatnonzero(todo & (bbox >= limit * (1 - _SURE)))  # close calls: exactly
+    todo[close] = _shorter_many(np.column_stack([lo_lon[close], lo_lat[close]]),
+                                np.column_stack([hi_lon[close], hi_lat[close]]), limit)  # fmt: skip
     extent = np.hypot(hi_lon - lo_lon, hi_lat - lo_lat)
     sure = todo & (_MAX_M_PER_DEG * math.sqrt(2) * extent < max_diameter)
     out[sure] = True
@@ -157,23 +160,38 @@ def _stopped_windows(lon, lat, first, last, max_diameter: float) -> np.ndarray:
     todo &= ~(np.minimum(kx, ky) * np.maximum(hi_lon - lo_lon, hi_lat - lo_lat)
               > max_diameter * (1 + _SURE))  # fmt: skip
     pairs = todo & (size == 2)
-    for k in np.flatnonzero(pairs):
-        out[k] = _shorter(lat[first[k]], lon[first[k]], lat[last[k]], lon[last[k]], max_diameter)
+    two = np.flatnonzero(pairs)
+    ends = np.column_stack([lon[first[two]], lat[first[two]]])
+    out[two] = _shorter_many(ends, np.column_stack([lon[last[two]], lat[last[two]]]), max_diameter)
     rest = np.flatnonzero(todo & ~pairs)
     if len(rest):
         group = np.repeat(np.arange(len(first)), size)
         chosen = np.isin(group, rest)
         points = np.column_stack([w_lon[chosen], w_lat[chosen]])
         which = np.searchsorted(rest, group[chosen])  # 0 .. len(rest) - 1
-        mrr = shapely.oriented_envelope(shapely.multipoints(points, indices=which))
+        mrr = shapely.oriented_envelope(shapely.linestrings(points, indices=which))
         xy, index = shapely.get_coordinates(mrr, return_index=True)
         start = np.searchsorted(index, np.arange(len(rest)))
         end = np.r_[start[1:], len(index)] - 1
         kind = shapely.get_type_id(mrr)
         other = np.where(kind == 3, start + 2, end)  # a polygon: its third corner; a line: its end
-        for k, row, a, b in zip(rest, kind, start, other, strict=True):
-            out[k] = 0.0 < max_diameter if row == 0 else _shorter(
-                xy[a, 1], xy[a, 0], xy[b, 1], xy[b, 0], max_diameter)  # fmt: skip
+        out[rest] = _shorter_many(xy[start], xy[other], max_diameter)
+        out[rest[kind == 0]] = 0.0 < max_diameter  # a point
+    return out
+
+
+def _shorter_many(a: np.ndarray, b: np.ndarray, limit: float) -> np.ndarray:
+    """:func:`_shorter` between the (lon, lat) rows of ``a`` and ``b``, vectorised.
+
+    The local estimate decides where it is far from ``limit``; :func:`_shorter` (rounding
+    as it rounds, geodesics when close) decides the others, so the answers are its own.
+    """
+    kx, ky = _k_per_degree(np.round((a[:, 1] + b[:, 1]) / 2, 2))
+    approx = np.hypot(kx * (b[:, 0] - a[:, 0]), ky * (b[:, 1] - a[:, 1]))
+    out = approx < limit
+    # np.round and round() may pick neighbouring 0.01 degree latitudes: 0.02 % apart
+    for k in np.flatnonzero(np.abs(approx - limit) <= limit * 2 * _SURE):
+        out[k] = _shorter(a[k, 1], a[k, 0], b[k, 1], b[k, 0], limit)
     return out
 
 
@@ -240,7 +258,10 @@ def _walk(t, lon, lat, candidates, window, piece_end, max_diameter, min_ns, arra
             else:  # a stopped window only grows
                 box = (min(box[0], lon[i]), max(box[1], lon[i]),
                        min(box[2], lat[i]), max(box[3], lat[i]))  # fmt: skip
-            is_stopped = _stopped(lon, lat, a, i, box, max_diameter, rect)
+            if i == c and a == window[c]:  # that window was tested, vectorised
+                is_stopped = fresh[c]  # (its rectangle not kept: rect stays empty)
+            else:
+                is_stopped = _stopped(lon, lat, a, i, box, max_diameter, rect)
             if not is_stopped:
                 rect = []
             if not is_stopped and was_stopped and i - a + 1 > 1 and t[i - 1] - t[a] >= min_ns:
@@ -316,6 +337,11 @@ def _local_metres(lon1, lat1, lon2, lat2) -> np.ndarray:
 
 def stationary_of_tracks(tracks: Tracks, max_diameter: float, min_duration) -> pd.DataFrame:
     """Stationary stops of prepared unit histories (see :func:`stationary_stops`)."""
+    return stationary_frame(tracks, *stationary_rows(tracks, max_diameter, min_duration))
+
+
+def stationary_rows(tracks: Tracks, max_diameter: float, min_duration):
+    """Return the first and last row (in ``tracks``) of each stationary stop, in row order."""
     min_ns = gap_ns(min_duration)
     t, lon, lat = tracks.t, tracks.lon, tracks.lat
     rows = []
@@ -332,23 +358,45 @@ def stationary_of_tracks(tracks: Tracks, max_diameter: float, min_duration) -> p
                          fresh.tolist())  # fmt: skip
     first = np.array([r[0] for r in rows], dtype=int)
     last = np.array([r[1] for r in rows], dtype=int)
-    sizes = last - first + 1  # the stop's fixes, as one index array, for vectorised medians
-    members = np.repeat(first - np.r_[0, np.cumsum(sizes)[:-1]], sizes) + np.arange(sizes.sum())
-    where = pd.DataFrame({"stop": np.repeat(np.arange(len(rows)), sizes),
-                          "lat": lat[members], "lon": lon[members]})  # fmt: skip
-    centre = where.groupby("stop")[["lat", "lon"]].median()
-    out = pd.DataFrame(
+    return first, last
+
+
+def stationary_frame(tracks: Tracks, first: np.ndarray, last: np.ndarray) -> pd.DataFrame:
+    """Return the stationary stops of rows ``first[k]..last[k]`` of ``tracks`` as a table."""
+    t, lon, lat = tracks.t, tracks.lon, tracks.lat
+    centre_lat, centre_lon = _medians(lat, first, last), _medians(lon, first, last)
+    duration = (t[last] - t[first]) / 10**9  # as Timedelta.total_seconds() divides
+    return pd.DataFrame(
         {
-            s.OBU_ID: tracks.df[s.OBU_ID].take(first).to_numpy(),
-            "start_ts": pd.to_datetime(t[first], utc=True),
-            "end_ts": pd.to_datetime(t[last], utc=True),
-            "lat": centre["lat"].to_numpy(),
-            "lon": centre["lon"].to_numpy(),
+            s.OBU_ID: pd.array(tracks.df[s.OBU_ID].array.take(first), dtype=pd.StringDtype()),
+            "start_ts": utc_times(t[first]),
+            "end_ts": utc_times(t[last]),
+            "lat": centre_lat,
+            "lon": centre_lon,
+            "duration_s": duration.astype(np.float64),
+            "kind": pd.array(["stationary"] * len(first), dtype=pd.StringDtype()),
         }
     )
-    out["duration_s"] = (out["end_ts"] - out["start_ts"]).dt.total_seconds()
-    out["kind"] = "stationary"
-    return out.astype({s.OBU_ID: pd.StringDtype(), "kind": pd.StringDtype()})
+
+
+def _medians(values: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Median of ``values[first[k]..last[k]]`` for each k, as a pandas groupby gives it.
+
+    One sort of all the runs at once; of an even run, the mean of its two middle values
+    (``(upper + lower) / 2``, pandas' own formula). NaN are skipped (pandas, then).
+    """
+    sizes = last - first + 1  # the runs' rows, as one index array
+    members = np.repeat(first - np.r_[0, np.cumsum(sizes)[:-1]], sizes) + np.arange(sizes.sum())
+    run = np.repeat(np.arange(len(first)), sizes)
+    picked = values[members]
+    if np.isnan(picked).any():  # rare: let pandas skip the missing values
+        frame = pd.DataFrame({"run": run, "v": picked})
+        return frame.groupby("run")["v"].median().reindex(range(len(first))).to_numpy()
+    ordered = picked[np.lexsort((picked, run))]
+    offsets = np.r_[0, np.cumsum(sizes)[:-1]].astype(np.int64)
+    upper = ordered[offsets + sizes // 2]
+    lower = ordered[offsets + np.maximum(sizes - 1, 0) // 2]
+    return np.where(sizes % 2 == 1, upper, (upper + lower) / 2)
 
 
 def stationary_stops(

@@ -13,8 +13,8 @@ from cibg_ds import checks
 from cibg_ds import schema as s
 from cibg_ds.frames import compute_frame, is_dask
 from cibg_ds.mobility.geo import commune_of, to_metric
-from cibg_ds.mobility.stationary import stationary_of_tracks
-from cibg_ds.mobility.tracks import TRIPS_HINT, Tracks, gap_ns, require_fixes
+from cibg_ds.mobility.stationary import stationary_frame, stationary_rows
+from cibg_ds.mobility.tracks import TRIPS_HINT, Tracks, gap_ns, require_fixes, utc_times
 from cibg_ds.mobility.units import by_unit
 
 STOP_COLUMNS = {
@@ -68,8 +68,11 @@ def silence_stops(trips: pd.DataFrame) -> pd.DataFrame:
     return stops[list(STOP_COLUMNS)].astype(STOP_COLUMNS)
 
 
-def _silences(tracks: Tracks, communes) -> pd.DataFrame:
-    """Return the silences between consecutive trips of a unit, from the fixes (no trip table)."""
+def _silences(tracks: Tracks, communes) -> tuple[pd.DataFrame, np.ndarray]:
+    """Return the silences between consecutive trips of a unit, from the fixes (no trip table).
+
+    Also return the row of the fix each silence starts at (to sort the stops by).
+    """
     keep = tracks.is_trip
     starts, ends = tracks.starts[keep], tracks.ends[keep]
     nxt = np.flatnonzero(tracks.units[starts[1:]] == tracks.units[ends[:-1]])
@@ -77,27 +80,32 @@ def _silences(tracks: Tracks, communes) -> pd.DataFrame:
     x, y = to_metric(tracks.lon[before], tracks.lat[before])  # these fixes only
     stops = pd.DataFrame(
         {
-            s.OBU_ID: tracks.df[s.OBU_ID].take(before).to_numpy(),
-            "start_ts": pd.to_datetime(tracks.t[before], utc=True),
-            "end_ts": pd.to_datetime(tracks.t[after], utc=True),
+            s.OBU_ID: pd.array(tracks.df[s.OBU_ID].array.take(before), dtype=pd.StringDtype()),
+            "start_ts": utc_times(tracks.t[before]),
+            "end_ts": utc_times(tracks.t[after]),
             "lat": tracks.lat[before],
             "lon": tracks.lon[before],
-            "commune": commune_of(x, y, communes),
-            "kind": "silence",
+            "commune": pd.array(commune_of(x, y, communes), dtype=pd.StringDtype()),
+            "duration_s": ((tracks.t[after] - tracks.t[before]) / 10**9).astype(np.float64),
+            "kind": pd.array(["silence"] * len(before), dtype=pd.StringDtype()),
         }
     )
-    stops["duration_s"] = (stops["end_ts"] - stops["start_ts"]).dt.total_seconds()
-    return stops[list(STOP_COLUMNS)].astype(STOP_COLUMNS)
+    return stops, before
 
 
 def stops_of_tracks(tracks: Tracks, max_diameter, min_duration, communes) -> pd.DataFrame:
     """Both kinds of stops of prepared unit histories (see :func:`detect_stops`)."""
-    silent = _silences(tracks, communes)
-    still = stationary_of_tracks(tracks, max_diameter, min_duration)
+    silent, silent_rows = _silences(tracks, communes)
+    first, last = stationary_rows(tracks, max_diameter, min_duration)
+    still = stationary_frame(tracks, first, last)
     x, y = to_metric(still["lon"].to_numpy(), still["lat"].to_numpy())
-    still["commune"] = commune_of(x, y, communes)
-    both = pd.concat([silent, still[list(STOP_COLUMNS)].astype(STOP_COLUMNS)], ignore_index=True)
-    return both.sort_values([s.OBU_ID, "start_ts"], ignore_index=True)
+    still.insert(5, "commune", pd.array(commune_of(x, y, communes), dtype=pd.StringDtype()))
+    both = pd.concat([silent, still], ignore_index=True)
+    if len(tracks) and tracks.units[0] < 0:  # missing unit ids: sorted as pandas sorts them
+        return both.sort_values([s.OBU_ID, "start_ts"], ignore_index=True)
+    # rows are in unit then time order, and no two stops start at one fix: sort by that row
+    order = np.argsort(np.r_[silent_rows, first], kind="stable")
+    return both.take(order).reset_index(drop=True)
 
 
 def _stops(pings: pd.DataFrame, max_diameter, min_duration, gap, communes) -> pd.DataFrame:

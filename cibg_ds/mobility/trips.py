@@ -13,7 +13,14 @@ import pandas as pd
 from cibg_ds import checks
 from cibg_ds import schema as s
 from cibg_ds.mobility.geo import commune_of, region, to_metric
-from cibg_ds.mobility.tracks import Tracks, column_or_null, gap_ns, require_fixes
+from cibg_ds.mobility.tracks import (
+    Tracks,
+    column_or_null,
+    gap_ns,
+    nulls,
+    require_fixes,
+    utc_times,
+)
 from cibg_ds.mobility.units import by_unit
 
 TRIP_ID = "trip_id"
@@ -80,7 +87,7 @@ def segments(trips_pings: pd.DataFrame) -> pd.DataFrame:
             "length_m": np.hypot(x[idx] - x[idx - 1], y[idx] - y[idx - 1]),
             "mid_x": (x[idx] + x[idx - 1]) / 2,
             "mid_y": (y[idx] + y[idx - 1]) / 2,
-            "mid_ts": pd.to_datetime((t[idx] + t[idx - 1]) // 2, utc=True),
+            "mid_ts": utc_times((t[idx] + t[idx - 1]) // 2),
             s.WEIGHT_CLASS: column_or_null(trips_pings, s.WEIGHT_CLASS, idx).to_numpy(),
             s.EURO_CLASS: column_or_null(trips_pings, s.EURO_CLASS, idx).to_numpy(),
         },
@@ -97,8 +104,16 @@ def _first_valid(values: pd.Series, starts: np.ndarray, ends: np.ndarray) -> pd.
     return out.where(pd.Series(first >= 0))
 
 
+def _strings(values) -> pd.api.extensions.ExtensionArray:
+    """Return ids or codes as the canonical string dtype (no copy when they are so already)."""
+    return pd.array(values, dtype=pd.StringDtype())
+
+
 def trips_of_tracks(tracks: Tracks, communes=None) -> pd.DataFrame:
-    """Return the trips of prepared unit histories (see :func:`segment_trips`)."""
+    """Return the trips of prepared unit histories (see :func:`segment_trips`).
+
+    Every column is built in its final dtype: a small feed pays no per-column cast.
+    """
     import shapely
 
     if not len(tracks):
@@ -116,31 +131,35 @@ def trips_of_tracks(tracks: Tracks, communes=None) -> pd.DataFrame:
     piece_starts = tracks.starts
     distance = np.add.reduceat(tracks.step_m, piece_starts)[keep] / 1000 if n else np.zeros(0)
     n_inside = np.add.reduceat(inside, piece_starts)[keep] if n else np.zeros(0, np.int64)
-    trips = pd.DataFrame(
-        {
-            s.OBU_ID: df[s.OBU_ID].take(starts).to_numpy(),
-            TRIP_ID: tracks.trip_id[starts],
-            "start_ts": pd.to_datetime(t[starts], utc=True),
-            "end_ts": pd.to_datetime(t[ends], utc=True),
-            "start_lat": lat[starts],
-            "start_lon": lon[starts],
-            "end_lat": lat[ends],
-            "end_lon": lon[ends],
-            "start_commune": ends_code[:n],
-            "end_commune": ends_code[n:],
-            "distance_km": distance,
-            "n_fixes": ends - starts + 1,
-            "n_fixes_inside": n_inside,
-        }
-    )
-    trips["duration_s"] = (trips["end_ts"] - trips["start_ts"]).dt.total_seconds()
+    duration = (t[ends] - t[starts]) / 10**9  # as Timedelta.total_seconds() divides
     with np.errstate(divide="ignore", invalid="ignore"):
-        speed = trips["distance_km"] / (trips["duration_s"] / 3600)
-    trips["mean_speed_kmh"] = speed.where(trips["duration_s"] > 0, 0.0)
+        speed = np.where(duration > 0, distance / (duration / 3600), 0.0)
+    classes = {}
     for column in (s.WEIGHT_CLASS, s.EURO_CLASS):
-        values = column_or_null(df, column)
-        trips[column] = _first_valid(values, tracks.starts, tracks.ends)[keep].to_numpy()
-    return trips[list(TRIP_COLUMNS)].astype(TRIP_COLUMNS)
+        if column in df.columns:
+            values = column_or_null(df, column)
+            classes[column] = _first_valid(values, piece_starts, tracks.ends)[keep].array
+        else:  # a feed without the column: nulls, no per-fix work
+            classes[column] = nulls(column, n)
+    columns = {
+        s.OBU_ID: _strings(df[s.OBU_ID].array.take(starts)),
+        TRIP_ID: tracks.trip_id[starts].astype(np.int64),
+        "start_ts": utc_times(t[starts]),
+        "end_ts": utc_times(t[ends]),
+        "start_lat": lat[starts],
+        "start_lon": lon[starts],
+        "end_lat": lat[ends],
+        "end_lon": lon[ends],
+        "start_commune": _strings(ends_code[:n]),
+        "end_commune": _strings(ends_code[n:]),
+        "distance_km": distance.astype(np.float64),
+        "duration_s": duration.astype(np.float64),
+        "mean_speed_kmh": speed.astype(np.float64),
+        "n_fixes": (ends - starts + 1).astype(np.int64),
+        "n_fixes_inside": n_inside.astype(np.int64),
+        **classes,
+    }
+    return pd.DataFrame({c: columns[c] for c in TRIP_COLUMNS})
 
 
 def trips_of(pings: pd.DataFrame, gap, communes) -> pd.DataFrame:
@@ -194,4 +213,4 @@ def segment_trips(pings, *, gap="5min", communes=None):
     checks.frame("communes", communes, geo=True, optional=True)
     gap_ns(gap)  # a bad gap fails here, before any work
     require_fixes(pings.columns, "segment_trips")
-    return by_unit(pings, trips_of, empty_trips(), gap, communes)
+    return by_unit(pings, trips_of, empty_trips, gap, communes)

@@ -25,10 +25,13 @@ def sort_by_unit(pings: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return pings.take(order).reset_index(drop=True), codes[order]
 
 
-def unit_order(pings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
-    """Return the unit codes and the order sorting rows by unit then time (None: sorted)."""
+def unit_order(pings: pd.DataFrame, t=None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Return the unit codes and the order sorting rows by unit then time (None: sorted).
+
+    ``t``: the times as int64 nanoseconds when the caller has them already.
+    """
     codes, _ = pd.factorize(pings[s.OBU_ID], sort=True)
-    t = s.to_ns(pings[s.TS])
+    t = s.to_ns(pings[s.TS]) if t is None else t
     step_unit, step_t = np.diff(codes), np.diff(t)
     if ((step_unit > 0) | ((step_unit == 0) & (step_t >= 0))).all():  # sorted already
         return codes, None
@@ -74,10 +77,12 @@ def by_unit(data, func, meta, *args, **kwargs):
 
     On Dask the rows are first shuffled so that each unit sits in one partition (unless
     the frame is known to be so, see :func:`mark_regrouped`); ``func`` then sees every fix
-    of the units it is given, whatever the day partitions were.
+    of the units it is given, whatever the day partitions were. ``meta`` (the empty
+    result) may be a function returning it: pandas callers then never build it.
     """
     if not is_dask(data):
         return func(data, *args, **kwargs)
+    meta = meta() if callable(meta) else meta  # a factory: built only for Dask
     return regroup(data).map_partitions(func, *args, meta=meta, **kwargs)
 
 

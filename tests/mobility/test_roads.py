@@ -36,6 +36,37 @@ def test_snapping_agrees_with_geopandas_sjoin_nearest(kept, roads):
     assert set(np.flatnonzero(rows < 0)) <= set(unmatched)
 
 
+def test_grid_snapping_equals_geos_bit_for_bit(kept, roads):
+    # real fixes, and the same fixes thrown up to ~60 m off (many beyond the radius)
+    rng = np.random.default_rng(3)
+    sample = kept.sample(20_000, random_state=2)
+    lon, lat = sample["lon"].to_numpy(), sample["lat"].to_numpy()
+    jitter_lon = lon + rng.normal(0, 0.0004, len(lon))
+    jitter_lat = lat + rng.normal(0, 0.0003, len(lat))
+    # junctions: points exactly on segment ends, equally near several segments
+    ends_x, ends_y = shapely.get_coordinates(roads.geometry.to_numpy()[:300]).T
+    end_lon, end_lat = to_lonlat(ends_x, ends_y)
+    snapper = RoadSnapper(roads)
+    for x, y in [(lon, lat), (jitter_lon, jitter_lat), (end_lon, end_lat)]:
+        rows, distance = snapper.snap(x, y)
+        geos_rows, geos_distance = snapper.snap_geos(x, y)
+        assert (rows >= 0).any()
+        np.testing.assert_array_equal(rows, geos_rows)
+        np.testing.assert_array_equal(distance, geos_distance)  # the same bits, NaN alike
+    assert (snapper.snap(jitter_lon, jitter_lat)[0] < 0).any()  # some beyond the radius
+
+
+def test_snapping_memo_answers_equal_copies(roads):
+    snapper = RoadSnapper(roads)
+    lon, lat = np.array([4.35, 4.36, 9.0]), np.array([50.85, 50.84, 40.0])
+    rows, distance = snapper.snap(lon, lat)
+    rows[:], distance[:] = -7, -7.0  # the caller's copy: the memo is untouched
+    again, _ = RoadSnapper(roads).snap(lon.copy(), lat.copy())
+    assert again[2] == -1 and (again != -7).all()
+    moved, _ = snapper.snap(lon + 0.001, lat)  # other points: computed, not remembered
+    np.testing.assert_array_equal(moved, snapper.snap_geos(lon + 0.001, lat)[0])
+
+
 def test_radius_is_thirty_metres_and_a_parameter():
     line = gpd.GeoDataFrame(
         {"segment_id": [7]}, geometry=[shapely.LineString([(0, 0), (1000, 0)])], crs=31370
