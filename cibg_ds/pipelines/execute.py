@@ -7,7 +7,10 @@ rendering (for clients) has no code.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -78,8 +81,148 @@ def signal_kernels(sig) -> None:
             continue
 
 
+_RESET = """\
+_plt = __import__("sys").modules.get("matplotlib.pyplot")
+if _plt is not None:
+    _plt.close("all")
+get_ipython().run_line_magic("reset", "-f")
+get_ipython().execution_count = 1
+"""
+"""Make a kernel that ran a notebook as a new one for the next: no figure, no name, [1]."""
+
+
+class KernelPool:
+    """Warm kernels for the tasks of a fan-out (``foreach``, ``grid``): one per job.
+
+    The tasks of a fan-out run the same notebook with other parameters; each after the first
+    runs in a kernel that ran that notebook before (its imports done, its namespace, figures
+    and execution count reset) instead of starting a kernel and importing everything again.
+    A kernel that died or ran a failing cell is never reused; one whose group has no task
+    left is shut down at once.
+    """
+
+    def __init__(self):
+        self.idle: dict[str, list] = {}
+        self.lock = threading.Lock()
+
+    def take(self, group: str):
+        """Return a warm kernel manager of ``group``, else a new one with a kernel started."""
+        with self.lock:
+            warm = self.idle.get(group)
+            km = warm.pop() if warm else None
+        if km is not None and km.is_alive() and _reset(km):
+            return km
+        if km is not None:
+            _shutdown(km)
+        km = _manager()(kernel_name=KERNEL)
+        km.start_kernel(cwd=str(ROOT), extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        return km
+
+    def give(self, group: str, km, keep: bool) -> None:
+        """Take back ``km`` after a task of ``group``; keep it warm when ``keep``, else end it."""
+        while km.clients:  # Papermill's, which leaves a kernel it did not start running
+            km.clients.pop().stop_channels()
+        if keep and km.is_alive():
+            with self.lock:
+                self.idle.setdefault(group, []).append(km)
+        else:
+            _shutdown(km)
+
+    def close(self) -> None:
+        """Shut every idle kernel down."""
+        with self.lock:
+            kms = [km for group in self.idle.values() for km in group]
+            self.idle.clear()
+        for km in kms:
+            _shutdown(km)
+
+
+class SharedCluster:
+    """One LocalCluster for the notebooks of a run, started when the first task runs.
+
+    The notebooks reach it through ``DASK_SCHEDULER_ADDRESS`` (:func:`cibg_ds.get_client`):
+    the workers start once and stay warm from one task to the next, instead of a cluster per
+    notebook. Nothing starts when a scheduler is given already (that variable or the
+    ``dask_scheduler_address`` setting) or when no task runs; after :meth:`close` the
+    variable is as it was.
+    """
+
+    def __init__(self, log):
+        self.log, self.cluster = log, None
+
+    def start(self) -> None:
+        """Start the cluster unless it runs or a scheduler is given (idempotent)."""
+        from cibg_ds.config import get_settings
+
+        if self.cluster is not None or os.environ.get("DASK_SCHEDULER_ADDRESS"):
+            return
+        if get_settings().dask_scheduler_address:
+            return
+        from distributed import LocalCluster
+
+        from cibg_ds.cluster import local_cluster_kwargs
+
+        with contextlib.chdir(ROOT):  # the workers work where the notebooks do
+            self.cluster = LocalCluster(**local_cluster_kwargs())
+        os.environ["DASK_SCHEDULER_ADDRESS"] = self.cluster.scheduler_address
+        self.log.info("Dask: LocalCluster %s for the tasks of the run",
+                      self.cluster.scheduler_address)  # fmt: skip
+
+    def close(self) -> None:
+        """Stop the cluster this object started, if any."""
+        if self.cluster is not None:
+            os.environ.pop("DASK_SCHEDULER_ADDRESS", None)
+            self.cluster.close()
+            self.cluster = None
+
+
+@functools.cache
+def _manager():
+    """Return the class of a kernel manager that remembers the clients it made."""
+    from jupyter_client.manager import KernelManager
+
+    class PooledKernelManager(KernelManager):
+        @property
+        def clients(self) -> list:
+            return self.__dict__.setdefault("_clients", [])
+
+        def client(self, **kwargs):
+            kc = super().client(**kwargs)
+            self.clients.append(kc)
+            return kc
+
+    return PooledKernelManager
+
+
+def _reset(km) -> bool:
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        reply = kc.execute_interactive(_RESET, silent=True, store_history=False, timeout=60)
+        return reply["content"]["status"] == "ok"
+    except (RuntimeError, TimeoutError):
+        return False
+    finally:
+        km.clients.remove(kc)
+        kc.stop_channels()
+
+
+def _shutdown(km) -> None:
+    try:
+        km.shutdown_kernel(now=True)
+    except (RuntimeError, OSError):  # gone already: nothing to end
+        pass
+
+
 def execute(
-    task: Task, rec: TaskRecord, run_dir: Path, log, interrupted: Callable[[], bool]
+    task: Task,
+    rec: TaskRecord,
+    run_dir: Path,
+    log,
+    interrupted: Callable[[], bool],
+    pool: KernelPool | None = None,
+    keep: Callable[[], bool] = lambda: False,
 ) -> TaskRecord:
     """Run ``task``'s notebook into ``run_dir``, filling and returning ``rec``.
 
@@ -95,6 +238,11 @@ def execute(
         The run's logger.
     interrupted : callable
         Returns True once the run was stopped by Ctrl-C (no retry then).
+    pool : KernelPool, optional
+        Run in one of its kernels (a fan-out task); default a kernel of its own.
+    keep : callable
+        With ``pool``: returns True when a later task of the same fan-out will want the
+        kernel (asked once the task is done).
 
     Returns
     -------
@@ -112,10 +260,13 @@ def execute(
     tmp = notebook.with_name(f".{notebook.stem}.tmp.ipynb")
     while True:
         rec.attempts += 1
+        km = pool.take(task.group) if pool is not None else None
+        warm = {} if km is None else {"km": km}
         try:
             papermill.execute_notebook(
                 str(task.notebook), str(tmp), parameters=task_parameters(task, run_dir),
                 kernel_name=KERNEL, cwd=str(ROOT), progress_bar=False, log_output=False,
+                **warm,
             )  # fmt: skip
             rec.status, rec.error = "ok", None
             break
@@ -134,6 +285,9 @@ def execute(
                 "message": f"cell [{exc.exec_count}] raised {exc.ename}: {exc.evalue}",
             }
             break  # a failing cell fails again: never retried
+        finally:
+            if km is not None:
+                pool.give(task.group, km, rec.status == "ok" and not interrupted() and keep())
     if interrupted() and rec.status == "failed":
         rec.status = "interrupted"
         rec.error = {"kind": "interrupted", "message": "stopped by Ctrl-C; resumed next run"}

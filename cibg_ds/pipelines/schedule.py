@@ -8,11 +8,19 @@ saved in the manifest as it changes.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import signal
 from pathlib import Path
 
 from cibg_ds.pipelines import cache
-from cibg_ds.pipelines.execute import INTERRUPT_GRACE, ROOT, execute, signal_kernels
+from cibg_ds.pipelines.execute import (
+    INTERRUPT_GRACE,
+    ROOT,
+    KernelPool,
+    SharedCluster,
+    execute,
+    signal_kernels,
+)
 from cibg_ds.pipelines.model import Pipeline, Task
 from cibg_ds.pipelines.record import (
     OK,
@@ -52,6 +60,9 @@ class Run:
         self.force, self.jobs = force, jobs
         self.interrupted = False
         self.records = {name: TaskRecord(name) for name in pipeline.tasks}
+        self.pending = dict(pipeline.tasks)
+        self.kernels = KernelPool()
+        self.cluster = SharedCluster(log) if pipeline.dask == "shared" else None
         self.inputs: dict[str, str] = {}
         from cibg_ds import show_versions
 
@@ -59,8 +70,16 @@ class Run:
         self.info = RunInfo(now(), show_versions(print_out=False), git_commit(ROOT))
 
     def execute(self, task: Task) -> TaskRecord:
-        """Run ``task`` (in a worker thread) and return its record."""
-        return execute(task, self.records[task.name], self.dir, self.log, lambda: self.interrupted)
+        """Run ``task`` (in a worker thread) and return its record.
+
+        The tasks of a fan-out share warm kernels (:class:`~cibg_ds.pipelines.execute.KernelPool`).
+        """
+        fanout = task.group != task.name
+        return execute(
+            task, self.records[task.name], self.dir, self.log, lambda: self.interrupted,
+            self.kernels if fanout else None,
+            lambda: any(t.group == task.group for t in tuple(self.pending.values())),
+        )  # fmt: skip
 
     def _priority(self, item) -> tuple[int, int]:
         name = item[0]
@@ -98,10 +117,15 @@ class Run:
 
     def run(self, only: set[str] | None) -> None:
         """Run every task (or those in ``only``; the others are reused)."""
-        pending = dict(self.p.tasks)
+        pending = self.pending
         running: dict[cf.Future, str] = {}
         total, done = len(pending), 0
-        with cf.ThreadPoolExecutor(max_workers=self.jobs) as pool:
+        # the kernels and the cluster end once every thread has given its own back
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(contextlib.closing(self.kernels))
+            if self.cluster is not None:
+                stack.enter_context(contextlib.closing(self.cluster))
+            pool = stack.enter_context(cf.ThreadPoolExecutor(self.jobs))
             while pending or running:
                 # the task with most work waiting on it first: the critical path is not
                 # queued behind a fan-out
@@ -149,6 +173,8 @@ class Run:
                         done += 1
                         continue
                     del pending[name]
+                    if self.cluster is not None:
+                        self.cluster.start()  # once, when the first task runs
                     running[pool.submit(self.execute, task)] = name
                 self.save("running")
                 if not running:
