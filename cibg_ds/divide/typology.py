@@ -124,10 +124,34 @@ def typology(
     labels = pd.DataFrame({NIS: table[NIS].to_numpy(), "group": group})
     if NAME_FR in table.columns:
         labels.insert(1, NAME_FR, table[NAME_FR].to_numpy())
+    return TypologyResult(labels, scores, describe_groups(table, labels, columns), method, k)
+
+
+def describe_groups(
+    table: pd.DataFrame, labels: pd.DataFrame, columns: list[str] | None = None
+) -> pd.DataFrame:
+    """Describe the groups of a typology: size, words, members and centroid in sd.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`cibg_ds.divide.indicators`.
+    labels : pandas.DataFrame
+        :attr:`TypologyResult.labels`, in the row order of ``table``.
+    columns : list of str, optional
+        Default: every risk indicator present.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :attr:`TypologyResult.groups`.
+    """
+    columns = list(columns) if columns is not None else risk_columns(table)
+    group = labels["group"].to_numpy()
     z = (table[columns] - table[columns].mean()) / table[columns].std(ddof=0)
     centroids = z.groupby(group).mean()
     names = labels[NAME_FR] if NAME_FR in labels.columns else labels[NIS]
-    groups = pd.DataFrame(
+    return pd.DataFrame(
         {
             "group": centroids.index,
             "n": pd.Series(group).value_counts().sort_index().to_numpy(),
@@ -135,4 +159,3 @@ def typology(
             "members": [", ".join(names[group == g]) for g in centroids.index],
         }
     ).join(centroids.reset_index(drop=True).add_prefix("z_"))
-    return TypologyResult(labels, scores, groups, method, k)

@@ -45,7 +45,10 @@ _REF = re.compile(r"\$\{([A-Za-z_][\w.]*)\}")
 _TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool, "list": list, "dict": dict}
 _TASK_KEYS = {"notebook", "parameters", "inputs", "products", "after", "foreach", "grid",
               "retries", "agencies"}  # fmt: skip
-_TOP_KEYS = {"name", "description", "parameters", "tasks"}
+_TOP_KEYS = {"name", "description", "parameters", "tasks", "dask"}
+DASK_MODES = ("shared", "per-task")
+"""``dask: shared``: the tasks use one LocalCluster started for the run; ``per-task``: each
+notebook starts its own (or uses ``DASK_SCHEDULER_ADDRESS``, which both modes respect)."""
 _LIST_KEYS = ("inputs", "products", "after", "agencies")
 
 
@@ -79,6 +82,8 @@ class Pipeline:
     """Task name -> Task, in a topological order."""
     upstream: dict
     """Task name -> set of task names it needs."""
+    dask: str = "per-task"
+    """How the tasks get Dask workers (:data:`DASK_MODES`)."""
 
     def downstream(self, name: str) -> set[str]:
         """Every task that needs ``name``, directly or not."""
@@ -238,6 +243,9 @@ def load_pipeline(path, overrides: dict | None = None, run_dir: str = "${run}") 
     if not isinstance(raw.get("parameters") or {}, dict):
         raise PipelineError(f"{where}: 'parameters' must be a mapping of name: default")
     params = dict(raw.get("parameters") or {})
+    dask_mode = raw.get("dask", "per-task")
+    if dask_mode not in DASK_MODES:
+        raise PipelineError(f"{where}: dask must be one of {list(DASK_MODES)}, got {dask_mode!r}")
     unknown = sorted(set(overrides or {}) - set(params))
     if unknown:
         raise PipelineError(
@@ -316,4 +324,4 @@ def load_pipeline(path, overrides: dict | None = None, run_dir: str = "${run}") 
         cycle = " -> ".join(exc.args[1])
         raise PipelineError(f"{where}: tasks form a cycle: {cycle}") from None
     name = str(raw.get("name") or path.stem)
-    return Pipeline(name, path, params, {n: tasks[n] for n in order}, upstream)
+    return Pipeline(name, path, params, {n: tasks[n] for n in order}, upstream, dask_mode)

@@ -5,7 +5,7 @@ renders it with :func:`cibg_ds.reports.export.notebook_html` (offline, no code, 
 """
 
 from cibg_ds.reports.bundle import quality_sentences
-from cibg_ds.reports.divide import DivideReport, divide_report
+from cibg_ds.reports.divide import DivideReport, divide_report, read_divide_report
 from cibg_ds.reports.header import (
     caveats,
     file_stem,
@@ -34,6 +34,7 @@ __all__ = [
     "mobility_report",
     "period_text",
     "quality_sentences",
+    "read_divide_report",
     "reference_period",
     "select_period",
     "source_name",

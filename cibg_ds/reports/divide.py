@@ -23,7 +23,10 @@ from cibg_ds.divide import (
     skill_estimates,
     typology,
 )
+from cibg_ds.divide.index import IndexResult
 from cibg_ds.divide.indicators import BY_COLUMN
+from cibg_ds.divide.typology import TypologyResult, describe_groups
+from cibg_ds.errors import InputError
 from cibg_ds.io import load_communes, load_computer_spaces, resolve_commune
 from cibg_ds.io.atomic import write_csv_atomic, write_geojson_atomic, write_text_atomic
 from cibg_ds.privacy import check_publishable
@@ -267,4 +270,56 @@ def divide_report(
     return report
 
 
-__all__ = ["DivideReport", "divide_report"]
+def read_divide_report(directory: str | os.PathLike, *, communes=None) -> DivideReport:
+    """Read back the report :meth:`DivideReport.write` left in ``directory``.
+
+    The commune profiles of a pipeline run read the overview's products this way instead of
+    computing the analysis again: every table, the typology's groups and what
+    :meth:`DivideReport.profile` and :meth:`DivideReport.map_table` return are the same as
+    the overview's (the CSV files hold every float exactly). Not among the products, so
+    ``None`` here: the index's weights and simulated ranks, the typology's silhouettes.
+
+    Parameters
+    ----------
+    directory : path-like
+        Where the overview wrote its products (its ``products_dir``).
+    communes : path-like, optional
+        The boundaries the overview was given (default the embedded ones).
+
+    Returns
+    -------
+    DivideReport
+
+    Raises
+    ------
+    InputError
+        When ``directory`` lacks one of the files :meth:`DivideReport.write` writes.
+    """
+    folder = Path(directory)
+    names = ["indicators", "index", "sensitivity", "skills", "typology", "moran", "lisa", "reach"]
+    missing = [f"{n}.csv" for n in names if not (folder / f"{n}.csv").is_file()]
+    missing += [] if (folder / "summary.json").is_file() else ["summary.json"]
+    if missing:
+        raise InputError(
+            f"{folder}: no digital-divide report there (missing {', '.join(missing)}); give "
+            "the products_dir of an overview run, or leave report_dir empty to compute it"
+        )
+    t = {n: pd.read_csv(folder / f"{n}.csv", dtype={NIS: str}) for n in names}
+    meta = json.loads((folder / "summary.json").read_text())
+    meta.pop("report", None)  # the overview's header facts
+    labels = t["typology"].drop(columns="description")
+    groups = TypologyResult(
+        labels,
+        None,
+        describe_groups(t["indicators"], labels),
+        meta["typology"]["method"],
+        meta["typology"]["k"],
+    )
+    index = IndexResult(t["index"], t["sensitivity"], None, meta["choices"], None)
+    gdf = load_communes(communes or None)
+    return DivideReport(
+        t["indicators"], index, t["skills"], groups, t["moran"], t["lisa"], t["reach"], gdf, meta
+    )
+
+
+__all__ = ["DivideReport", "divide_report", "read_divide_report"]

@@ -14,7 +14,7 @@ import pytest
 from cibg_ds.cli import main
 from cibg_ds.pipelines import BundleRefused, RunLocked, deliver, run_pipeline
 from tests.conftest import ROOT
-from tests.pipelines.conftest import write_pipeline
+from tests.pipelines.conftest import write_notebook, write_pipeline
 
 PIPE = """
 name: t
@@ -263,3 +263,98 @@ def test_stderr_goes_to_the_task_log_and_a_failed_suite_is_named(workdir):
     client = json.loads(bundle.read("manifest.json"))
     assert client["data_quality"] == [verdict]
     assert "127.0.0.1" not in json.dumps(client) and str(workdir) not in json.dumps(client)
+
+
+FANOUT = """
+name: fan
+tasks:
+  each:
+    notebook: who.ipynb
+    foreach: {label: [a, b, c, d]}
+    parameters: {label: "${item.label}", out: "${run}/${item.label}.txt",
+                 fail: "${item.label}"}
+"""
+
+
+def test_a_fan_out_runs_in_warm_kernels_each_task_as_in_a_new_one(tmp_path):
+    import nbformat
+
+    from cibg_ds.pipelines.execute import kernels
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "cibg-ds", "display_name": "cibg-ds", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            'label: str = "a"  # task\nout: str = ""  # file\nfail: str = ""  # b fails'
+        ),
+        nbformat.v4.new_code_cell(
+            "import os, pathlib\n"
+            "leftover = 'seen' in dir()\n"  # a name from an earlier task would show here
+            "seen = True\n"
+            "pathlib.Path(out).write_text(f'{os.getpid()} {leftover}')"
+        ),
+        nbformat.v4.new_code_cell("assert fail != 'b', 'b fails'"),
+    ]
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"c{i}"
+    nbformat.write(nb, tmp_path / "who.ipynb")
+    result = run_pipeline(write_pipeline(tmp_path, FANOUT), reports=tmp_path / "r", jobs=1)
+    status = {name: rec.status for name, rec in result.tasks.items()}
+    assert status == {"each[a]": "ok", "each[b]": "failed", "each[c]": "ok", "each[d]": "ok"}
+    pid = {x: (result.run_dir / f"{x}.txt").read_text().split() for x in "abcd"}
+    assert {p[1] for p in pid.values()} == {"False"}  # nothing left from the task before
+    assert pid["a"][0] == pid["b"][0]  # b ran in a's kernel ...
+    assert pid["c"][0] != pid["b"][0]  # ... which failed: c got a new one, d c's
+    assert pid["d"][0] == pid["c"][0]
+    for x in "abcd":  # numbered as in a new kernel
+        executed = nbformat.read(result.run_dir / "notebooks" / f"each_{x}.ipynb", 4)
+        counts = [c.execution_count for c in executed.cells if c.cell_type == "code"]
+        assert counts[:3] == [1, 2, 3], (x, counts)
+    assert not kernels()  # every kernel ended with the run
+
+
+SHARED = """
+name: shared
+dask: shared
+tasks:
+  a: {notebook: workers.ipynb, parameters: {out: "${run}/a.txt"}}
+  b: {notebook: workers.ipynb, parameters: {out: "${run}/b.txt"}, after: [a]}
+"""
+
+
+def test_dask_shared_gives_every_task_the_same_warm_workers(tmp_path, monkeypatch):
+    import nbformat
+
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "cibg-ds", "display_name": "cibg-ds", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell('out: str = ""  # file'),
+        nbformat.v4.new_code_cell(
+            "import os, pathlib\n"
+            "import cibg_ds as cd\n"
+            "client = cd.get_client()\n"
+            "pids = sorted(client.run(os.getpid).values())\n"
+            "pathlib.Path(out).write_text(f'{os.environ[\"DASK_SCHEDULER_ADDRESS\"]} {pids}')"
+        ),
+    ]
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"c{i}"
+    nbformat.write(nb, tmp_path / "workers.ipynb")
+    result = run_pipeline(write_pipeline(tmp_path, SHARED), reports=tmp_path / "r", jobs=2)
+    assert result.status == "complete", result.summary()
+    a, b = ((result.run_dir / f"{x}.txt").read_text() for x in "ab")
+    assert a == b and a.startswith("tcp://127.0.0.1:")  # one scheduler, the same workers
+    assert "DASK_SCHEDULER_ADDRESS" not in os.environ  # as it was before the run
+    assert result.tasks["b"].dask_dashboard.startswith("http://127.0.0.1:")
+
+
+def test_dask_mode_is_checked(tmp_path):
+    from cibg_ds.pipelines import PipelineError, load_pipeline
+
+    write_notebook(tmp_path / "step.ipynb")
+    bad = "name: x\ndask: everywhere\ntasks:\n  a: {notebook: step.ipynb}\n"
+    with pytest.raises(PipelineError, match=r"dask must be one of \['shared', 'per-task'\]"):
+        load_pipeline(write_pipeline(tmp_path, bad))

@@ -62,3 +62,34 @@ def test_reports_show_themselves_in_a_notebook(report):
     html = report._repr_html_()
     assert "475,000 residents" in html and "schematic commune geometry" not in html
     assert "<table" in html
+
+
+def test_a_report_read_back_from_its_products_profiles_every_commune_the_same(report, tmp_path):
+    from cibg_ds.reports import read_divide_report
+
+    report.write(tmp_path, facts={"title": "overview"})
+    back = read_divide_report(tmp_path)
+    for name, table in report.tables().items():
+        pd.testing.assert_frame_equal(back.tables()[name], table, check_exact=True, obj=name)
+    pd.testing.assert_frame_equal(back.typology.groups, report.typology.groups, check_exact=True)
+    pd.testing.assert_frame_equal(back.typology.labels, report.typology.labels, check_exact=True)
+    assert back.meta == json.loads(json.dumps(report.meta, default=str))
+    assert back.map_table().equals(report.map_table())
+    for nis in report.indicators["nis"]:
+        for lang in ("en", "fr"):
+            mine, theirs = back.profile(nis, lang), report.profile(nis, lang)
+            assert mine["summary"] == theirs["summary"], nis
+            pd.testing.assert_frame_equal(mine["comparison"], theirs["comparison"],
+                                          check_exact=True)  # fmt: skip
+            for part in ("index", "skills", "lisa", "reach"):
+                pd.testing.assert_series_equal(mine[part], theirs[part], check_exact=True)
+            assert mine["group_description"] == theirs["group_description"]
+
+
+def test_reading_a_folder_without_a_report_names_what_is_missing(tmp_path):
+    from cibg_ds.errors import InputError
+    from cibg_ds.reports import read_divide_report
+
+    (tmp_path / "index.csv").write_text("nis\n")
+    with pytest.raises(InputError, match=r"missing indicators\.csv, .*summary\.json.*report_dir"):
+        read_divide_report(tmp_path)
