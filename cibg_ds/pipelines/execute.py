@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import os
 import threading
 import time
@@ -116,7 +117,9 @@ class KernelPool:
         if km is not None:
             _shutdown(km)
         km = _manager()(kernel_name=KERNEL)
-        km.start_kernel(cwd=str(ROOT), extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        # a kernel on 127.0.0.1 warns that TCP is unencrypted: errors only on the terminal
+        quiet = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
+        km.start_kernel(cwd=str(ROOT), extra_arguments=quiet)
         return km
 
     def give(self, group: str, km, keep: bool) -> None:
@@ -164,7 +167,8 @@ class SharedCluster:
         from cibg_ds.cluster import local_cluster_kwargs
 
         with contextlib.chdir(ROOT):  # the workers work where the notebooks do
-            self.cluster = LocalCluster(**local_cluster_kwargs())
+            # the scheduler runs in this process: its shuffle chatter would reach the terminal
+            self.cluster = LocalCluster(**local_cluster_kwargs(), silence_logs=logging.ERROR)
         os.environ["DASK_SCHEDULER_ADDRESS"] = self.cluster.scheduler_address
         self.log.info("Dask: LocalCluster %s for the tasks of the run",
                       self.cluster.scheduler_address)  # fmt: skip
