@@ -96,6 +96,66 @@ def dataset(root: Path) -> Path:
     return out
 
 
+def uniform_feed(root: Path, vehicles: int = 3000, fixes: int = 5_000_000, seed: int = 3) -> Path:
+    """``fixes`` clean fixes of ``vehicles`` trucks spread uniformly over Belgium's box.
+
+    Each truck starts at a uniformly drawn point of the pings suite's bounding box
+    (49.49-51.51 N, 2.54-6.41 E) and drives a smooth random walk (30 s between fixes,
+    40-100 km/h, turning slowly) over one day; a walk leaving the box is folded back into
+    it. Many more cell-hours than the simulated network's roads give. Made once.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from cibg_ds import schema as s
+    from cibg_ds.io.pings import empty_pings
+
+    out = root / f"uniform-{vehicles}-{fixes}"
+    if (out / "_meta" / "done").exists():
+        return out
+    print(f"writing {fixes:,} fixes of {vehicles:,} vehicles into {out} (once) ...", flush=True)
+    rng = np.random.default_rng(seed)
+    each = fixes // vehicles
+    n = each * vehicles
+    unit = np.repeat(np.arange(vehicles), each)
+    step = np.tile(np.arange(each), vehicles)
+    start = np.datetime64("2026-11-03T05:00", "ns") + rng.integers(0, 6 * 3600, vehicles) * 10**9
+    ts = start[unit] + (step * 30 * 10**9).astype("timedelta64[ns]")
+    speed = rng.uniform(40, 100, n).astype("float32")
+    heading = np.cumsum(rng.normal(0, 0.2, n)).reshape(vehicles, each)
+    heading += rng.uniform(0, 2 * np.pi, (vehicles, 1))
+    km = (speed.reshape(vehicles, each) / 120.0).astype(float)  # km in 30 s
+    lat0, lat1, lon0, lon1 = 49.49, 51.51, 2.54, 6.41
+    lat = rng.uniform(lat0, lat1, (vehicles, 1)) + np.cumsum(km * np.cos(heading), 1) / 111.2
+    lon = rng.uniform(lon0, lon1, (vehicles, 1)) + np.cumsum(km * np.sin(heading), 1) / 70.3
+
+    def fold(v, lo, hi):  # reflect into [lo, hi]
+        w = (v - lo) % (2 * (hi - lo))
+        return lo + np.where(w > hi - lo, 2 * (hi - lo) - w, w)
+
+    frame = pd.DataFrame({
+        s.OBU_ID: pd.array([f"{u * 0x9E3779B97F4A7C15 % 2**64:016x}" for u in range(vehicles)],
+                           dtype="string")[unit],
+        s.TS: pd.DatetimeIndex(ts).tz_localize("UTC"),
+        s.LAT: fold(lat.ravel(), lat0, lat1), s.LON: fold(lon.ravel(), lon0, lon1),
+        s.SPEED: speed, s.HEADING: (np.degrees(heading.ravel()) % 360).astype("float32"),
+        s.WEIGHT_CLASS: pd.Categorical.from_codes(
+            rng.integers(0, 3, vehicles)[unit], categories=list(s.WEIGHT_CLASSES)),
+        s.EURO_CLASS: pd.array(rng.integers(0, 7, vehicles)[unit], dtype="Int8"),
+        s.COUNTRY: pd.array(rng.choice(["BE", "NL", "FR", "DE", "PL", "LU"], vehicles),
+                            dtype="string")[unit],
+    })  # fmt: skip
+    frame = frame.astype(empty_pings().dtypes.to_dict())
+    target = out / "date=2026-11-03"
+    target.mkdir(parents=True, exist_ok=True)
+    for k, part in enumerate(np.array_split(np.arange(n), 8)):
+        table = pa.Table.from_pandas(frame.iloc[part], preserve_index=False)
+        pq.write_table(table, target / f"part-{k}.parquet")
+    (out / "_meta").mkdir(exist_ok=True)
+    (out / "_meta" / "done").write_text("")
+    return out
+
+
 def duckdb_side(path: Path, threads: int) -> tuple[pd.DataFrame, float]:
     import duckdb
 
