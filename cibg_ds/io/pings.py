@@ -364,6 +364,7 @@ def to_canonical(
     rename: Mapping[str, str] | None = None,
     assume_tz: str | None = None,
     units: Mapping[str, str] | None = None,
+    check_text: bool = True,
 ) -> pd.DataFrame:
     """Return a new frame with the canonical ping columns and dtypes (values are not judged).
 
@@ -378,6 +379,10 @@ def to_canonical(
         Time zone of timestamps written without an offset; default: such times become null.
     units : mapping, optional
         Canonical name to the source's unit (see :func:`column_units`).
+    check_text : bool
+        Refuse text holding the replacement character that decoding CSV bytes which are
+        not UTF-8 leaves; :func:`read_pings` skips it for Parquet, whose text the format
+        stores as UTF-8 (the scan costs more than the rest of the conversion).
 
     Returns
     -------
@@ -385,7 +390,8 @@ def to_canonical(
         The canonical columns present, in :data:`cibg_ds.schema.PING_COLUMNS` order.
     """
     df = df.rename(columns=dict(rename or {}))
-    _refuse_undecodable(df)
+    if check_text:
+        _refuse_undecodable(df)
     units = dict(units or {})
     s.require_columns(df.columns, s.FIX_COLUMNS, "pings", _FIX_HINT)
     out = pd.DataFrame(index=df.index)
@@ -518,7 +524,9 @@ def read_pings(
             sep=sep, encoding_errors="replace",
         )  # fmt: skip
     meta = empty_pings()[canonical]
-    return raw.map_partitions(to_canonical, rename, assume_tz, units, meta=meta)
+    return raw.map_partitions(
+        to_canonical, rename, assume_tz, units, check_text=not parquet[0], meta=meta
+    )
 
 
 def write_parquet_atomic(df: pd.DataFrame, path: str | os.PathLike, **kwargs) -> Path:
