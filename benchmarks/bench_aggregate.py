@@ -1,8 +1,11 @@
 """Pings by 250 m cell x local hour: DuckDB vs cibg_ds on Dask, same Parquet, same threads.
 
 Run: ``.venv/bin/python benchmarks/bench_aggregate.py [--copies 2] [--threads 2]``
-(``--copies`` of a 10 M-ping simulated week, so 2 = 20 M pings) and, for the scaling run,
-``--scale 1 10 --memory-limit 2.5GB`` (10 M and 100 M pings, ours only, peak memory).
+(``--copies`` of a 10 M-ping simulated week, so 2 = 20 M pings), ``--feed uniform``
+(5 M fixes of 3,000 vehicles spread uniformly over Belgium: many more cell-hours;
+``--defaults`` also times a plain call with the default measures), ``--repeat 3``, and,
+for the scaling run, ``--scale 1 10 --memory-limit 2.5GB`` (10 M and 100 M pings, ours
+only, peak memory). Data are made once under ``--data`` (default ``/tmp/cibg_ds-bench``).
 
 Both sides compute, per EPSG:3035 250 m cell and local hour of day: fixes, exact distinct
 vehicles, mean speed and the 85th percentile (linear interpolation). DuckDB reads the
@@ -18,13 +21,16 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from bench_validate import scaled
+from bench_validate import cluster_cpu, scaled
+
+from cibg_ds.mobility.aggregate import DEFAULT_MEASURES
 
 ROOT = Path(__file__).resolve().parents[1]
 PINGS_PER_TRUCK_DAY = 105
@@ -96,13 +102,74 @@ def dataset(root: Path) -> Path:
     return out
 
 
-def duckdb_side(path: Path, threads: int) -> tuple[pd.DataFrame, float]:
+def uniform_feed(root: Path, vehicles: int = 3000, fixes: int = 5_000_000, seed: int = 3) -> Path:
+    """``fixes`` clean fixes of ``vehicles`` trucks spread uniformly over Belgium's box.
+
+    Each truck starts at a uniformly drawn point of the pings suite's bounding box
+    (49.49-51.51 N, 2.54-6.41 E) and drives a smooth random walk (30 s between fixes,
+    40-100 km/h, turning slowly) over one day; a walk leaving the box is folded back into
+    it. Many more cell-hours than the simulated network's roads give. Made once.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from cibg_ds import schema as s
+    from cibg_ds.io.pings import empty_pings
+
+    out = root / f"uniform-{vehicles}-{fixes}"
+    if (out / "_meta" / "done").exists():
+        return out
+    print(f"writing {fixes:,} fixes of {vehicles:,} vehicles into {out} (once) ...", flush=True)
+    rng = np.random.default_rng(seed)
+    each = fixes // vehicles
+    n = each * vehicles
+    unit = np.repeat(np.arange(vehicles), each)
+    step = np.tile(np.arange(each), vehicles)
+    start = np.datetime64("2026-11-03T05:00", "ns") + rng.integers(0, 6 * 3600, vehicles) * 10**9
+    ts = start[unit] + (step * 30 * 10**9).astype("timedelta64[ns]")
+    speed = rng.uniform(40, 100, n).astype("float32")
+    heading = np.cumsum(rng.normal(0, 0.2, n)).reshape(vehicles, each)
+    heading += rng.uniform(0, 2 * np.pi, (vehicles, 1))
+    km = (speed.reshape(vehicles, each) / 120.0).astype(float)  # km in 30 s
+    lat0, lat1, lon0, lon1 = 49.49, 51.51, 2.54, 6.41
+    lat = rng.uniform(lat0, lat1, (vehicles, 1)) + np.cumsum(km * np.cos(heading), 1) / 111.2
+    lon = rng.uniform(lon0, lon1, (vehicles, 1)) + np.cumsum(km * np.sin(heading), 1) / 70.3
+
+    def fold(v, lo, hi):  # reflect into [lo, hi]
+        w = (v - lo) % (2 * (hi - lo))
+        return lo + np.where(w > hi - lo, 2 * (hi - lo) - w, w)
+
+    frame = pd.DataFrame({
+        s.OBU_ID: pd.array([f"{u * 0x9E3779B97F4A7C15 % 2**64:016x}" for u in range(vehicles)],
+                           dtype="string")[unit],
+        s.TS: pd.DatetimeIndex(ts).tz_localize("UTC"),
+        s.LAT: fold(lat.ravel(), lat0, lat1), s.LON: fold(lon.ravel(), lon0, lon1),
+        s.SPEED: speed, s.HEADING: (np.degrees(heading.ravel()) % 360).astype("float32"),
+        s.WEIGHT_CLASS: pd.Categorical.from_codes(
+            rng.integers(0, 3, vehicles)[unit], categories=list(s.WEIGHT_CLASSES)),
+        s.EURO_CLASS: pd.array(rng.integers(0, 7, vehicles)[unit], dtype="Int8"),
+        s.COUNTRY: pd.array(rng.choice(["BE", "NL", "FR", "DE", "PL", "LU"], vehicles),
+                            dtype="string")[unit],
+    })  # fmt: skip
+    frame = frame.astype(empty_pings().dtypes.to_dict())
+    target = out / "date=2026-11-03"
+    target.mkdir(parents=True, exist_ok=True)
+    for k, part in enumerate(np.array_split(np.arange(n), 8)):
+        table = pa.Table.from_pandas(frame.iloc[part], preserve_index=False)
+        pq.write_table(table, target / f"part-{k}.parquet")
+    (out / "_meta").mkdir(exist_ok=True)
+    (out / "_meta" / "done").write_text("")
+    return out
+
+
+def duckdb_side(path: Path, threads: int) -> tuple[pd.DataFrame, float, float]:
+    """Return DuckDB's table, its wall time and its CPU time (all its threads)."""
     import duckdb
 
     con = duckdb.connect(config={"threads": threads})
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     table = con.sql(SQL.format(glob=f"{path}/date=*/*.parquet")).df()
-    return table, time.perf_counter() - start
+    return table, time.perf_counter() - start, time.process_time() - cpu
 
 
 class PeakMemory:
@@ -141,7 +208,8 @@ class PeakMemory:
         self._thread.join()
 
 
-def ours(path: Path, threads: int, memory_limit: str | None, blocksize: str = "64MB"):
+def ours(path: Path, threads: int, memory_limit: str | None, blocksize: str = "64MB",
+         measures=("speed",)):  # fmt: skip
     from distributed import Client, LocalCluster
 
     from cibg_ds.io import read_pings
@@ -151,11 +219,11 @@ def ours(path: Path, threads: int, memory_limit: str | None, blocksize: str = "6
                            memory_limit=memory_limit or "auto", dashboard_address=None)  # fmt: skip
     with cluster, Client(cluster) as client, PeakMemory(client) as memory:
         client.run(lambda: __import__("cibg_ds.mobility"))  # imports are not the work
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), cluster_cpu(client)
         pings = read_pings(path, blocksize=blocksize)
-        table = aggregate(pings, cell="250m", by="hour", measures=("speed",))
-        elapsed = time.perf_counter() - start
-    return table, elapsed, memory.peak, memory.spilled
+        table = aggregate(pings, cell="250m", by="hour", measures=measures)
+        elapsed, cpu = time.perf_counter() - start, cluster_cpu(client) - cpu
+    return table, elapsed, memory.peak, memory.spilled, cpu
 
 
 def compare(peer: pd.DataFrame, table: pd.DataFrame) -> None:
@@ -176,13 +244,29 @@ def main() -> None:
     parser.add_argument("--scale", type=int, nargs="*", help="copies to time (ours only)")
     parser.add_argument("--memory-limit", default=None, help="per worker, e.g. 2.5GB")
     parser.add_argument("--blocksize", default="64MB", help="Parquet bytes per partition")
+    parser.add_argument(
+        "--feed",
+        choices=["simulated", "uniform"],
+        default="simulated",
+        help="uniform: 5 M fixes of 3,000 vehicles spread over Belgium",
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="runs, peer and ours each time")
+    parser.add_argument(
+        "--defaults", action="store_true", help="also time a plain call (default measures)"
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path("/tmp/cibg_ds-bench"),
+        help="where the benchmark data are made once",
+    )
     args = parser.parse_args()
-    base = dataset(ROOT / "data" / "bench")
+    base = dataset(args.data) if args.feed == "simulated" or args.scale else None
     if args.scale:
         rows = []
         for copies in args.scale:
             path = base if copies == 1 else scaled(base, copies)
-            table, seconds, peak, spilled = ours(
+            table, seconds, peak, spilled, _ = ours(
                 path, args.threads, args.memory_limit, args.blocksize
             )
             rows.append((copies, int(table["n_fixes"].sum()), seconds, peak))
@@ -191,14 +275,27 @@ def main() -> None:
         first, last = rows[0], rows[-1]
         print(f"time ratio {last[2] / first[2]:.2f} for {last[1] / first[1]:.2f}x the pings")
         return
-    path = base if args.copies == 1 else scaled(base, args.copies)
-    peer, peer_s = duckdb_side(path, args.threads)
-    table, ours_s, peak, _ = ours(path, args.threads, args.memory_limit)
-    compare(peer, table)
-    print(f"{int(peer['n_fixes'].sum()):,} pings, {len(peer):,} cell-hours: identical")
-    print(f"DuckDB ({args.threads} threads) {peer_s:.1f} s; "
-          f"cibg_ds ({args.threads} workers) {ours_s:.1f} s, peak {peak:,.0f} MiB; "
-          f"ours / DuckDB = {ours_s / peer_s:.2f}")  # fmt: skip
+    if args.feed == "uniform":
+        path = uniform_feed(args.data)
+    else:
+        path = base if args.copies == 1 else scaled(base, args.copies)
+    for run in range(args.repeat):
+        peer, peer_s, peer_cpu = duckdb_side(path, args.threads)
+        table, ours_s, peak, _, ours_cpu = ours(
+            path, args.threads, args.memory_limit, args.blocksize
+        )
+        compare(peer, table)
+        print(f"run {run + 1}: {int(peer['n_fixes'].sum()):,} pings, {len(peer):,} cell-hours: "
+              f"identical; DuckDB ({args.threads} threads) {peer_s:.2f} s ({peer_cpu:.1f} "
+              f"CPU s); cibg_ds ({args.threads} workers) {ours_s:.2f} s ({ours_cpu:.1f} CPU s, "
+              f"all processes), peak {peak:,.0f} MiB; ours / DuckDB = {ours_s / peer_s:.2f} "
+              f"wall, {ours_cpu / peer_cpu:.2f} CPU; load average "
+              f"{os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
+    if args.defaults:
+        _, plain_s, _, _, _ = ours(path, args.threads, args.memory_limit, args.blocksize,
+                                 measures=DEFAULT_MEASURES)  # fmt: skip
+        print(f"plain call (default measures {DEFAULT_MEASURES}): {plain_s:.2f} s, "
+              f"{plain_s / ours_s:.2f}x the speed-only call of the last run")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import resource
 import time
 from pathlib import Path
@@ -69,6 +70,13 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cluster_cpu(client) -> float:
+    """CPU seconds used so far by the workers, the scheduler and this process."""
+    workers = client.run(time.process_time)
+    scheduler = client.run_on_scheduler(time.process_time)
+    return sum(workers.values()) + scheduler + time.process_time()
+
+
 def warm_up() -> None:
     from cibg_ds.quality.gx_pandas import _batch_definition
 
@@ -87,13 +95,13 @@ def ours(path: Path, workers: int, memory_limit: str | None, params: dict, block
         kwargs["memory_limit"] = memory_limit
     with Client(**kwargs) as client:
         client.run(warm_up)  # load GX on the workers, as it is loaded in the peer's process
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), cluster_cpu(client)
         result = validate(
             read_pings(path, blocksize=blocksize), "pings", parameters=params, progress=False
         )
-        seconds = time.perf_counter() - began
+        seconds, cpu = time.perf_counter() - began, cluster_cpu(client) - cpu
         workers_peak = client.run(peak_mib)
-    return result, seconds, workers_peak
+    return result, seconds, workers_peak, cpu
 
 
 def main() -> None:
@@ -116,7 +124,7 @@ def main() -> None:
         path = scaled(path, args.copies)
     params = {"now": pd.Timestamp("2026-12-01", tz="UTC")}
     if args.out_of_core:
-        result, seconds, workers = ours(
+        result, seconds, workers, _ = ours(
             path, args.workers, args.memory_limit, params, args.blocksize
         )
         peaks = ", ".join(f"{v:.0f}" for v in workers.values())
@@ -124,15 +132,15 @@ def main() -> None:
               f"{seconds:.1f} s; peak RSS per worker (MiB): {peaks}; "
               f"client {peak_mib():.0f} MiB")  # fmt: skip
         return
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     frame = read_pings(path).compute(scheduler="sync").reset_index(drop=True)
     read_seconds = time.perf_counter() - began
     warm_up()
     began = time.perf_counter()
     peer = validate(frame, "pings", parameters=params, evaluator="gx")
-    peer_seconds = time.perf_counter() - began
+    peer_seconds, peer_cpu = time.perf_counter() - began, time.process_time() - cpu
     del frame
-    result, seconds, _ = ours(path, args.workers, None, params, args.blocksize)
+    result, seconds, _, ours_cpu = ours(path, args.workers, None, params, args.blocksize)
     a, b = peer.to_frame(), result.to_frame()
     a["observed_value"] = a["observed_value"].map(_rounded)  # Dask sums the mean in float64
     b["observed_value"] = b["observed_value"].map(_rounded)
@@ -152,6 +160,8 @@ def main() -> None:
           f"({result.partitions} partitions of <= {args.blocksize})")  # fmt: skip
     print(f"ratio, GX / cibg_ds              : {total / seconds:8.2f}x "
           f"({peer_seconds / seconds:.2f}x against GX's validation alone)")  # fmt: skip
+    print(f"CPU seconds, GX / cibg_ds        : {peer_cpu:.1f} / {ours_cpu:.1f} (all processes) "
+          f"= {peer_cpu / ours_cpu:.2f}x; load average {os.getloadavg()[0]:.1f}")  # fmt: skip
 
 
 def _rounded(value):

@@ -415,6 +415,7 @@ def to_canonical(
     assume_tz: str | None = None,
     units: Mapping[str, str] | None = None,
     keep_raw: bool = False,
+    check_text: bool = True,
 ) -> pd.DataFrame:
     """Return a new frame with the canonical ping columns and dtypes (values are not judged).
 
@@ -432,6 +433,10 @@ def to_canonical(
     keep_raw : bool
         Add :data:`cibg_ds.schema.RAW_VALUES`, the original text of every cell that did
         not parse (see :func:`raw_values`).
+    check_text : bool
+        Refuse text holding the replacement character that decoding CSV bytes which are
+        not UTF-8 leaves; :func:`read_pings` skips it for Parquet, whose text the format
+        stores as UTF-8 (the scan costs more than the rest of the conversion).
 
     Returns
     -------
@@ -440,7 +445,8 @@ def to_canonical(
         (then ``_raw_values`` with ``keep_raw``).
     """
     df = df.rename(columns=dict(rename or {}))
-    _refuse_undecodable(df)
+    if check_text:
+        _refuse_undecodable(df)
     units = dict(units or {})
     s.require_columns(df.columns, s.FIX_COLUMNS, "pings", _FIX_HINT)
     out = pd.DataFrame(index=df.index)
@@ -586,4 +592,6 @@ def read_pings(
     meta = empty_pings()[canonical]
     if keep_raw:
         meta[s.RAW_VALUES] = pd.Series(dtype="string")
-    return raw.map_partitions(to_canonical, rename, assume_tz, units, keep_raw, meta=meta)
+    return raw.map_partitions(
+        to_canonical, rename, assume_tz, units, keep_raw, check_text=not parquet[0], meta=meta
+    )

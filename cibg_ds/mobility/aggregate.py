@@ -19,6 +19,10 @@ COUNTRIES_SHOWN = ("BE", "NL", "FR", "DE", "PL")
 UNIT = "unit_key"
 MEASURES = ("speed", "vkm", "shares")
 """Optional measures; ``n_fixes`` and ``n_vehicles`` are always computed."""
+DEFAULT_MEASURES = ("speed", "shares")
+"""What :func:`aggregate` computes unless told: ``vkm`` (which regroups every fix by
+vehicle, a second shuffle) is asked for explicitly."""
+WEIGHT_CODE, EURO_CODE, EURO_LE5, COUNTRY_CODE = "w_code", "euro_code", "euro_le5", "country_code"
 
 
 class GridCells:
@@ -58,20 +62,24 @@ def _binned(pings: pd.DataFrame, place, by, tz, measures=MEASURES) -> pd.DataFra
         out[s.SPEED] = pings[s.SPEED].to_numpy(np.float32, na_value=np.nan)
     if "shares" not in measures:
         return out
+    # the shares' classes as small integer codes (3 bytes a fix to shuffle, not 17 flags)
     if s.WEIGHT_CLASS in pings.columns:
         weight = pings[s.WEIGHT_CLASS].astype("string").to_numpy()
-        for w in s.WEIGHT_CLASSES:
-            out[f"w_{w}"] = weight == w
+        code = np.full(len(pings), -1, dtype=np.int8)
+        for k, w in enumerate(s.WEIGHT_CLASSES):
+            code[weight == w] = k
+        out[WEIGHT_CODE] = code
     if s.EURO_CLASS in pings.columns:
         euro = pings[s.EURO_CLASS].to_numpy(dtype="float64", na_value=np.nan)
-        out["euro_le5"] = euro <= 5
-        for e in s.EURO_CLASSES:
-            out[f"euro_{e}"] = euro == e
+        known = np.isin(euro, s.EURO_CLASSES)
+        out[EURO_CODE] = np.where(known, np.nan_to_num(euro), -1).astype(np.int8)
+        out[EURO_LE5] = euro <= 5
     if s.COUNTRY in pings.columns:
         country = pings[s.COUNTRY].astype("string").to_numpy()
-        for c in COUNTRIES_SHOWN:
-            out[f"country_{c}"] = country == c
-        out["country_other"] = ~np.isin(country, COUNTRIES_SHOWN)
+        code = np.full(len(pings), len(COUNTRIES_SHOWN), dtype=np.int8)  # other
+        for k, c in enumerate(COUNTRIES_SHOWN):
+            code[country == c] = k
+        out[COUNTRY_CODE] = code
     return out
 
 
@@ -127,25 +135,104 @@ def quantile_by_group(groups: np.ndarray, values: np.ndarray, n_groups: int, q: 
     return out
 
 
+def _group_codes(binned: pd.DataFrame, keys: list[str]):
+    """Return each row's group (0 .. n - 1, in the order of ``keys``) and the groups' keys.
+
+    Each key column becomes order-preserving integer codes (small integers by offset, the
+    rest factorised and sorted), mixed into one number; the groups are its distinct
+    values, found by counting when their range is small and by sorting otherwise.
+    Returns None when a key is missing somewhere or the mixed codes would overflow.
+    """
+    parts, sizes, decode = [], [], []
+    for key in keys:
+        column = binned[key]
+        kind = getattr(column.dtype, "kind", "O") if isinstance(column.dtype, np.dtype) else "O"
+        values = column.to_numpy() if kind in "iu" else np.zeros(0, dtype=object)
+        if kind in "iu" and len(values):
+            low, high = int(values.min()), int(values.max())
+            if high - low < 2**24:
+                parts.append(values.astype(np.int64) - low)
+                sizes.append(high - low + 1)
+                decode.append(lambda c, low=low, dtype=values.dtype: (c + low).astype(dtype))
+                continue
+        if pd.api.types.is_datetime64_any_dtype(column.dtype) and not column.isna().any():
+            values = column.array.asi8  # times factorise fastest as their integers
+        codes, uniques = pd.factorize(values if values.dtype.kind in "iu" else column, sort=True)
+        if (codes < 0).any():
+            return None
+        first = np.zeros(len(uniques), dtype=np.int64)
+        first[codes] = np.arange(len(codes))  # a row of each value, to give it back
+        parts.append(codes.astype(np.int64))
+        sizes.append(max(len(uniques), 1))
+        decode.append(lambda c, rows=first, array=column.array: array.take(rows[c]))
+    if float(np.prod(np.array(sizes, dtype=float))) >= 2**62:
+        return None
+    mixed = np.zeros(len(binned), dtype=np.int64)
+    for part, size in zip(parts, sizes, strict=True):
+        mixed = mixed * size + part
+    span = int(np.prod(sizes))
+    if span <= max(4 * len(mixed), 2**20):  # count, no sort
+        present = np.flatnonzero(np.bincount(mixed, minlength=span))
+        lookup = np.zeros(span, dtype=np.int64)
+        lookup[present] = np.arange(len(present))
+        groups = lookup[mixed]
+    else:
+        present, groups = np.unique(mixed, return_inverse=True)
+    columns, rest = {}, present
+    for key, size, back in reversed(list(zip(keys, sizes, decode, strict=True))):
+        columns[key] = back(rest % size)
+        rest = rest // size
+    index = pd.MultiIndex.from_arrays([columns[k] for k in keys], names=keys)
+    return groups, index
+
+
+def _share_columns(binned: pd.DataFrame, groups, n_groups: int, fixes) -> dict:
+    """Return the shares of fixes per group of each weight class, Euro class and country."""
+    out = {}
+
+    def share(flags):
+        return np.bincount(groups, weights=flags, minlength=n_groups) / fixes
+
+    if WEIGHT_CODE in binned.columns:
+        code = binned[WEIGHT_CODE].to_numpy()
+        for k, w in enumerate(s.WEIGHT_CLASSES):
+            out[f"share_w_{w}"] = share(code == k)
+    if EURO_CODE in binned.columns:
+        code = binned[EURO_CODE].to_numpy()
+        out["share_euro_le5"] = share(binned[EURO_LE5].to_numpy())
+        for e in s.EURO_CLASSES:
+            out[f"share_euro_{e}"] = share(code == e)
+    if COUNTRY_CODE in binned.columns:
+        code = binned[COUNTRY_CODE].to_numpy()
+        for k, c in enumerate((*COUNTRIES_SHOWN, "other")):
+            out[f"share_country_{c}"] = share(code == k)
+    return out
+
+
 def _stats(binned: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Per place and bin; every group must be whole (all its fixes in ``binned``)."""
-    flags = [c for c in binned.columns if c.startswith(("w_", "euro_", "country_"))]
     binned = binned[binned[keys[0]].notna()]  # fixes in no place
-    grouped = binned.groupby(keys, sort=True, observed=True)
-    out = grouped.size().to_frame("n_fixes")
-    codes = grouped.ngroup().to_numpy()
-    out["n_vehicles"] = distinct_by_group(codes, binned[UNIT].to_numpy(), len(out))
+    coded = _group_codes(binned, keys)
+    if coded is None:
+        grouped = binned.groupby(keys, sort=True, observed=True)
+        index = grouped.size().index
+        codes = grouped.ngroup().to_numpy()
+    else:
+        codes, index = coded
+    n = len(index)
+    fixes = np.bincount(codes, minlength=n)
+    out = pd.DataFrame({"n_fixes": fixes}, index=index)
+    out["n_vehicles"] = distinct_by_group(codes, binned[UNIT].to_numpy(), n)
     if s.SPEED in binned.columns:
         speed = binned[s.SPEED].to_numpy(float)
         valid = ~np.isnan(speed)
-        total = np.bincount(codes[valid], weights=speed[valid], minlength=len(out))
-        counted = np.bincount(codes[valid], minlength=len(out))
+        total = np.bincount(codes[valid], weights=speed[valid], minlength=n)
+        counted = np.bincount(codes[valid], minlength=n)
         with np.errstate(invalid="ignore", divide="ignore"):
             out["speed_mean"] = np.where(counted > 0, total / counted, np.nan)
-        out["speed_p85"] = quantile_by_group(codes, speed, len(out), 0.85)
-    if flags:
-        shares = grouped[flags].mean().rename(columns=lambda c: f"share_{c}")
-        out = out.join(shares)
+        out["speed_p85"] = quantile_by_group(codes, speed, n, 0.85)
+    for name, values in _share_columns(binned, codes, n, fixes).items():
+        out[name] = values
     return out.reset_index()
 
 
@@ -173,8 +260,26 @@ def _vkm(pings: pd.DataFrame, place, by, tz, gap, fix_places=None) -> pd.DataFra
     )
 
 
+def _non_decreasing(labels) -> bool:
+    """Tell whether text labels are in sorted order (one vectorised comparison)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        values = pa.array(np.asarray(labels, dtype=object), type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return False
+    return len(values) < 2 or bool(pc.all(pc.less_equal(values[:-1], values[1:])).as_py())
+
+
 def aggregate(
-    pings, *, cell="250m", by="hour", tz: str | None = None, gap="5min", measures=MEASURES
+    pings,
+    *,
+    cell="250m",
+    by="hour",
+    tz: str | None = None,
+    gap="5min",
+    measures=DEFAULT_MEASURES,
 ) -> pd.DataFrame:
     """Aggregate fixes to grid cells x time bins.
 
@@ -192,15 +297,18 @@ def aggregate(
     gap : str
         Segments for ``vkm`` never bridge a silence longer than this (a stop).
     measures : tuple of str
-        Any of ``speed`` (``speed_mean``, ``speed_p85``), ``vkm`` and ``shares``; leave
-        out what a table does not need (``vkm`` regroups the fixes by vehicle).
+        Any of ``speed`` (``speed_mean``, ``speed_p85``), ``vkm`` and ``shares``; default
+        :data:`DEFAULT_MEASURES`, ``("speed", "shares")``, which cost little beside the
+        counts (the shares travel as three small class codes a fix). ``vkm`` is opt-in:
+        it regroups every fix by vehicle (a second shuffle on Dask) and costs several
+        times the rest; ask for it with ``measures=("speed", "vkm", "shares")``.
 
     Returns
     -------
     pandas.DataFrame
         ``cell_id``, the bin column(s), ``n_fixes``, ``n_vehicles`` (exact distinct),
-        ``speed_mean``, ``speed_p85`` (linear interpolation), ``vkm`` (segments assigned
-        by their midpoint), ``share_w_<weight class>``, ``share_euro_<0..6>``,
+        ``speed_mean``, ``speed_p85`` (linear interpolation), ``vkm`` (when asked for;
+        segments assigned by their midpoint), ``share_w_<weight class>``, ``share_euro_<0..6>``,
         ``share_euro_le5``, ``share_country_<BE, NL, FR, DE, PL, other>`` (shares of fixes).
         The speed and share columns are left out when the feed has no speed, weight,
         Euro class or country column (only ``obu_id``, ``ts``, ``lat``, ``lon`` are needed).
@@ -216,7 +324,7 @@ def aggregate(
     >>> ts = pd.date_range("2026-11-03 08:00", periods=21, freq="30s", tz="UTC")
     >>> fixes = pd.DataFrame({"obu_id": "a", "ts": ts, "lon": 4.35,
     ...                       "lat": 50.85 + np.arange(21) * 0.001})
-    >>> table = aggregate(fixes, cell="1km", by="date")
+    >>> table = aggregate(fixes, cell="1km", by="date", measures=("speed", "vkm"))
     >>> total = table[["n_fixes", "vkm"]].sum().round(1).tolist()
     >>> total, table["n_vehicles"].tolist()
     ([21.0, 2.2], [1, 1, 1])
@@ -270,8 +378,10 @@ def aggregate_places(
         out["vkm"] = out["vkm"].fillna(0.0)
     out = out.astype({"n_fixes": "int64", "n_vehicles": "int64"})
     if hasattr(place, "label"):
-        out[place.key] = place.label(out[place.key].to_numpy())
-        out = out.sort_values(keys, ignore_index=True)
+        labels = place.label(out[place.key].to_numpy())
+        out[place.key] = labels
+        if not _non_decreasing(labels):  # grid ids of one length sort as their codes do
+            out = out.sort_values(keys, ignore_index=True)
     first = [*keys, "n_fixes", "n_vehicles", "vkm", "speed_mean", "speed_p85"]
     first = [c for c in first if c in out.columns]
     return out[first + [c for c in out.columns if c not in first]]

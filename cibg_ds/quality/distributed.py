@@ -41,10 +41,12 @@ def key_frame(df: pd.DataFrame, e: Expectation) -> pd.DataFrame:
     keys = df[cols]
     how = e.kwargs.get("ignore_row_if", "all_values_are_missing")
     if len(cols) == 1 or how == "any_value_is_missing":
-        return keys[keys.notna().all(axis=1)]
-    if how == "all_values_are_missing":
-        return keys[keys.notna().any(axis=1)]
-    return keys
+        keep = keys.notna().all(axis=1)
+    elif how == "all_values_are_missing":
+        keep = keys.notna().any(axis=1)
+    else:
+        return keys
+    return keys if keep.all() else keys[keep]  # no copy of the keys when none is missing
 
 
 _HASH_KEYS = ("cibg_ds_unique_1", "cibg_ds_unique_2")  # 16 characters each, as pandas wants

@@ -31,6 +31,7 @@ from cibg_ds.mobility import (
     through_share,
     unusual_days,
 )
+from cibg_ds.mobility.aggregate import MEASURES
 from cibg_ds.mobility.grid import cell_polygons
 from cibg_ds.mobility.tables import trajectory_tables
 from cibg_ds.mobility.units import mark_regrouped
@@ -281,7 +282,7 @@ def mobility_report(
     # the fixes, regrouped by unit once (by clean), give trips, stops and vkm in one pass
     trips, stops, vkm = trajectory_tables(kept, gap)
     raw = {
-        "cells": aggregate(kept, cell=cell, by="daytype", gap=gap),
+        "cells": aggregate(kept, cell=cell, by="daytype", gap=gap, measures=MEASURES),
         "roads": aggregate_roads(kept, roads=roads, by="daytype", gap=gap),
         "congestion": congestion(kept, cell=cell),
         "hourly": hourly_profile(vkm, by="weekday"),

@@ -5,12 +5,12 @@ import pytest
 
 from cibg_ds.errors import ParameterError
 from cibg_ds.mobility import aggregate, segment_trips
-from cibg_ds.mobility.aggregate import GridCells, _binned
+from cibg_ds.mobility.aggregate import MEASURES, GridCells, _binned
 
 
 @pytest.fixture(scope="module")
 def table(kept):
-    return aggregate(kept, cell="250m", by="hour")
+    return aggregate(kept, cell="250m", by="hour", measures=MEASURES)
 
 
 def test_cells_bins_and_counts(kept, table):
@@ -75,7 +75,8 @@ def test_bad_cell_and_bin(kept):
 @pytest.mark.cluster
 def test_dask_gives_the_same_table(kept, table, dask_client):
     with dask_client.as_current():
-        lazy = aggregate(dd.from_pandas(kept, npartitions=6, sort=False), cell="250m", by="hour")
+        lazy = dd.from_pandas(kept, npartitions=6, sort=False)
+        lazy = aggregate(lazy, cell="250m", by="hour", measures=MEASURES)
     pd.testing.assert_frame_equal(lazy, table, check_dtype=False)
 
 
@@ -108,3 +109,29 @@ def test_group_quantiles_and_distinct_counts_equal_numpy(dtype):
         assert np.allclose(got[:50], want, rtol=0, atol=0) and np.isnan(got[50:]).all()
     distinct = distinct_by_group(groups, units, 52)
     assert distinct.tolist() == [len(set(units[groups == g])) for g in range(52)]
+
+
+def test_default_measures_leave_vkm_to_be_asked_for(kept, table):
+    plain = aggregate(kept, cell="250m", by="hour")
+    assert "vkm" not in plain.columns and "share_w_>32t" in plain.columns
+    full = table[table["n_fixes"] > 0].reset_index(drop=True)
+    pd.testing.assert_frame_equal(plain, full[plain.columns], check_dtype=False)
+
+
+def test_shares_are_the_shares_of_fixes(kept, table):
+    local = kept["ts"].dt.tz_convert("Europe/Brussels").dt.hour.astype("int8")
+    cells = GridCells("250m")
+    frame = pd.DataFrame({
+        "cell_id": cells.label(cells(kept["lon"], kept["lat"])), "hour": local,
+        "w": kept["weight_class"].astype("string"), "euro": kept["euro_class"],
+        "country": kept["country"].astype("string"),
+    })  # fmt: skip
+    frame["other"] = ~frame["country"].isin(["BE", "NL", "FR", "DE", "PL"])
+    groups = frame.groupby(["cell_id", "hour"])
+    got = table[table["n_fixes"] > 0].set_index(["cell_id", "hour"])
+    want = groups["w"].apply(lambda v: (v == "12-32t").mean())
+    assert (got.loc[want.index, "share_w_12-32t"] == want).all()
+    want = groups["euro"].apply(lambda v: (v.fillna(-1) <= 5).mean())
+    assert (got.loc[want.index, "share_euro_le5"] == want).all()
+    want = groups["other"].mean()
+    assert (got.loc[want.index, "share_country_other"] == want).all()
