@@ -89,10 +89,22 @@ def label_communes(ax, communes, lang: str = "en", fontsize: float = 6.5):
     return ax
 
 
-def _credits(*frames) -> str:
-    """Return the attributions of the frames' sources (``attrs["attribution"]``), once each."""
+EMBEDDED_CREDITS = (
+    _("Roads © OpenStreetMap contributors, ODbL 1.0"),
+    _("Boundaries: Statbel (Statistics Belgium), statistical sectors 2026"),
+    _("Sectors: Statbel (Statistics Belgium), statistical sectors"),
+)
+"""The attributions of the embedded layers (``cibg_ds.io``), translated where drawn."""
+
+
+def _credits(*frames, tr=str) -> str:
+    """Return the attributions of the frames' sources (``attrs["attribution"]``), once each.
+
+    ``tr`` translates those of the embedded layers; a user's own text is shown as given.
+    """
     seen = [f.attrs.get("attribution") for f in frames if f is not None]
-    return "; ".join(dict.fromkeys(a for a in seen if a))
+    shown = (tr(a) if a in EMBEDDED_CREDITS else a for a in seen if a)
+    return "; ".join(dict.fromkeys(shown))
 
 
 def static_map(
@@ -206,7 +218,7 @@ def static_map(
     if note:
         ax.annotate(note, (0.01, 0.01), xycoords="axes fraction", fontsize=8, color="#b00020")
     describe(ax, _map_description(data, column, title, communes, lang))
-    credits = _credits(gdf, communes)
+    credits = _credits(gdf, communes, tr=tr)
     if credits:
         ax.annotate(credits, (0.01, -0.02), xycoords="axes fraction", fontsize=7, color="#555555")
     return ax
@@ -569,7 +581,7 @@ def interactive_map(
         if _note(gdf, communes, roads)
         else ""
     )
-    credits = _credits(gdf, communes, roads)
+    credits = _credits(gdf, communes, roads, tr=_)
     help_text = _(
         "Hover a shape for its values; wheel to zoom, drag to pan. "
         "Drawn from the report's own layers, no map tiles."

@@ -26,3 +26,19 @@ def test_the_schematic_sketch_still_says_so():
     texts = _texts(static_map(sketch, "value", "t"))
     assert any("Schematic geometry" in t for t in texts)
     assert not any("Statbel" in t for t in texts)
+
+
+def test_the_embedded_layers_credits_are_in_the_readers_language():
+    from cibg_ds.io.communes import COMMUNES_ATTRIBUTION
+    from cibg_ds.io.osm import OSM_ATTRIBUTION
+    from cibg_ds.io.roads import load_roads
+    from cibg_ds.io.sectors import SECTORS_ATTRIBUTION
+    from cibg_ds.viz.maps import EMBEDDED_CREDITS
+
+    assert set(EMBEDDED_CREDITS) == {COMMUNES_ATTRIBUTION, OSM_ATTRIBUTION, SECTORS_ATTRIBUTION}
+    communes = load_communes().assign(value=range(19))
+    french = " ".join(_texts(static_map(communes, "value", "t", lang="fr")))
+    assert "Limites : Statbel" in french and "Boundaries" not in french
+    dutch = interactive_map(communes, "value", roads=load_roads(), lang="nl")._repr_html_()
+    assert "Grenzen: Statbel" in dutch and "OpenStreetMap-bijdragers" in dutch
+    assert "Boundaries:" not in dutch
