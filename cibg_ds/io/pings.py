@@ -393,15 +393,21 @@ def raw_values(source: pd.DataFrame, parsed: pd.DataFrame) -> pd.Series:
     for col in parsed.columns:
         if col not in source.columns:
             continue
-        text = source[col].astype("string")
-        lost = ((text.str.strip().fillna("") != "") & parsed[col].isna()).to_numpy()
-        if not lost.any():
+        # only cells that held something and came out null are turned into text (turning
+        # a whole column of times or numbers into text costs more than reading it)
+        rows = np.flatnonzero(source[col].notna().to_numpy() & parsed[col].isna().to_numpy())
+        if not len(rows):
             continue
-        codes, uniques = pd.factorize(text[lost])  # encode each distinct text once
+        text = source[col].iloc[rows].astype("string")
+        filled = (text.str.strip().fillna("") != "").to_numpy()
+        rows, text = rows[filled], text[filled]
+        if not len(rows):
+            continue
+        codes, uniques = pd.factorize(text)  # encode each distinct text once
         encoded = np.array([json.dumps(u, ensure_ascii=False) for u in uniques], dtype=object)
-        before = joined[lost]
+        before = joined[rows]
         comma = np.where(before == "", "", ",").astype(object)
-        joined[lost] = before + comma + (json.dumps(col) + ":" + encoded[codes])
+        joined[rows] = before + comma + (json.dumps(col) + ":" + encoded[codes])
     some = joined != ""
     out = pd.Series(pd.NA, index=parsed.index, dtype="string")
     if some.any():

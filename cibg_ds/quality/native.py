@@ -162,15 +162,41 @@ def evaluate(df: pd.DataFrame, e, parameters: dict) -> dict | None:
         return None
     if e.type in NATIVE_UNIQUE:
         return unique(df, e)
+    flags = unexpected_rows(df, e, parameters)
+    if flags is None:
+        return None
+    column = df[e.kwargs["column"]]
+    if e.type == "expect_column_values_to_not_be_null":
+        return _result(e, len(df), None, int(flags.sum()), _first(column, flags))
+    missing = int(column.isna().sum())
+    return _result(e, len(df), missing, int(flags.sum()), _first(column, flags))
+
+
+def unexpected_rows(df: pd.DataFrame, e, parameters: dict) -> np.ndarray | None:
+    """Flag the rows a map expectation finds unexpected, as GX's unexpected index list does.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+    e : Expectation
+        A map expectation (:data:`NATIVE_ROW_WISE`).
+    parameters : dict
+        Values of the suite's ``$PARAMETER`` references.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        Boolean, one per row: nulls for ``not_be_null``, otherwise the non-null rows that
+        fail the condition; None when GX must judge (see :func:`evaluate`).
+    """
+    if e.type not in NATIVE_ROW_WISE or not handles(e):
+        return None
     column = df[e.kwargs["column"]]
     null = column.isna().to_numpy()
     if e.type == "expect_column_values_to_not_be_null":
-        return _result(e, len(df), None, int(null.sum()), _first(column, null))
+        return null
     flags = _condition(column, e, parameters)
-    if flags is None:
-        return None
-    flags = flags & ~null
-    return _result(e, len(df), int(null.sum()), int(flags.sum()), _first(column, flags))
+    return None if flags is None else flags & ~null
 
 
 def unique(df: pd.DataFrame, e) -> dict:

@@ -18,7 +18,7 @@ import pandas as pd
 from cibg_ds import checks
 from cibg_ds.errors import InputError
 from cibg_ds.frames import is_dask
-from cibg_ds.quality import distributed
+from cibg_ds.quality import distributed, native
 from cibg_ds.quality.checks import order_violations
 from cibg_ds.quality.gx_pandas import run_gx, subset_spec
 from cibg_ds.quality.kinds import REJECTED_BY, ROW_WISE, UNIQUE, default_parameters
@@ -32,12 +32,18 @@ def _reasons(df: pd.DataFrame, suite, params, duplicates: dict, previous: dict) 
     frame = df.reset_index(drop=True)
     flags: dict[str, np.ndarray] = {}
     row_wise = [e for e in suite.expectations if e.type in ROW_WISE]
-    if row_wise:
-        results = run_gx(frame, subset_spec(suite.spec, row_wise), params, complete=True)
-        for e, r in zip(row_wise, results, strict=True):
+    for e in row_wise:  # vectorised, as the validation evaluates them
+        flagged = native.unexpected_rows(frame, e, params)
+        if flagged is not None:
+            flags[e.name] = flagged
+    by_gx = [e for e in row_wise if e.name not in flags]
+    if by_gx:
+        results = run_gx(frame, subset_spec(suite.spec, by_gx), params, complete=True)
+        for e, r in zip(by_gx, results, strict=True):
             mask = np.zeros(len(frame), dtype=bool)
             mask[np.asarray(r["result"].get("unexpected_index_list") or [], dtype=int)] = True
             flags[e.name] = mask
+    flags = {e.name: flags[e.name] for e in row_wise}  # the suite's order, in the reasons
     for e in suite.expectations:
         if e.type in UNIQUE:
             flags[e.name] = distributed.duplicated_rows(frame, e, duplicates[e.name])

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from cibg_ds.quality import validate
-from cibg_ds.quality.native import GX_DTYPES, GX_ROWS, OURS
+from cibg_ds.quality.native import GX_DTYPES, GX_ROWS, NATIVE_ROW_WISE, OURS
 
 N = 400
 FIELDS = ("success", "element_count", "unexpected_count", "unexpected_percent", "missing_count")
@@ -301,3 +301,23 @@ def test_types_of_an_object_column_are_left_to_gx_which_checks_every_value(tmp_p
     )
     assert ours.evaluated_by == GX_DTYPES and ours.observed_value == gx.observed_value
     assert [getattr(ours, f) for f in FIELDS] == [getattr(gx, f) for f in FIELDS]
+
+
+@pytest.mark.parametrize("nulls", [False, True], ids=["plain", "more-nulls"])
+@pytest.mark.parametrize("name", sorted(n for n, c in CASES.items() if c[0] in NATIVE_ROW_WISE))
+def test_rows_flagged_are_gx_unexpected_index_list(tmp_path, name, nulls):
+    """The quarantine flags rows with our evaluation: the rows GX lists, no more, no fewer."""
+    from cibg_ds.quality import load_suite
+    from cibg_ds.quality.gx_pandas import run_gx
+    from cibg_ds.quality.native import evaluate, unexpected_rows
+
+    df = _with_nulls(_frame()) if nulls else _frame()
+    suite = load_suite(_suite(tmp_path, name, *CASES[name]))
+    (e,) = suite.expectations
+    flags = unexpected_rows(df, e, PARAMS)
+    if flags is None:  # left to GX: by the quarantine as by the validation
+        assert evaluate(df, e, PARAMS) is None
+        return
+    (gx,) = run_gx(df, suite.spec, PARAMS, complete=True)
+    listed = gx["result"].get("unexpected_index_list") or []
+    assert np.flatnonzero(flags).tolist() == sorted(int(i) for i in listed)
