@@ -1,8 +1,8 @@
 """The order of a run: ready tasks start in parallel (``jobs`` at a time), skips, Ctrl-C.
 
 A task starts once every upstream task succeeded (or was reused); one whose upstream failed
-is skipped; the task with most work waiting on it starts first. The state of every task is
-saved in the manifest as it changes.
+is skipped; the task that heads the longest chain of work starts first
+(:func:`critical_paths`). The state of every task is saved in the manifest as it changes.
 """
 
 from __future__ import annotations
@@ -36,6 +36,36 @@ from cibg_ds.pipelines.record import (
 )
 
 
+def critical_paths(pipeline: Pipeline) -> dict[str, float]:
+    """Return, per task, the work on the longest chain of tasks that starts with it.
+
+    A task counts 1 and each of the n tasks of a fan-out 1/n (together they share warm
+    kernels and are one task's work, split), so the chain feeding a long report starts
+    before the items of a fan-out, whatever the order the tasks were declared in.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+
+    Returns
+    -------
+    dict
+        Task name -> the length of its longest downstream chain, itself included.
+    """
+    size: dict[str, int] = {}
+    for task in pipeline.tasks.values():
+        size[task.group] = size.get(task.group, 0) + 1
+    below: dict[str, set[str]] = {name: set() for name in pipeline.tasks}
+    for name, ups in pipeline.upstream.items():
+        for up in ups:
+            below[up].add(name)
+    path: dict[str, float] = {}
+    for name in reversed(list(pipeline.tasks)):  # topological order: the downstream first
+        task = pipeline.tasks[name]
+        path[name] = 1 / size[task.group] + max((path[d] for d in below[name]), default=0.0)
+    return path
+
+
 class Run:
     """One run of ``pipeline`` in ``run_dir``.
 
@@ -64,6 +94,7 @@ class Run:
         self.kernels = KernelPool()
         self.cluster = SharedCluster(log) if pipeline.dask == "shared" else None
         self.inputs: dict[str, str] = {}
+        self.path = critical_paths(pipeline)
         from cibg_ds.versions import show_versions
 
         # once: the manifest is saved often
@@ -81,9 +112,9 @@ class Run:
             lambda: any(t.group == task.group for t in tuple(self.pending.values())),
         )  # fmt: skip
 
-    def _priority(self, item) -> tuple[int, int]:
+    def _priority(self, item) -> tuple[float, int, int]:
         name = item[0]
-        return (-len(self.p.downstream(name)), list(self.p.tasks).index(name))
+        return (-self.path[name], -len(self.p.downstream(name)), list(self.p.tasks).index(name))
 
     def _finished(self, future, name: str, done: int, total: int) -> None:
         rec = future.result()
@@ -127,7 +158,7 @@ class Run:
                 stack.enter_context(contextlib.closing(self.cluster))
             pool = stack.enter_context(cf.ThreadPoolExecutor(self.jobs))
             while pending or running:
-                # the task with most work waiting on it first: the critical path is not
+                # the task heading the longest chain first: the critical path is not
                 # queued behind a fan-out
                 for name, task in sorted(pending.items(), key=self._priority):
                     if len(running) >= self.jobs:

@@ -358,3 +358,35 @@ def test_dask_mode_is_checked(tmp_path):
     bad = "name: x\ndask: everywhere\ntasks:\n  a: {notebook: step.ipynb}\n"
     with pytest.raises(PipelineError, match=r"dask must be one of \['shared', 'per-task'\]"):
         load_pipeline(write_pipeline(tmp_path, bad))
+
+
+CHAIN = """
+name: chain
+tasks:
+  fan:
+    notebook: step.ipynb
+    foreach: {label: [a, b, c]}
+    parameters: {out: "${run}/fan-${item.label}.csv"}
+  head:
+    notebook: step.ipynb
+    parameters: {out: "${run}/head.csv"}
+    products: [head.csv]
+  tail:
+    notebook: step.ipynb
+    inputs: ["${run}/head.csv"]
+    parameters: {out: "${run}/tail.csv"}
+"""
+
+
+def test_the_longest_chain_starts_before_a_fan_out_declared_first(workdir):
+    from cibg_ds.pipelines import load_pipeline
+    from cibg_ds.pipelines.schedule import critical_paths
+
+    pipeline = load_pipeline(write_pipeline(workdir, CHAIN))
+    path = critical_paths(pipeline)
+    assert path["head"] == 2 and path["tail"] == 1 and path["fan[a]"] == pytest.approx(1 / 3)
+    # one slot: head, then tail (the chain), then the fan-out, whatever the declared order
+    result = run_pipeline(write_pipeline(workdir, CHAIN), reports=workdir / "r", jobs=1)
+    started = sorted(result.tasks, key=lambda name: result.tasks[name].started)
+    assert started[:2] == ["head", "tail"], started
+    assert all(rec.status == "ok" for rec in result.tasks.values())
