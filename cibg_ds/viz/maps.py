@@ -1,4 +1,4 @@
-"""Maps: static choropleths (matplotlib, PNG) and interactive ones (folium), one style for all.
+"""Maps: static choropleths (matplotlib, PNG) and interactive ones (inline SVG), one style.
 
 Every map says where its geometry comes from: the attribution of official boundaries and
 roads (``attrs["attribution"]``), and loudly when the geometry is schematic.
@@ -163,7 +163,7 @@ def static_map(
     import matplotlib.pyplot as plt
 
     from cibg_ds.i18n import gettext
-    from cibg_ds.viz.figures import describe
+    from cibg_ds.viz.figures import describe, layers
 
     tr = gettext(lang)
     missing_label = missing_label or tr(_("suppressed / no data"))
@@ -191,27 +191,30 @@ def static_map(
             legend["fmt"] = f"{{:.{decimals}f}}"
     else:
         legend = {"label": heading, "shrink": 0.7}
-    data.plot(
-        column=column,
-        ax=ax,
-        cmap=_visible(cmap),
-        scheme=scheme,
-        k=k,
-        categorical=categorical,
-        legend=True,
-        legend_kwds=legend,
-        missing_kwds=_missing_style("nis" in data.columns, missing_label),
-        **style,
-    )
-    if scheme:
-        _localise_legend(ax, decimals, lang)
-    if communes is not None:
-        communes.to_crs(crs).boundary.plot(ax=ax, color="#333333", linewidth=0.6)
-        if names:
-            label_communes(ax, communes.to_crs(crs), lang)
-    if highlight is not None:
-        outline = (communes if communes is not None else data).to_crs(crs)
-        outline[outline["nis"] == highlight].boundary.plot(ax=ax, color="#e31a1c", linewidth=2.5)
+    with layers(ax.figure):
+        data.plot(
+            column=column,
+            ax=ax,
+            cmap=_visible(cmap),
+            scheme=scheme,
+            k=k,
+            categorical=categorical,
+            legend=True,
+            legend_kwds=legend,
+            missing_kwds=_missing_style("nis" in data.columns, missing_label),
+            **style,
+        )
+        if scheme:
+            _localise_legend(ax, decimals, lang)
+        if communes is not None:
+            communes.to_crs(crs).boundary.plot(ax=ax, color="#333333", linewidth=0.6)
+            if names:
+                label_communes(ax, communes.to_crs(crs), lang)
+        if highlight is not None:
+            outline = (communes if communes is not None else data).to_crs(crs)
+            outline[outline["nis"] == highlight].boundary.plot(
+                ax=ax, color="#e31a1c", linewidth=2.5
+            )
     ax.set_title(title)
     ax.set_axis_off()
     note = _note(gdf, communes)
@@ -303,14 +306,16 @@ def lisa_map(gdf, *, alpha: float = 0.05, what: str = "", lang: str = "en", ax=N
     from matplotlib.patches import Patch
 
     from cibg_ds.i18n import gettext, name_column
-    from cibg_ds.viz.figures import describe
+    from cibg_ds.viz.figures import describe, layers
     from cibg_ds.viz.tables import number
 
     tr = gettext(lang)
     if ax is None:
         _fig, ax = plt.subplots(figsize=(7.5, 6.5))
     category = lisa_categories(gdf, alpha)
-    gdf.plot(color=category.map(LISA_COLOURS).tolist(), edgecolor="#333333", linewidth=0.6, ax=ax)
+    with layers(ax.figure):
+        gdf.plot(color=category.map(LISA_COLOURS).tolist(), edgecolor="#333333", linewidth=0.6,
+                 ax=ax)  # fmt: skip
     label_communes(ax, gdf, lang)
     counts = category.value_counts()
     handles = [

@@ -35,3 +35,20 @@ def test_interactive_map_of_lines_strokes_them_and_adds_a_roads_layer(tmp_path):
     assert "Schematic geometry" not in html and "OpenStreetMap" in html  # real roads, credited
     m.save(tmp_path / "map.html")
     assert (tmp_path / "map.html").read_text().startswith("<!DOCTYPE html><html lang='en'>")
+
+
+def test_a_static_map_is_rendered_once_when_saved_not_after_each_layer():
+    import matplotlib.pyplot as plt
+
+    from cibg_ds.viz.figures import png_bytes
+
+    communes = load_communes().assign(score=np.arange(19.0))
+    fig, ax = plt.subplots()
+    renders = []
+    fig.canvas.mpl_connect("draw_event", renders.append)
+    cd.viz.static_map(communes, "score", "t", scheme="quantiles", highlight="21004", ax=ax)
+    cd.viz.lisa_map(communes.assign(quadrant="HH", p_sim=0.01), ax=ax)
+    assert renders == []  # geopandas asked for a render after each of its layers
+    assert "draw_idle" not in vars(fig.canvas)  # the canvas is itself again
+    assert png_bytes(fig).startswith(b"\x89PNG") and renders
+    plt.close(fig)
