@@ -33,7 +33,7 @@ def _groups(_) -> tuple:
     )
 
 
-_W, _H, _PAD = 300, 96, 4
+_W, _H, _PAD, _AXIS = 300, 96, 4, 14
 _STYLE = (
     "<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#1f2328;max-width:78rem}"
     ".cibg-charts{display:flex;flex-wrap:wrap;gap:.8rem}.cibg-chart{width:300px}"
@@ -79,13 +79,32 @@ def _svg(table: pd.DataFrame, b: pd.DataFrame, lang: str) -> str:
         if np.isfinite(v):
             colour, r = ("#b00020", 3.5) if flag else ("#1f4e79", 1.6)
             parts.append(f"<circle cx='{x(d):.1f}' cy='{y(v):.1f}' r='{r}' fill='{colour}'/>")
+    parts.append(_time_axis(table.index, x, lang))
     measure = table.name
     scale = f"{drift.value_text(measure, lo, lang)} – {drift.value_text(measure, hi, lang)}"
+    height = _H + _AXIS
     return (
-        f"<svg xmlns='http://www.w3.org/2000/svg' width='{_W}' height='{_H}' "
-        f"viewBox='0 0 {_W} {_H}' role='img'><rect width='{_W}' height='{_H}' fill='#fff' "
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{_W}' height='{height}' "
+        f"viewBox='0 0 {_W} {height}' role='img'><rect width='{_W}' height='{_H}' fill='#fff' "
         f"stroke='#d0d7de'/>{''.join(parts)}</svg><br><small>{html.escape(scale)}</small>"
     )
+
+
+def _time_axis(dates: pd.DatetimeIndex, x, lang: str) -> str:
+    """Return the dates under a chart: a tick on each Monday, the first and last day named."""
+    from babel.dates import format_date
+
+    first = dates[0]
+    ticks = [
+        f"<line x1='{x(d):.1f}' y1='{_H}' x2='{x(d):.1f}' y2='{_H + 3}' stroke='#57606a'/>"
+        for d in ((day - first).days for day in dates if day.weekday() == 0)
+    ]
+    labels = []
+    for day, anchor in ((first, "start"), (dates[-1], "end")):
+        text = html.escape(format_date(day.date(), "d MMM", locale=lang))
+        labels.append(f"<text x='{x((day - first).days):.1f}' y='{_H + _AXIS - 2}' "
+                      f"font-size='9' fill='#57606a' text-anchor='{anchor}'>{text}</text>")  # fmt: skip
+    return "".join(ticks + labels)
 
 
 def charts_html(states: pd.DataFrame, lang: str = "en", k: int | None = None) -> str:

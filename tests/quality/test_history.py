@@ -187,6 +187,14 @@ def test_trend_page_plots_every_measure_offline_with_the_alerts(faulty, tmp_path
     weekday = {"en": "Thursday", "fr": "jeudi", "nl": "donderdag"}[lang]
     assert weekday in page
     assert page.count("fill='#b00020'") == len(first.provenance["alerts"])
+    # every chart names its first and last day under a tick per Monday, in the language
+    from babel.dates import format_date
+
+    for day in (table.index[0], table.index[-1]):
+        label = format_date(day.date(), "d MMM", locale=lang)
+        assert page.count(f">{label}</text>") == len(table.columns), label
+    mondays = sum(d.weekday() == 0 for d in table.index)
+    assert page.count("stroke='#57606a'/>") == mondays * len(table.columns)
 
 
 def test_cli_validate_with_history_fails_on_drift(faulty, tmp_path, dask_scheduler, capsys):
