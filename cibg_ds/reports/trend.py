@@ -102,8 +102,9 @@ def _time_axis(dates: pd.DatetimeIndex, x, lang: str) -> str:
     labels = []
     for day, anchor in ((first, "start"), (dates[-1], "end")):
         text = html.escape(format_date(day.date(), "d MMM", locale=lang))
-        labels.append(f"<text x='{x((day - first).days):.1f}' y='{_H + _AXIS - 2}' "
-                      f"font-size='9' fill='#57606a' text-anchor='{anchor}'>{text}</text>")  # fmt: skip
+        at = x((day - first).days)
+        labels.append(f"<text x='{at:.1f}' y='{_H + _AXIS - 2}' font-size='9' fill='#57606a' "
+                      f"text-anchor='{anchor}'>{text}</text>")  # fmt: skip
     return "".join(ticks + labels)
 
 
