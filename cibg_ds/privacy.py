@@ -67,9 +67,11 @@ class Suppression:
 
 
 def _nullable(dtype):
-    """Return a dtype of the same kind that holds missing values."""
+    """Return a dtype of the same kind that holds missing values (counts stay integers)."""
     if pd.api.types.is_bool_dtype(dtype):
         return "boolean"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "Int64"
     return "Float64" if pd.api.types.is_numeric_dtype(dtype) else dtype
 
 

@@ -47,3 +47,13 @@ def test_check_publishable_names_every_problem():
     assert check_publishable(suppress(_table())[0]).ok
     assert not check_publishable(_table().drop(columns="n_vehicles")).ok
     assert check_publishable(pd.DataFrame({"nis": ["21001"], "score": [3.2]}), count=None).ok
+
+
+def test_blanked_counts_stay_integers_in_the_published_csv():
+    table = pd.DataFrame(
+        {"cell_id": ["c1", "c2"], "n_vehicles": [2, 8], "n_trips": [3, 12], "share": [0.5, 0.25]}
+    )
+    published, _ = suppress(table)
+    assert str(published["n_trips"].dtype) == "Int64" and str(published["share"].dtype) == "Float64"
+    lines = published.to_csv(index=False).splitlines()
+    assert lines[1:] == ["c1,,,,True", "c2,8,12,0.25,False"]  # "12", never "12.0"
