@@ -189,26 +189,40 @@ def quality_verdicts(summaries: dict, lang: str = "en") -> list[str]:
     --------
     >>> quality_verdicts({"q/report.json": {"suite": "pings", "success": False, "rejected": 12}})
     ['data quality: failed, 12 rows quarantined (suite pings)']
+
+    Two data sets validated with the same suite are told apart by the name of their file
+    or folder (``provenance.source``):
+
+    >>> quality_verdicts({
+    ...     "a.json": {"suite": "pings", "success": True, "provenance": {"source": "/x/feed"}},
+    ...     "b.json": {"suite": "pings", "success": True, "provenance": {"source": "/x/week2"}},
+    ... })
+    ['data quality: passed (suite pings) [feed]', 'data quality: passed (suite pings) [week2]']
     """
     _ = gettext(lang)
     if not summaries:
         return [_("no data-quality suite of this run concerns these data")]
+    suites = [q.get("suite") for q in summaries.values()]
     out = []
     for q in summaries.values():
         suite = q.get("suite")
         if q.get("success"):
-            out.append(_("data quality: passed (suite {suite})").format(suite=suite))
+            lines = [_("data quality: passed (suite {suite})").format(suite=suite)]
         elif q.get("rejected") is not None:
-            out.append(
+            lines = [
                 _("data quality: failed, {n} rows quarantined (suite {suite})").format(
                     n=format_number(q["rejected"], lang), suite=suite
                 )
-            )
+            ]
         else:
-            out.append(_("data quality: failed (suite {suite})").format(suite=suite))
+            lines = [_("data quality: failed (suite {suite})").format(suite=suite)]
         for alert in q.get("alerts") or ():  # English, as the run record keeps them
-            out.append(_("data quality: drift alert (suite {suite}): {alert}").format(
+            lines.append(_("data quality: drift alert (suite {suite}): {alert}").format(
                 suite=suite, alert=alert))  # fmt: skip
+        data = Path(str((q.get("provenance") or {}).get("source") or "")).name
+        if suites.count(suite) > 1 and data:  # two data sets, one suite: say which is which
+            lines = [f"{line} [{data}]" for line in lines]
+        out.extend(lines)
     return out
 
 
