@@ -16,9 +16,10 @@ def _schematic(*frames) -> bool:
     return any(f is not None and f.attrs.get("schematic") for f in frames)
 
 
-def _note(*frames) -> str:
+def _note(*frames, tr=str) -> str:
+    """Return the warning a map of schematic geometry carries (in ``tr``'s language)."""
     if _schematic(*frames):
-        return "Schematic geometry (not official boundaries or roads)"
+        return tr(_("Schematic geometry (not official boundaries or roads)"))
     return ""
 
 
@@ -217,7 +218,7 @@ def static_map(
             )
     ax.set_title(title)
     ax.set_axis_off()
-    note = _note(gdf, communes)
+    note = _note(gdf, communes, tr=tr)
     if note:
         ax.annotate(note, (0.01, 0.01), xycoords="axes fraction", fontsize=8, color="#b00020")
     describe(ax, _map_description(data, column, title, communes, lang))
@@ -581,11 +582,7 @@ def interactive_map(
         f"width:12px;height:12px;background:{c};margin-right:3px'></span>{escape(label)}</span>"
         for c, label in legend
     )
-    note = (
-        _("Schematic geometry (not official boundaries or roads)")
-        if _note(gdf, communes, roads)
-        else ""
-    )
+    note = _note(gdf, communes, roads, tr=_)
     credits = _credits(gdf, communes, roads, tr=_)
     help_text = _(
         "Hover a shape for its values; wheel to zoom, drag to pan. "

@@ -26,6 +26,10 @@ def test_the_schematic_sketch_still_says_so():
     texts = _texts(static_map(sketch, "value", "t"))
     assert any("Schematic geometry" in t for t in texts)
     assert not any("Statbel" in t for t in texts)
+    french = " ".join(_texts(static_map(sketch, "value", "t", lang="fr")))
+    dutch = interactive_map(sketch, "value", lang="nl")._repr_html_()
+    assert "Schematic" not in french + dutch
+    assert "schématique" in french.lower() and "schematisch" in dutch.lower()
 
 
 def test_the_embedded_layers_credits_are_in_the_readers_language():
