@@ -27,14 +27,12 @@ def road_label(ranking: pd.DataFrame, lang: str = "en") -> pd.Series:
     pandas.Series
         One name per row (string).
     """
-    _ = gettext(lang)
-    order = ["road_name_nl", "road_name_fr"] if lang == "nl" else ["road_name_fr", "road_name_nl"]
-    label = pd.Series(pd.NA, index=ranking.index, dtype="string")
-    for column in [*order, "road_ref"]:
-        if column in ranking.columns:
-            label = label.fillna(ranking[column].astype("string").replace("", pd.NA))
-    fallback = ranking["segment_id"].map(lambda i: _("segment {id}").format(id=i))
-    return label.fillna(fallback.astype("string"))
+    from cibg_ds.viz.tables import road_names
+
+    names = {"road_name_fr": "name_fr", "road_name_nl": "name_nl", "road_ref": "ref",
+             "road_highway": "highway"}  # fmt: skip
+    columns = ["segment_id", *(c for c in names if c in ranking.columns)]
+    return road_names(pd.DataFrame(ranking[columns]).rename(columns=names), lang)
 
 
 def bottleneck_table(ranking: pd.DataFrame, lang: str = "en") -> pd.DataFrame:

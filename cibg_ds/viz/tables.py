@@ -249,25 +249,101 @@ def cell_communes(cell_ids, lang: str = "en", communes=None) -> pd.Series:
     return ids.map(lambda c: where.get(c) if isinstance(where.get(c), str) else outside)
 
 
+ROAD_KINDS = {
+    "motorway": _("motorway"),
+    "motorway_link": _("motorway slip road"),
+    "trunk": _("expressway"),
+    "trunk_link": _("expressway slip road"),
+    "primary": _("main road"),
+    "primary_link": _("main road slip road"),
+    "secondary": _("secondary road"),
+    "secondary_link": _("secondary road slip road"),
+    "tertiary": _("local road"),
+    "tertiary_link": _("local road slip road"),
+    "unclassified": _("minor road"),
+    "residential": _("residential street"),
+    "service": _("service road"),
+    "road": _("road"),
+}
+"""OpenStreetMap ``highway`` classes, as a reader names an unnamed road of that kind."""
+
+
+def road_names(segments: pd.DataFrame, lang: str = "en", *, communes=None) -> pd.Series:
+    """Name road segments as a reader would, never by a bare code where more is known.
+
+    In order: the name in ``lang`` (French for English readers), the name in the other
+    language, the road number (``ref``: ``R0``, ``A12``), then the kind of road and the
+    commune it lies in (``motorway slip road, Anderlecht``: a third of the OSM segments
+    are unnamed ramps, tunnels and service roads); the segment id only when none is known.
+
+    Parameters
+    ----------
+    segments : pandas.DataFrame
+        ``segment_id`` and any of ``name_fr``, ``name_nl``, ``name``, ``ref``, ``highway``
+        and a (projected or not) ``geometry``, as :func:`cibg_ds.io.load_roads` gives them.
+    lang : str
+        ``en``, ``fr`` or ``nl``.
+    communes : geopandas.GeoDataFrame, optional
+        Commune shapes (default the embedded ones), for the commune of an unnamed road.
+
+    Returns
+    -------
+    pandas.Series
+        One name per row (``string``), same index.
+
+    Examples
+    --------
+    >>> from cibg_ds.io import load_roads
+    >>> roads = load_roads()
+    >>> ramps = roads[(roads["highway"] == "motorway_link") & roads["name_fr"].isna()
+    ...               & roads["ref"].isna()]
+    >>> road_names(ramps.head(1), "fr").iloc[0].split(", ")[0]
+    "bretelle d'autoroute"
+    """
+    tr = gettext(check_lang(lang))
+    other = "name_nl" if name_column(lang) == "name_fr" else "name_fr"
+    label = pd.Series(pd.NA, index=segments.index, dtype="string")
+    for column in (name_column(lang), other, "name", "ref"):
+        if column in segments.columns:
+            label = label.fillna(segments[column].astype("string").replace("", pd.NA))
+    unnamed = label.isna().to_numpy()
+    if unnamed.any() and "highway" in segments.columns:
+        rows = segments[unnamed]
+        kind = rows["highway"].map(lambda h: tr(ROAD_KINDS[h]) if h in ROAD_KINDS else pd.NA)
+        if "geometry" in rows.columns and getattr(rows, "crs", None) is not None:
+            kind = kind + ", " + _road_communes(rows, lang, communes)
+        label[unnamed] = kind.astype("string")
+    fallback = segments["segment_id"].map(lambda s: tr(_("segment {id}")).format(id=s))
+    return label.fillna(fallback.astype("string"))
+
+
+def _road_communes(roads, lang: str, communes=None) -> pd.Series:
+    """Name the commune holding each road's midpoint (``outside the region`` if none)."""
+    import geopandas as gpd
+
+    from cibg_ds.io import load_communes
+
+    communes = load_communes() if communes is None else communes
+    middle = roads.geometry.interpolate(0.5, normalized=True).to_crs(communes.crs)
+    points = gpd.GeoDataFrame({"row": np.arange(len(roads))}, geometry=middle.to_numpy(),
+                              crs=communes.crs)  # fmt: skip
+    joined = gpd.sjoin(points, communes[[name_column(lang), "geometry"]], how="left",
+                       predicate="within").drop_duplicates("row").sort_values("row")  # fmt: skip
+    outside = gettext(lang)(OUTSIDE)
+    names = joined[name_column(lang)].to_numpy(dtype=object)
+    return pd.Series([n if isinstance(n, str) else outside for n in names], index=roads.index)
+
+
 def _segment_names(ids, roads, lang) -> pd.Series:
+    """Name the segments ``ids`` from the ``roads`` table (:func:`road_names`)."""
     tr = gettext(lang)
     ids = pd.Series(ids)
     if roads is None:
         return ids.map(lambda s: tr(_("segment {id}")).format(id=s))
-    roads = pd.DataFrame(roads).drop_duplicates("segment_id").set_index("segment_id")
-    for column in (name_column(lang), "name_fr", "name_nl", "name"):
-        if column in roads.columns:
-            named = ids.map(roads[column])
-            fallback = ids.map(lambda s: tr(_("segment {id}")).format(id=s))
-            return named.where(named.notna() & (named.astype(str) != ""), fallback)
-    kind = ids.map(roads["road_class"]) if "road_class" in roads.columns else None
-    return pd.Series(
-        [
-            tr(_("segment {id}")).format(id=s) + (f" ({k})" if kind is not None else "")
-            for s, k in zip(ids, kind if kind is not None else ids, strict=True)
-        ],
-        index=ids.index,
-    )
+    roads = roads.drop_duplicates("segment_id")
+    roads = roads[roads["segment_id"].isin(ids)]
+    names = dict(zip(roads["segment_id"], road_names(roads, lang), strict=True))
+    return ids.map(lambda s: names.get(s) or tr(_("segment {id}")).format(id=s))
 
 
 def _date_text(values: pd.Series, lang: str) -> pd.Series:

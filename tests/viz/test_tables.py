@@ -50,3 +50,26 @@ def test_cells_are_described_by_their_commune():
     ids = cell_ids(centre.x.to_numpy(), centre.y.to_numpy(), "250m")
     shown = cd.viz.readable(pd.DataFrame({"cell_id": ids}), "nl")
     assert shown.iloc[0, 0] == "Elsene"
+
+
+def test_unnamed_roads_are_named_by_kind_and_commune_never_by_a_bare_id():
+    from cibg_ds.io import load_roads
+    from cibg_ds.viz.tables import readable, road_names
+
+    roads = load_roads()
+    ramp = roads[(roads["highway"] == "motorway_link") & roads["name_fr"].isna()
+                 & roads["ref"].isna()].head(1)  # fmt: skip
+    named = roads[roads["name_fr"].notna() & roads["name_nl"].notna()].head(1)
+    numbered = roads[roads["name_fr"].isna() & roads["ref"].notna()].head(1)
+    sample = pd.concat([ramp, named, numbered])
+    fr, nl = road_names(sample, "fr").tolist(), road_names(sample, "nl").tolist()
+    assert fr[0].startswith("bretelle d'autoroute, ") and nl[0].startswith("op- of afrit")
+    assert fr[1] == named["name_fr"].iloc[0] and nl[1] == named["name_nl"].iloc[0]
+    assert fr[2] == numbered["ref"].iloc[0]
+    # nothing but an id: the id, said in words
+    bare = pd.DataFrame({"segment_id": [7]})
+    assert road_names(bare, "fr").tolist() == ["tronçon 7"]
+    # in a reader's table, every segment of the network has a name
+    table = pd.DataFrame({"segment_id": roads["segment_id"]})
+    shown = readable(table, "fr", ["segment_id"], roads=roads).iloc[:, 0]
+    assert not shown.str.startswith("tronçon").any()
