@@ -12,13 +12,14 @@ from cibg_ds.viz.tables import number
 def road_label(ranking: pd.DataFrame, lang: str = "en") -> pd.Series:
     """Return each segment's road name in ``lang`` (Dutch for ``nl``, else French).
 
-    Falls back on the other language, the road number (``ref``), then the segment id.
+    Falls back on the other language, the road number (``ref``), the kind of road
+    (``highway``), then the segment id (:func:`cibg_ds.viz.tables.road_names`).
 
     Parameters
     ----------
     ranking : pandas.DataFrame
         Rows with ``segment_id`` and any of ``road_name_fr``, ``road_name_nl``,
-        ``road_ref``.
+        ``road_ref``, ``highway``.
     lang : str
         ``en``, ``fr`` or ``nl``.
 
@@ -30,7 +31,7 @@ def road_label(ranking: pd.DataFrame, lang: str = "en") -> pd.Series:
     from cibg_ds.viz.tables import road_names
 
     names = {"road_name_fr": "name_fr", "road_name_nl": "name_nl", "road_ref": "ref",
-             "road_highway": "highway"}  # fmt: skip
+             "highway": "highway"}  # fmt: skip
     columns = ["segment_id", *(c for c in names if c in ranking.columns)]
     return road_names(pd.DataFrame(ranking[columns]).rename(columns=names), lang)
 

@@ -73,3 +73,21 @@ def test_unnamed_roads_are_named_by_kind_and_commune_never_by_a_bare_id():
     table = pd.DataFrame({"segment_id": roads["segment_id"]})
     shown = readable(table, "fr", ["segment_id"], roads=roads).iloc[:, 0]
     assert not shown.str.startswith("tronçon").any()
+
+
+def test_bottleneck_roads_fall_back_on_their_kind():
+    from cibg_ds.viz.bottlenecks import road_label
+
+    ranking = pd.DataFrame({
+        "segment_id": [1, 2, 3],
+        "road_name_fr": ["Rue de la Loi", None, None],
+        "road_name_nl": ["Wetstraat", None, None],
+        "road_ref": [None, "R20", None],
+        "highway": ["primary", "primary", "motorway_link"],
+    })  # fmt: skip
+    assert road_label(ranking, "nl").tolist() == [
+        "Wetstraat",
+        "R20",
+        "op- of afrit van de autosnelweg",
+    ]
+    assert road_label(ranking, "en").tolist() == ["Rue de la Loi", "R20", "motorway slip road"]
