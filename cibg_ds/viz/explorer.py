@@ -109,7 +109,7 @@ def static_html(
     styler = show_table(frame, lang, _(
         "Rank of each commune (1 = highest risk) under a few weightings; shaded: a rank that "
         "differs from the one under equal weights"))  # fmt: skip
-    styler = styler.apply(shade, axis=1)
+    styler = styler.apply(shade, axis=1).set_uuid("explorer")  # the same page every run
     title = html.escape(_("Index explorer (static version)"))
     text = html.escape(
         _(
