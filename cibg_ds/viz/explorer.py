@@ -169,7 +169,7 @@ class IndexExplorer:
         import ipywidgets as w
 
         _ = gettext(self.lang)
-        style = {"description_width": "22em"}
+        style = {"description_width": "26em"}
         self._sliders = {
             c: w.FloatSlider(
                 value=1.0,
@@ -177,9 +177,10 @@ class IndexExplorer:
                 max=3.0,
                 step=0.1,
                 readout_format=".1f",
+                continuous_update=False,  # redrawn when the slider is let go, not while it moves
                 description=indicator_label(c, self.lang),
                 style=style,
-                layout=w.Layout(width="44em"),
+                layout=w.Layout(width="50em"),
             )
             for c in self.columns
         }
@@ -187,7 +188,7 @@ class IndexExplorer:
             options=[(_(METHODS[n]), n) for n in NORMALISATIONS],
             value=self._normalisation,
             description=_("normalisation"),
-            style={"description_width": "22em", "button_width": "9em"},
+            style={"description_width": "26em", "button_width": "13em"},
         )
         self._output = w.Output()
         heading = w.HTML(
