@@ -22,7 +22,7 @@ from cibg_ds.i18n import check_lang, gettext
 from cibg_ds.schema import NIS
 from cibg_ds.viz.divide import index_map, plot_rank_intervals
 from cibg_ds.viz.figures import description, img_html, png_bytes
-from cibg_ds.viz.tables import METHODS, commune_names, indicator_label
+from cibg_ds.viz.tables import METHODS, commune_names, indicator_label, number
 from cibg_ds.viz.tables import show as show_table
 
 NORMALISATIONS = ("minmax", "zscore", "rank")
@@ -89,9 +89,10 @@ def static_html(
     str
         A labelled ``<div>`` (class :data:`STATIC_CLASS`) with a sentence and the table.
     """
-    _ = gettext(check_lang(lang))
+    lang = check_lang(lang)
+    _ = gettext(lang)
     ranks = weighting_scenarios(table, normalisation=normalisation, factor=factor)
-    shown = f"{factor:g}" if lang == "en" else f"{factor:g}".replace(".", ",")
+    shown = number(factor, next(d for d in (0, 1, 2) if round(factor, d) == factor or d == 2), lang)
     names = commune_names(lang)
     headers = {"equal": _(METHODS["equal"])}
     for column in risk_columns(table):
