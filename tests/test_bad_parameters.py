@@ -237,6 +237,15 @@ CASES = {
         lambda **kw: divide.sector_car_indicators(**{"cars": cars(), "sectors": sectors(),
                                                      **kw}),
         [("min_households", 0), ("min_households", "many"), ("cars", "x"), ("sectors", "x")]),
+    "reweight": (
+        lambda **kw: divide.reweight(**{"table": facts(), "n_sim": 5, **kw}),
+        [("weights", {"income_eur": -1}), ("weights", {"nosuch": 1}), ("weights", "x"),
+         ("weights", dict.fromkeys(["share_65plus_pct", "income_eur", "unemployment_pct",
+                                    "single_parent_pct", "non_eu_nationals_pct"], 0)),
+         ("normalisation", "x"), ("n_sim", 0), ("seed", "x"), ("table", "x")]),
+    "weighting_scenarios": (
+        lambda **kw: divide.weighting_scenarios(**{"table": facts(), **kw}),
+        [("normalisation", "x"), ("factor", 0), ("factor", "twice"), ("table", "x")]),
     "skill_estimates": (
         lambda **kw: divide.skill_estimates(**{"table": facts(), "n_sim": 5, **kw}),
         [("n_sim", 0), ("limited_total", -5), ("none_total", "x"), ("seed", "x"),

@@ -150,6 +150,7 @@ def test_the_overview_notebook_runs_in_jupyterlab_in_a_real_browser(chromium, la
         shapes = page.locator("figure.cibg-map g[data-layer=data] path").count()
         images = page.locator(".jp-OutputArea-output img").count()
         kernel = page.locator(".jp-Notebook-toolbarKernelName, .jp-KernelName").first.inner_text()
+        explorer = _explore(page, root / "explorer.png")
         # the interactive map is inline SVG: drawn on a closed network, crediting its geometry
         credit = page.locator("figure.cibg-map >> text=Statbel").count()
         browser.close()
@@ -160,7 +161,50 @@ def test_the_overview_notebook_runs_in_jupyterlab_in_a_real_browser(chromium, la
     assert images >= 5  # the static maps and charts
     assert "cibg-ds" in kernel
     assert shot.stat().st_size > 50_000
+    # the index explorer: its widgets (not the static version) and a live redraw
+    assert explorer["sliders"] >= 5 and explorer["buttons"] == 3, explorer
+    assert explorer["static"] == 0 and explorer["images"] == 2, explorer
+    import cibg_ds as cd
+
+    table = cd.divide.indicators(validate=False)
+    first = [cd.divide.reweight(table, w, n_sim=1).table["name_fr"].iloc[0]
+             for w in ({}, {"share_65plus_pct": 3.0})]  # fmt: skip
+    assert first[0] != first[1]  # the weight moves rank 1: the redraw can be seen
+    assert f"rank 1 is {first[0]}" in explorer["before"], explorer
+    assert f"rank 1 is {first[1]}" in explorer["after"], explorer
     print(f"screenshot: {shot}")
+
+
+def _explore(page, shot) -> dict:
+    """Count the explorer's widgets, set the first weight (65+) to 3 as a reader would."""
+    box = page.locator(".jp-OutputArea-output .widget-vbox").filter(
+        has=page.locator(".widget-hslider")
+    )
+    box.first.scroll_into_view_if_needed()
+    images = box.first.locator(".widget-output img")
+    found = {
+        "sliders": box.first.locator(".widget-hslider").count(),
+        "buttons": box.first.locator(".widget-toggle-buttons button").count(),
+        "static": page.locator(".cibg-explorer-static").count(),
+        "images": images.count(),
+        "before": images.nth(1).get_attribute("alt") if images.count() == 2 else "",
+        "after": "",
+    }
+    readout = box.first.locator(".widget-hslider .widget-readout").first
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("3")
+    page.keyboard.press("Enter")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # the kernel re-ranks and sends the new charts
+        alt = images.nth(1).get_attribute("alt") if images.count() == 2 else ""
+        if alt and alt != found["before"]:
+            found["after"] = alt
+            break
+        time.sleep(0.5)
+    page.wait_for_timeout(500)
+    box.first.screenshot(path=str(shot))
+    return found
 
 
 WIDGET_CHECK = [

@@ -139,6 +139,20 @@ def test_divide_overview_maps_the_index_and_writes_products(tmp_path):
     for name in ("index_map", "rank_intervals", "skills", "reach", "sectors_without_car"):
         assert (products / f"{name}.png").stat().st_size > 10_000
     assert (products / "communes.geojson").exists()
+    # the index explorer: the widget for JupyterLab, its static version in the client page
+    from cibg_ds.reports.export import WIDGET_VIEW, notebook_html, split_streams
+    from cibg_ds.viz.explorer import STATIC_CLASS
+
+    (shown,) = [o for o in outputs if WIDGET_VIEW in o.get("data", {})]
+    assert STATIC_CLASS in shown["data"]["text/html"]
+    clean, _lines = split_streams(executed)
+    page = notebook_html(clean)
+    (tmp_path / "overview.html").write_text(page)
+    assert page.count(f'class="{STATIC_CLASS}"') == 1
+    assert "Index explorer (static version)" in page and "PCA weights" in page
+    for leaked in ("VBox", "FloatSlider", "widget-view", "widget-state", "Loading widget",
+                   "Warning", "<script src"):  # fmt: skip
+        assert leaked not in page, leaked
 
 
 def test_commune_profile_by_dutch_name(tmp_path):

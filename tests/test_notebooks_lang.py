@@ -12,9 +12,10 @@ from tests.conftest import ROOT
 
 
 def _english_messages(lang: str) -> list[str]:
-    path = ROOT / "cibg_ds" / "locale" / lang / "LC_MESSAGES" / "charts.po"
-    with path.open("rb") as handle:
-        catalogue = read_po(handle, locale=lang)
+    catalogue = []
+    for name in ("charts.po", "explorer.po"):
+        with (ROOT / "cibg_ds" / "locale" / lang / "LC_MESSAGES" / name).open("rb") as handle:
+            catalogue += list(read_po(handle, locale=lang))
     # a message differing from its translation, long enough not to be a word of the other
     # language; placeholders cut the text into the parts that reach the page as they are
     parts = []
@@ -28,7 +29,11 @@ def _page(executed, tmp_path, name) -> str:
     import nbformat
     from nbconvert import HTMLExporter
 
-    # the header and the closing caveats are written by the report layer, not by the charts
+    from cibg_ds.reports.export import drop_widgets
+
+    # the header and the closing caveats are written by the report layer, not by the charts;
+    # widgets give way to their static version, as in the client page
+    executed = drop_widgets(executed)
     executed.cells = executed.cells[2:-1]
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)  # fmt: skip
@@ -65,6 +70,7 @@ def test_divide_overview_in_french(tmp_path):
     alts = _check(body, "fr", figures=7)
     assert any(a.startswith("Carte : Regroupements spatiaux") for a in alts)
     assert "Indice de risque d'exclusion numérique" in body and "Woluwe-Saint-Pierre" in body
+    assert "Explorateur de l'indice (version statique)" in body  # the explorer, static
     assert (tmp_path / "products" / "lisa.png").stat().st_size > 10_000
 
 

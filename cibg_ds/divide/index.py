@@ -275,6 +275,8 @@ def _sensitivity(x, columns, weights, weighting, normalisation, aggregation, bas
             switches.append(("weighting", other, _score(x, normalisation, w, aggregation)))
     for j, col in enumerate(columns):
         keep = [k for k in range(len(columns)) if k != j]
+        if weights[keep].sum() <= 0:  # the only weighted indicator: nothing is left
+            continue
         w = weights[keep] / weights[keep].sum()
         switches.append(
             ("indicator left out", col, _score(x[:, keep], normalisation, w, aggregation))

@@ -5,7 +5,8 @@ warnings and progress bars all arrive as ``stderr`` streams. :func:`split_stream
 them out (the runner writes them to the task's log in the run record) and
 :func:`notebook_html` renders what is left with a template that loads no script from a CDN
 (no require.js, MathJax, mermaid or widget manager), titled and in the language that the
-report's header block declares (:func:`cibg_ds.reports.header.header`).
+report's header block declares (:func:`cibg_ds.reports.header.header`); widgets, which need
+a kernel, give way to their HTML version (:func:`drop_widgets`).
 """
 
 from __future__ import annotations
@@ -60,6 +61,43 @@ def split_streams(nb) -> tuple[object, list[str]]:
     return clean, lines
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def drop_widgets(nb):
+    """Return a copy of ``nb`` whose widget outputs are replaced by their HTML version.
+
+    A widget's view needs a live kernel, or a widget manager fetched from a CDN, and a
+    client page has neither: an output that carries ``text/html`` besides the view (the
+    index explorer, :class:`cibg_ds.viz.IndexExplorer`) keeps that HTML alone, one without
+    (a progress bar) is left out, and the widgets' saved state goes from the metadata.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        An executed notebook.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        The copy, without widget views or widget state.
+    """
+    clean = copy.deepcopy(nb)
+    clean.metadata.pop("widgets", None)
+    for cell in clean.cells:
+        kept = []
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW in data:
+                if "text/html" not in data:
+                    continue
+                output["data"] = {"text/html": data["text/html"]}
+            kept.append(output)
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = kept
+    return clean
+
+
 def scrub(text: str, roots) -> str:
     """Replace every absolute ``root`` in ``text`` by a relative reference (a safety net).
 
@@ -104,7 +142,7 @@ def notebook_html(nb, *, title: str | None = None, lang: str | None = None) -> s
     from nbconvert import HTMLExporter
 
     facts = report_facts(nb)
-    nb = copy.deepcopy(nb)
+    nb = drop_widgets(nb)
     # cells for notebook users only (the title a JupyterLab reader sees above the parameters)
     nb.cells = [c for c in nb.cells if HIDE not in c.get("metadata", {}).get("tags", [])]
     nb.metadata["title"] = title or facts.get("title") or _first_heading(nb) or "Report"

@@ -6,7 +6,14 @@ readers understand (names, units, integers, %).
 """
 
 from cibg_ds.viz.bottlenecks import bottleneck_table, plot_delay_profiles
-from cibg_ds.viz.divide import plot_profile, plot_rank_intervals, plot_sensitivity, plot_skills
+from cibg_ds.viz.divide import (
+    index_map,
+    plot_profile,
+    plot_rank_intervals,
+    plot_sensitivity,
+    plot_skills,
+)
+from cibg_ds.viz.explorer import IndexExplorer, explore_index
 from cibg_ds.viz.figures import describe, show
 from cibg_ds.viz.maps import interactive_map, label_communes, lisa_map, sector_map, static_map
 from cibg_ds.viz.mobility import plot_euro, plot_hourly, plot_od, plot_through
@@ -16,9 +23,12 @@ from cibg_ds.viz.tables import show as show_table
 from cibg_ds.viz.text import notes, section
 
 __all__ = [
+    "IndexExplorer",
     "bottleneck_table",
     "commune_names",
     "describe",
+    "explore_index",
+    "index_map",
     "interactive_map",
     "label_communes",
     "lisa_map",

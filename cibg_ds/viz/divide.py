@@ -77,6 +77,48 @@ def plot_rank_intervals(result, lang: str = "en", ax=None):
     return ax
 
 
+def index_map(gdf, *, normalisation: str = "minmax", lang: str = "en", ax=None):
+    """Map the exclusion-risk index of the communes in five natural-breaks classes.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Communes with the ``score`` of :func:`cibg_ds.divide.exclusion_index` (for example
+        :meth:`cibg_ds.reports.DivideReport.map_table`).
+    normalisation : str
+        The index's normalisation (``minmax``, ``zscore`` or ``rank``), named in the legend.
+    lang : str
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+    """
+    from cibg_ds.checks import choice
+    from cibg_ds.viz.maps import static_map
+
+    _ = gettext(lang)
+    legends = {  # what the index's values are under each normalisation
+        "minmax": _("index (0-10)"),
+        "zscore": _("index (mean of z-scores)"),
+        "rank": _("index (mean rank)"),
+    }
+    choice("normalisation", normalisation, legends)
+    return static_map(
+        gdf,
+        "score",
+        _("Exclusion-risk index (higher: more risk)"),
+        scheme="fisherjenks",
+        k=5,
+        cmap="OrRd",
+        legend_title=legends[normalisation],
+        decimals=1,
+        lang=lang,
+        ax=ax,
+    )
+
+
 def plot_skills(estimates, lang: str = "en", ax=None):
     """Bars of residents with limited (of whom none) skills per commune, with intervals.
 
@@ -225,7 +267,7 @@ def plot_profile(comparison, title: str = "", lang: str = "en", ax=None):
 
 
 _docs.share(
-    plot_rank_intervals, plot_skills, plot_sensitivity, plot_profile,
+    plot_rank_intervals, plot_skills, plot_sensitivity, plot_profile, index_map,
     lang=_docs.LANG, ax=_docs.AX,
     result="The :class:`~cibg_ds.divide.IndexResult` of :func:`cibg_ds.divide.exclusion_index`.",
 )  # fmt: skip
