@@ -90,7 +90,7 @@ def _explain(run_dir: Path, manifest: dict, files: list[Path], agency, k) -> dic
     reports = [(n, r["html"], run_dir / r["html"]) for n, r in tasks.items() if r.get("html")]
     folders = sorted({str(Path(m).parent) for m in members if m.startswith("products/")})
     for folder in folders:
-        table = data_dictionary(run_dir / folder, k)
+        table = data_dictionary(run_dir / folder, k, lang=lang)
         if len(table):
             members[f"{folder}/data_dictionary.csv"] = table.to_csv(index=False).encode()
     products = [(f, sorted(m for m in members if str(Path(m).parent) == f)) for f in folders]
