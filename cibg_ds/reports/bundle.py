@@ -163,7 +163,9 @@ DICTIONARY_HEADERS = {
 
 ``file`` and ``column`` (the keys to join the dictionary on a product's columns) are the same
 in every language; the four descriptive columns are named in the reader's language, in the
-same order (meaning, unit of measure, type, suppression rule).
+same order (meaning, unit of measure, type, suppression rule), so that a script reads any
+language's dictionary by ``file``, ``column`` and position. Changing a name here breaks
+clients' scripts: say so in the changelog.
 """
 
 

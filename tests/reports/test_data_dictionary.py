@@ -13,6 +13,7 @@ from shapely.geometry import Point
 
 from cibg_ds.pipelines import deliver
 from cibg_ds.pipelines.gate import check_members
+from cibg_ds.privacy import resolve_k
 from cibg_ds.reports.bundle import (
     _COLUMNS,
     DICTIONARY_HEADERS,
@@ -137,7 +138,7 @@ def test_a_french_bundle_carries_a_french_dictionary(tmp_path):
     page = '<!DOCTYPE html><html lang="fr"><head><title>Trafic</title></head><body></body></html>'
     files = {"mobility/cells.csv": lambda p: CELLS.to_csv(p, index=False)}
     run = make_run(tmp_path, files, agencies=("brussels-mobility",), html=page)
-    bundle = deliver(run, tmp_path / "out", agency="brussels-mobility", k=5)
+    bundle = deliver(run, tmp_path / "out", agency="brussels-mobility")  # the settings' k
     with zipfile.ZipFile(bundle) as z:
         text = z.read("products/mobility/data_dictionary.csv").decode()
         readme = z.read("README.txt").decode()
@@ -146,4 +147,6 @@ def test_a_french_bundle_carries_a_french_dictionary(tmp_path):
     meaning = {r["column"]: r["signification"] for r in rows}
     assert meaning["n_vehicles"].startswith("camions distincts")
     assert all(r["type"] in {"entier", "décimal", "texte", "booléen"} for r in rows)
+    rule = f"vide lorsque moins de {resolve_k()} camions distincts"  # the number, not "k"
+    assert all(r["règle_de_confidentialité"].startswith(rule) for r in rows)
     assert "Ouvrez index.html" in readme  # the same language as the rest of the bundle
