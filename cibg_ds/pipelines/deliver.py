@@ -26,6 +26,7 @@ from pathlib import Path
 from cibg_ds.errors import CibgDsError, ParameterError
 from cibg_ds.io.atomic import atomic_path
 from cibg_ds.pipelines.gate import SHIPPED, check_bundle, check_members, check_names
+from cibg_ds.privacy import resolve_k
 
 __all__ = ["SHIPPED", "BundleRefused", "check_bundle", "deliver"]
 
@@ -90,7 +91,7 @@ def _explain(run_dir: Path, manifest: dict, files: list[Path], agency, k) -> dic
     reports = [(n, r["html"], run_dir / r["html"]) for n, r in tasks.items() if r.get("html")]
     folders = sorted({str(Path(m).parent) for m in members if m.startswith("products/")})
     for folder in folders:
-        table = data_dictionary(run_dir / folder, k)
+        table = data_dictionary(run_dir / folder, resolve_k(k), lang=lang)  # the k in force
         if len(table):
             members[f"{folder}/data_dictionary.csv"] = table.to_csv(index=False).encode()
     products = [(f, sorted(m for m in members if str(Path(m).parent) == f)) for f in folders]

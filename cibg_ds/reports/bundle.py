@@ -16,123 +16,185 @@ import pandas as pd
 from cibg_ds.i18n import check_lang, gettext
 from cibg_ds.reports.header import format_number
 
-# column -> (meaning, unit); prefixes end with "_" and match the start of a column name
+
+def _(message: str) -> str:
+    """Mark a message for the catalogue; translated where the dictionary is written."""
+    return message
+
+
+# column -> (meaning, unit); prefixes end with "_" and match the start of a column name.
+# Meanings and units that are words are marked for the catalogue; symbols (SYMBOLS) are not.
 _COLUMNS = {
-    "cell_id": ("European statistical grid cell (EPSG:3035), id of its lower-left corner", ""),
-    "daytype": ("weekday (Monday-Friday) or weekend; one row per cell and day type", ""),
-    "weekday": ("day of the week (0 = Monday)", ""),
-    "hour_of_day": ("hour of the day, local time", "h"),
-    "hour": ("hour of the day, local time", "h"),
-    "date": ("local date", ""),
-    "commune": ("NIS code of the commune", ""),
-    "origin": ("commune where trips start (NIS code, or outside)", ""),
-    "destination": ("commune where trips end (NIS code, or outside)", ""),
-    "segment_id": ("road segment of the network", ""),
-    "road_class": ("class of the road (motorway, primary, ...)", ""),
-    "highway": ("OpenStreetMap road class (motorway, trunk, primary, ...)", ""),
-    "weight_class": ("maximum authorised mass class of the truck", ""),
-    "n_fixes": ("GPS positions counted", "positions"),
-    "n_vehicles": ("distinct trucks (a lower bound where it is summed over hours)", "trucks"),
-    "n_trips": ("trips counted", "trips"),
-    "n_through": ("trips that crossed the region without stopping in it", "trips"),
-    "vkm": ("truck vehicle-kilometres", "km"),
-    "usual_vkm": ("median vehicle-km of the publishable days of the same day type", "km"),
-    "days": ("days averaged", "days"),
-    "speed_mean": ("mean speed", "km/h"),
-    "speed_p85": ("85th percentile of speeds", "km/h"),
-    "free_flow_kmh": ("free-flow speed: 85th percentile of off-peak speeds", "km/h"),
-    "tti_am": ("Travel Time Index, morning peak 6-9 h (1 = free flow)", "ratio"),
-    "tti_pm": ("Travel Time Index, evening peak 16-19 h (1 = free flow)", "ratio"),
-    "reliability": ("Planning Time Index: 95th percentile travel time over free flow", "ratio"),
-    "n_traversals": ("times a truck drove the road segment (map-matched)", "traversals"),
-    "speed_median_kmh": ("median speed of the traversals", "km/h"),
-    "delay_veh_h": ("truck delay against free flow", "vehicle-hours"),
-    "delay_per_traversal_s": ("mean truck delay per traversal against free flow", "s"),
-    "tti": ("Travel Time Index: mean travel time over free flow (1 = free flow)", "ratio"),
-    "pti": ("Planning Time Index: 95th percentile travel time over free flow", "ratio"),
-    "delay_rank": ("rank by total truck delay (1 = most delay)", "rank"),
-    "delay_rank_low": ("lower end of the 95 % bootstrap interval of the rank", "rank"),
-    "delay_rank_high": ("upper end of the 95 % bootstrap interval of the rank", "rank"),
-    "worst_bin": ("local hour with the most truck delay", "h"),
-    "road_name_fr": ("name of the road in French (OpenStreetMap)", ""),
-    "road_name_nl": ("name of the road in Dutch (OpenStreetMap)", ""),
-    "road_ref": ("road number (OpenStreetMap ref)", ""),
-    "share_through": ("share of trips that only pass through", "fraction 0-1"),
-    "share_euro_le5": ("share of vehicle-km by Euro 5 and older trucks", "fraction 0-1"),
-    "share_w_": ("share of positions by trucks of this mass class", "fraction 0-1"),
-    "share_euro_": ("share of positions by trucks of this Euro class", "fraction 0-1"),
-    "share_country_": ("share of positions by trucks registered in this country", "fraction 0-1"),
-    "euro_le5": ("share of vehicle-km by Euro 5 and older trucks", "fraction 0-1"),
-    "euro_": ("share of vehicle-km by trucks of this Euro class", "fraction 0-1"),
-    "robust_z": ("robust z-score of the day against the commune's usual level", "z"),
-    "anomaly": ("whether the day is unusual (|robust z| > 3.5)", ""),
-    "reason": ("why a day was flagged or not judged", ""),
-    "suppressed": ("true when the row had fewer than k distinct trucks and was blanked", ""),
-    "nis": ("NIS code of the commune (Statbel)", ""),
-    "name_fr": ("name of the commune in French", ""),
-    "name_nl": ("name of the commune in Dutch", ""),
-    "population": ("residents on 1 January", "residents"),
-    "share_65plus_pct": ("share of residents aged 65 and over", "%"),
-    "income_eur": ("average net taxable income per tax return", "EUR"),
-    "unemployment_pct": ("unemployment rate, census 2021", "%"),
-    "single_parent_pct": ("single-parent family nuclei among family nuclei, census 2021", "%"),
-    "non_eu_nationals_pct": ("residents with a non-EU nationality", "%"),
-    "computers_per_10k": ("public computers per 10,000 residents", "computers"),
-    "density_per_km2": ("residents per square kilometre", "residents/km2"),
-    "score": ("exclusion-risk index (higher: more risk)", "0-10"),
-    "rank": ("rank of the index (1 = highest risk)", "rank"),
-    "rank_median": ("median rank over the Monte Carlo runs", "rank"),
-    "rank_lo": ("lower end of the 90 % rank interval", "rank"),
-    "rank_hi": ("upper end of the 90 % rank interval", "rank"),
-    "limited": ("estimated residents with limited digital skills", "residents"),
-    "limited_lo": ("lower end of the 90 % interval of limited", "residents"),
-    "limited_hi": ("upper end of the 90 % interval of limited", "residents"),
-    "none": ("estimated residents without digital skills", "residents"),
-    "none_lo": ("lower end of the 90 % interval of none", "residents"),
-    "none_hi": ("upper end of the 90 % interval of none", "residents"),
-    "limited_pct": ("residents with limited skills among all residents", "%"),
-    "group": ("group of similar communes (typology)", ""),
-    "description": ("what the group's communes have in common", ""),
-    "column": ("the variable tested", ""),
-    "I": ("Moran's I (global spatial autocorrelation)", ""),
-    "EI": ("expected Moran's I without spatial pattern", ""),
-    "z": ("z-score of Moran's I", "z"),
-    "p_norm": ("p-value under normality", "p"),
-    "p_sim": ("p-value from the permutations", "p"),
-    "n": ("communes", "communes"),
-    "permutations": ("random permutations of the test", ""),
-    "note": ("how to read the test", ""),
-    "Ii": ("local Moran's I of the commune", ""),
-    "quadrant": ("LISA quadrant: HH, LL (clusters), HL, LH (outliers)", ""),
-    "significant": ("whether the local pattern is significant at 5 %", ""),
-    "computers": ("public computers in the commune's spaces", "computers"),
-    "residents_per_computer": ("residents per public computer", "residents"),
-    "at_risk": ("residents with limited skills (estimate)", "residents"),
-    "distance_m": ("distance from the town centre to the nearest space", "m"),
-    "nearest_space": ("nearest public computer space", ""),
-    "at_risk_beyond": (
-        "residents at risk farther than the threshold from every space",
-        "residents",
+    "cell_id": (_("European statistical grid cell (EPSG:3035), id of its lower-left corner"), ""),
+    "daytype": (_("weekday (Monday-Friday) or weekend; one row per cell and day type"), ""),
+    "weekday": (_("day of the week (0 = Monday)"), ""),
+    "hour_of_day": (_("hour of the day, local time"), "h"),
+    "hour": (_("hour of the day, local time"), "h"),
+    "date": (_("local date"), ""),
+    "commune": (_("NIS code of the commune"), ""),
+    "origin": (_("commune where trips start (NIS code, or outside)"), ""),
+    "destination": (_("commune where trips end (NIS code, or outside)"), ""),
+    "segment_id": (_("road segment of the network"), ""),
+    "road_class": (_("class of the road (motorway, primary, ...)"), ""),
+    "highway": (_("OpenStreetMap road class (motorway, trunk, primary, ...)"), ""),
+    "weight_class": (_("maximum authorised mass class of the truck"), ""),
+    "n_fixes": (_("GPS positions counted"), _("positions")),
+    "n_vehicles": (_("distinct trucks (a lower bound where it is summed over hours)"), _("trucks")),
+    "n_trips": (_("trips counted"), _("trips")),
+    "n_through": (_("trips that crossed the region without stopping in it"), _("trips")),
+    "vkm": (_("truck vehicle-kilometres"), "km"),
+    "usual_vkm": (_("median vehicle-km of the publishable days of the same day type"), "km"),
+    "days": (_("days averaged"), _("days")),
+    "speed_mean": (_("mean speed"), "km/h"),
+    "speed_p85": (_("85th percentile of speeds"), "km/h"),
+    "free_flow_kmh": (_("free-flow speed: 85th percentile of off-peak speeds"), "km/h"),
+    "tti_am": (_("Travel Time Index, morning peak 6-9 h (1 = free flow)"), _("ratio")),
+    "tti_pm": (_("Travel Time Index, evening peak 16-19 h (1 = free flow)"), _("ratio")),
+    "reliability": (
+        _("travel-time reliability: 95th percentile over median travel time (1 = no spread)"),
+        _("ratio"),
     ),
-    "share_beyond_pct": ("share of residents at risk beyond the threshold", "%"),
-    "choice": ("method choice varied", ""),
-    "alternative": ("the alternative tried", ""),
-    "mean_abs_shift": ("mean absolute change of rank", "ranks"),
-    "max_shift": ("largest change of rank", "ranks"),
-    "spearman": ("Spearman correlation with the base ranking", ""),
+    "n_traversals": (_("times a truck drove the road segment (map-matched)"), _("traversals")),
+    "speed_median_kmh": (_("median speed of the traversals"), "km/h"),
+    "delay_veh_h": (_("truck delay against free flow"), _("vehicle-hours")),
+    "delay_per_traversal_s": (_("mean truck delay per traversal against free flow"), "s"),
+    "tti": (_("Travel Time Index: mean travel time over free flow (1 = free flow)"), _("ratio")),
+    "pti": (_("Planning Time Index: 95th percentile travel time over free flow"), _("ratio")),
+    "delay_rank": (_("rank by total truck delay (1 = most delay)"), _("rank")),
+    "delay_rank_low": (_("lower end of the 95 % bootstrap interval of the rank"), _("rank")),
+    "delay_rank_high": (_("upper end of the 95 % bootstrap interval of the rank"), _("rank")),
+    "worst_bin": (_("local hour with the most truck delay"), "h"),
+    "road_name_fr": (_("name of the road in French (OpenStreetMap)"), ""),
+    "road_name_nl": (_("name of the road in Dutch (OpenStreetMap)"), ""),
+    "road_ref": (_("road number (OpenStreetMap ref)"), ""),
+    "share_through": (_("share of trips that only pass through"), _("fraction 0-1")),
+    "share_euro_le5": (_("share of vehicle-km by Euro 5 and older trucks"), _("fraction 0-1")),
+    "share_w_": (_("share of positions by trucks of this mass class"), _("fraction 0-1")),
+    "share_euro_": (_("share of positions by trucks of this Euro class"), _("fraction 0-1")),
+    "share_country_": (
+        _("share of positions by trucks registered in this country"),
+        _("fraction 0-1"),
+    ),
+    "euro_le5": (_("share of vehicle-km by Euro 5 and older trucks"), _("fraction 0-1")),
+    "euro_": (_("share of vehicle-km by trucks of this Euro class"), _("fraction 0-1")),
+    "robust_z": (_("robust z-score of the day against the commune's usual level"), "z"),
+    "anomaly": (_("whether the day is unusual (|robust z| > 3.5)"), ""),
+    "reason": (_("why a day was flagged or not judged"), ""),
+    "suppressed": (_("true when the row had fewer than k distinct trucks and was blanked"), ""),
+    "nis": (_("NIS code of the commune (Statbel)"), ""),
+    "name_fr": (_("name of the commune in French"), ""),
+    "name_nl": (_("name of the commune in Dutch"), ""),
+    "population": (_("residents on 1 January"), _("residents")),
+    "share_65plus_pct": (_("share of residents aged 65 and over"), "%"),
+    "income_eur": (_("average net taxable income per tax return"), "EUR"),
+    "unemployment_pct": (_("unemployment rate, census 2021"), "%"),
+    "single_parent_pct": (
+        _("single-parent family nuclei among family nuclei, census 2021"),
+        "%",
+    ),
+    "non_eu_nationals_pct": (_("residents with a non-EU nationality"), "%"),
+    "computers_per_10k": (_("public computers per 10,000 residents"), _("computers")),
+    "density_per_km2": (_("residents per square kilometre"), _("residents/km2")),
+    "score": (_("exclusion-risk index (higher: more risk)"), "0-10"),
+    "rank": (_("rank of the index (1 = highest risk)"), _("rank")),
+    "rank_median": (_("median rank over the Monte Carlo runs"), _("rank")),
+    "rank_lo": (_("lower end of the 90 % rank interval"), _("rank")),
+    "rank_hi": (_("upper end of the 90 % rank interval"), _("rank")),
+    "limited": (_("estimated residents with limited digital skills"), _("residents")),
+    "limited_lo": (_("lower end of the 90 % interval of limited"), _("residents")),
+    "limited_hi": (_("upper end of the 90 % interval of limited"), _("residents")),
+    "none": (_("estimated residents without digital skills"), _("residents")),
+    "none_lo": (_("lower end of the 90 % interval of none"), _("residents")),
+    "none_hi": (_("upper end of the 90 % interval of none"), _("residents")),
+    "limited_pct": (_("residents with limited skills among all residents"), "%"),
+    "group": (_("group of similar communes (typology)"), ""),
+    "description": (_("what the group's communes have in common"), ""),
+    "column": (_("the variable tested"), ""),
+    "I": (_("Moran's I (global spatial autocorrelation)"), ""),
+    "EI": (_("expected Moran's I without spatial pattern"), ""),
+    "z": (_("z-score of Moran's I"), "z"),
+    "p_norm": (_("p-value under normality"), "p"),
+    "p_sim": (_("p-value from the permutations"), "p"),
+    "n": (_("communes"), _("communes")),
+    "permutations": (_("random permutations of the test"), ""),
+    "note": (_("how to read the test"), ""),
+    "Ii": (_("local Moran's I of the commune"), ""),
+    "quadrant": (_("LISA quadrant: HH, LL (clusters), HL, LH (outliers)"), ""),
+    "significant": (_("whether the local pattern is significant at 5 %"), ""),
+    "computers": (_("public computers in the commune's spaces"), _("computers")),
+    "residents_per_computer": (_("residents per public computer"), _("residents")),
+    "at_risk": (_("residents with limited skills (estimate)"), _("residents")),
+    "distance_m": (_("distance from the town centre to the nearest space"), "m"),
+    "nearest_space": (_("nearest public computer space"), ""),
+    "at_risk_beyond": (
+        _("residents at risk farther than the threshold from every space"),
+        _("residents"),
+    ),
+    "share_beyond_pct": (_("share of residents at risk beyond the threshold"), "%"),
+    "choice": (_("method choice varied"), ""),
+    "alternative": (_("the alternative tried"), ""),
+    "mean_abs_shift": (_("mean absolute change of rank"), _("ranks")),
+    "max_shift": (_("largest change of rank"), _("ranks")),
+    "spearman": (_("Spearman correlation with the base ranking"), ""),
 }
-UNKNOWN = "see the report"
+UNKNOWN = _("see the report")
+SYMBOLS = frozenset({"h", "km", "km/h", "s", "m", "%", "EUR", "z", "p", "0-10"})
+"""Units written as symbols: the same in every language, never looked up in a catalogue."""
+_KINDS = {
+    "boolean": _("boolean"),
+    "integer": _("integer"),
+    "decimal": _("decimal"),
+    "text": _("text"),
+    "geometry": _("geometry"),
+}
+DICTIONARY_HEADERS = {
+    "en": ("file", "column", "meaning", "unit_of_measure", "type", "suppression"),
+    "fr": (
+        "file",
+        "column",
+        "signification",
+        "unité_de_mesure",
+        "type",
+        "règle_de_confidentialité",
+    ),
+    "nl": ("file", "column", "betekenis", "meeteenheid", "type", "geheimhoudingsregel"),
+}
+"""Header row of ``data_dictionary.csv`` per language: a fixed contract, not a catalogue entry.
+
+``file`` and ``column`` (the keys to join the dictionary on a product's columns) are the same
+in every language; the four descriptive columns are named in the reader's language, in the
+same order (meaning, unit of measure, type, suppression rule), so that a script reads any
+language's dictionary by ``file``, ``column`` and position. Changing a name here breaks
+clients' scripts: say so in the changelog.
+"""
 
 
-def describe_column(name: str) -> tuple[str, str]:
-    """Return ``(meaning, unit)`` of a product column (exact name first, then prefixes)."""
+def _unit(unit: str, tr) -> str:
+    return unit if not unit or unit in SYMBOLS else tr(unit)
+
+
+def describe_column(name: str, lang: str = "en") -> tuple[str, str]:
+    """Return ``(meaning, unit)`` of a product column in ``lang`` (exact name, then prefixes).
+
+    Examples
+    --------
+    >>> describe_column("n_trips", "nl")
+    ('getelde ritten', 'ritten')
+    >>> describe_column("speed_mean", "fr")
+    ('vitesse moyenne', 'km/h')
+    """
+    tr = gettext(lang)
     if name in _COLUMNS:
-        return _COLUMNS[name]
+        meaning, unit = _COLUMNS[name]
+        return tr(meaning), _unit(unit, tr)
     prefixes = sorted((k for k in _COLUMNS if k.endswith("_") and name.startswith(k)), key=len)
     if prefixes:
         meaning, unit = _COLUMNS[prefixes[-1]]
-        return f"{meaning}: {name[len(prefixes[-1]) :]}", unit
-    return UNKNOWN, ""
+        said = tr(_("{meaning}: {value}")).format(
+            meaning=tr(meaning), value=name[len(prefixes[-1]) :]
+        )
+        return said, _unit(unit, tr)
+    return tr(UNKNOWN), ""
 
 
 def _kind(series: pd.Series) -> str:
@@ -146,40 +208,49 @@ def _kind(series: pd.Series) -> str:
     return "text"
 
 
-def data_dictionary(folder: Path, k: int | None = None) -> pd.DataFrame:
-    """Return one row per column of every CSV in ``folder``.
+def data_dictionary(folder: Path, k: int | None = None, *, lang: str = "en") -> pd.DataFrame:
+    """Return one row per column of every CSV in ``folder``, in the reader's language.
 
-    Columns: file, column, meaning, unit of measure, type and suppression rule
-    (not "unit", which in this workbench means an on-board unit).
+    Parameters
+    ----------
+    folder : pathlib.Path
+        A product folder; every ``*.csv`` in it is described, and a ``.geojson`` beside a
+        CSV gets a ``geometry`` row.
+    k : int, optional
+        Threshold of the suppression rule (``k`` in words when not given).
+    lang : {"en", "fr", "nl"}
+        Language of the meanings, units that are words, types and suppression rule.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`DICTIONARY_HEADERS` ``[lang]``: ``file``, ``column`` (the same in
+        every language: the product's file and column names, untranslated), then meaning,
+        unit of measure, type and suppression rule named in ``lang`` (in English
+        ``meaning, unit_of_measure, type, suppression``; not "unit", which in this
+        workbench means an on-board unit).
     """
+    lang = check_lang(lang)
+    _ = gettext(lang)
+    kinds = {key: _(word) for key, word in _KINDS.items()}
     rows = []
     for path in sorted(Path(folder).glob("*.csv")):
         table = pd.read_csv(path)
-        suppressed = "suppressed" in table.columns
-        rule = (
-            f"blank when fewer than {k or 'k'} distinct trucks are behind the row "
-            "(suppressed = true)"
-            if suppressed
-            else "none: public statistics by commune"
-        )
+        if "suppressed" in table.columns:
+            rule = _(
+                "blank when fewer than {k} distinct trucks are behind the row (suppressed = true)"
+            ).format(k=k or "k")
+        else:
+            rule = _("none: public statistics by commune")
         for column in table.columns:
-            meaning, unit = describe_column(column)
-            rows.append((path.name, column, meaning, unit, _kind(table[column]), rule))
+            meaning, unit = describe_column(column, lang)
+            rows.append((path.name, column, meaning, unit, kinds[_kind(table[column])], rule))
         geojson = path.with_suffix(".geojson")
         if geojson.exists():
-            rows.append(
-                (
-                    geojson.name,
-                    "geometry",
-                    f"the shapes of {path.name}, WGS84 (same rows and columns as the CSV)",
-                    "",
-                    "geometry",
-                    rule,
-                )
-            )
-    return pd.DataFrame(
-        rows, columns=["file", "column", "meaning", "unit_of_measure", "type", "suppression"]
-    )
+            shapes = _("the shapes of {file}, WGS84 (same rows and columns as the CSV)")
+            row = (geojson.name, "geometry", shapes.format(file=path.name), "")
+            rows.append((*row, kinds["geometry"], rule))
+    return pd.DataFrame(rows, columns=list(DICTIONARY_HEADERS[lang]))
 
 
 def quality_verdicts(summaries: dict, lang: str = "en") -> list[str]:
