@@ -183,7 +183,13 @@ class SharedCluster:
 
 @functools.cache
 def _manager():
-    """Return the class of a kernel manager that remembers the clients it made."""
+    """Return the class of a kernel manager that remembers the clients it made.
+
+    Its clients are asynchronous, as those of the kernel managers Papermill makes itself:
+    nbclient waits for a cell's output on an event loop that also checks, every second,
+    that the kernel is alive. A blocking client would hold that loop in its wait, and a
+    kernel that died in a cell (out of memory) would leave the task waiting for ever.
+    """
     from jupyter_client.manager import KernelManager
 
     class PooledKernelManager(KernelManager):
@@ -196,11 +202,17 @@ def _manager():
             self.clients.append(kc)
             return kc
 
-    return PooledKernelManager
+    return functools.partial(
+        PooledKernelManager, client_class="jupyter_client.asynchronous.AsyncKernelClient"
+    )
 
 
 def _reset(km) -> bool:
-    kc = km.client()
+    """Reset a warm kernel through a blocking client of its own (see :func:`_manager`)."""
+    from jupyter_client.blocking import BlockingKernelClient
+
+    kc = BlockingKernelClient(**km.get_connection_info(session=True),
+                              connection_file=km.connection_file, parent=km)  # fmt: skip
     kc.start_channels()
     try:
         kc.wait_for_ready(timeout=60)
@@ -209,7 +221,6 @@ def _reset(km) -> bool:
     except (RuntimeError, TimeoutError):
         return False
     finally:
-        km.clients.remove(kc)
         kc.stop_channels()
 
 

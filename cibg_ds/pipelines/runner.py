@@ -109,7 +109,7 @@ def run_pipeline(
         if ok:
             point_latest(root, run_dir.name)
         quality = quality_summaries(run_dir)
-        for line in quality_verdicts(quality):
+        for line in quality_verdicts(quality) if quality else ():
             (log.info if line.startswith("data quality: passed") else log.warning)(line)
         result = RunResult(pipeline.name, run_dir.name, run_dir, status, run.records, quality)
         with (run_dir / "run.log").open("a") as fh:

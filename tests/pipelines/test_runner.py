@@ -390,3 +390,25 @@ def test_the_longest_chain_starts_before_a_fan_out_declared_first(workdir):
     started = sorted(result.tasks, key=lambda name: result.tasks[name].started)
     assert started[:2] == ["head", "tail"], started
     assert all(rec.status == "ok" for rec in result.tasks.values())
+
+
+DYING_FANOUT = """
+name: dying
+tasks:
+  each:
+    notebook: step.ipynb
+    foreach: {label: [a, b]}
+    parameters: {out: "${run}/each-${item.label}.csv", die: "${die}"}
+parameters: {die: 1}
+"""
+
+
+def test_a_fan_out_task_whose_kernel_dies_is_retried_not_left_waiting(workdir):
+    # its warm kernel's client waits for output on the loop that checks the kernel is alive
+    once = run_pipeline(write_pipeline(workdir, DYING_FANOUT), reports=workdir / "r", jobs=1)
+    assert {n: (t.status, t.attempts) for n, t in once.tasks.items()} == {
+        "each[a]": ("ok", 2), "each[b]": ("ok", 2)}  # fmt: skip
+    always = run_pipeline(write_pipeline(workdir, DYING_FANOUT), {"die": "9"},
+                          reports=workdir / "r2", jobs=1)  # fmt: skip
+    assert all(t.status == "failed" and t.error["kind"] == "dead kernel"
+               for t in always.tasks.values())  # fmt: skip
