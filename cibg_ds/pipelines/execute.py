@@ -255,7 +255,8 @@ def execute(
     interrupted : callable
         Returns True once the run was stopped by Ctrl-C (no retry then).
     pool : KernelPool, optional
-        Run in one of its kernels (a fan-out task); default a kernel of its own.
+        Run in one of its kernels (started quiet; warm for a fan-out task); default a
+        kernel papermill starts.
     keep : callable
         With ``pool``: returns True when a later task of the same fan-out will want the
         kernel (asked once the task is done).

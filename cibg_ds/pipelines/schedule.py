@@ -103,12 +103,13 @@ class Run:
     def execute(self, task: Task) -> TaskRecord:
         """Run ``task`` (in a worker thread) and return its record.
 
-        The tasks of a fan-out share warm kernels (:class:`~cibg_ds.pipelines.execute.KernelPool`).
+        Every kernel comes from the run's :class:`~cibg_ds.pipelines.execute.KernelPool`
+        (started quiet); the tasks of a fan-out share warm ones, another task's kernel
+        ends with it.
         """
-        fanout = task.group != task.name
         return execute(
             task, self.records[task.name], self.dir, self.log, lambda: self.interrupted,
-            self.kernels if fanout else None,
+            self.kernels,
             lambda: any(t.group == task.group for t in tuple(self.pending.values())),
         )  # fmt: skip
 
