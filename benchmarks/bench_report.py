@@ -61,6 +61,17 @@ def measure(feed: Path, repeat: int) -> dict:
             "load": os.getloadavg()[0]}  # fmt: skip
 
 
+def simulate_feed(trucks: int, days: int) -> Path:
+    """Return the demo's feed of ``trucks`` x ``days`` from 2026-11-02 (simulated once)."""
+    feed = ROOT / "data" / "bench" / f"report_{trucks}x{days}"
+    if not (feed / "_meta").exists():
+        cli = Path(sys.executable).with_name("cibg-ds")
+        subprocess.run([str(cli), "simulate", "--trucks", str(trucks), "--days", str(days),
+                        "--start", "2026-11-02", "--out", str(feed), "--overwrite"],
+                       check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    return feed
+
+
 def baseline_tree(commit: str) -> Path:
     """Return a folder holding ``cibg_ds`` as it was at ``commit`` (extracted once)."""
     sha = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", commit],
@@ -68,7 +79,8 @@ def baseline_tree(commit: str) -> Path:
     tree = ROOT / "data" / "bench" / f"baseline_{sha}"
     if not (tree / "cibg_ds" / "__init__.py").exists():
         tree.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", sha, "cibg_ds"],
+        # the whole tree: the package finds its suites and notebooks beside it (_share)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", sha],
                                  check=True, capture_output=True).stdout  # fmt: skip
         subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
     return tree
@@ -95,12 +107,7 @@ def main() -> None:
     if args.measure:
         print(json.dumps(measure(args.measure, args.repeat)))
         return
-    feed = ROOT / "data" / "bench" / f"report_{args.trucks}x{args.days}"
-    if not (feed / "_meta").exists():
-        cli = Path(sys.executable).with_name("cibg-ds")
-        subprocess.run([str(cli), "simulate", "--trucks", str(args.trucks), "--days",
-                        str(args.days), "--start", "2026-11-02", "--out", str(feed),
-                        "--overwrite"], check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    feed = simulate_feed(args.trucks, args.days)
     sides = {"before": run(feed, args.repeat, baseline_tree(args.baseline)),
              "after": run(feed, args.repeat, None)}  # fmt: skip
     for name, r in sides.items():
