@@ -236,9 +236,12 @@ def _stats(binned: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _vkm(pings: pd.DataFrame, place, by, tz, gap, fix_places=None) -> pd.DataFrame:
-    """Vehicle-km per place and bin; ``fix_places``: the place of each row of ``pings``."""
-    tracks = Tracks(pings, gap, "aggregate")
+def _vkm(pings: pd.DataFrame, place, by, tz, gap, fix_places=None, tracks=None) -> pd.DataFrame:
+    """Vehicle-km per place and bin; ``fix_places``: the place of each row of ``pings``.
+
+    ``tracks``: the :class:`Tracks` of ``pings`` when the caller has built them already.
+    """
+    tracks = Tracks(pings, gap, "aggregate") if tracks is None else tracks
     fixes, seg = tracks.df, tracks.segments
     km = seg["length_m"].to_numpy() / 1000
     when = seg["mid_ts"]
@@ -356,21 +359,45 @@ def aggregate_places(
         vkm = None
         if "vkm" in measures:
             vkm = _vkm(pings, place, by, tz, gap, binned[place.key].array)
-    else:
-        meta = _binned(pings._meta, place, by, tz, measures)
-        binned = pings.map_partitions(_binned, place, by, tz, measures, meta=meta)
-        # every (place, bin) group in one partition, so distinct counts and p85 are exact
-        grouped = binned.shuffle(on=keys, method=shuffle_method(binned))
-        stats = grouped.map_partitions(_stats, keys, meta=_stats(meta, keys))
-        stats = compute_frame(stats, "aggregate").sort_values(keys, ignore_index=True)
-        vkm = None
-        if "vkm" in measures:
-            parts = regroup(pings).map_partitions(
-                _vkm, place, by, tz, gap, meta=_vkm(pings._meta, place, by, tz, gap)
-            )
-            vkm = compute_frame(parts, "vehicle-km")
-            vkm = vkm.groupby(keys, sort=True, observed=True)["vkm"].sum()
-            vkm = vkm.reset_index()
+        return finish_places(stats, vkm, place, keys)
+    meta = _binned(pings._meta, place, by, tz, measures)
+    binned = pings.map_partitions(_binned, place, by, tz, measures, meta=meta)
+    stats = compute_frame(stats_of_binned(binned, keys), "aggregate")
+    stats = stats.sort_values(keys, ignore_index=True)
+    vkm = None
+    if "vkm" in measures:
+        parts = regroup(pings).map_partitions(
+            _vkm, place, by, tz, gap, meta=_vkm(pings._meta, place, by, tz, gap)
+        )
+        vkm = merge_place_vkm(compute_frame(parts, "vehicle-km"), keys)
+    return finish_places(stats, vkm, place, keys)
+
+
+def whole_groups(frame, on):
+    """Return the Dask ``frame`` with every group of ``on`` in one partition.
+
+    Shuffled (tasks or peer-to-peer, see :func:`cibg_ds.cluster.shuffle_method`), except a
+    frame of one partition, which holds every group already: it is returned as it is.
+    """
+    if frame.npartitions == 1:
+        return frame
+    return frame.shuffle(on=on, method=shuffle_method(frame))
+
+
+def stats_of_binned(binned, keys: list[str]):
+    """Return the lazy statistics of a Dask frame of binned fixes (see :func:`_binned`)."""
+    # every (place, bin) group in one partition, so distinct counts and p85 are exact
+    meta = _stats(binned._meta, keys)
+    return whole_groups(binned, keys).map_partitions(_stats, keys, meta=meta)
+
+
+def merge_place_vkm(parts: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Sum the vehicle-km of per-partition tables (:func:`_vkm`) over their keys."""
+    return parts.groupby(keys, sort=True, observed=True)["vkm"].sum().reset_index()
+
+
+def finish_places(stats: pd.DataFrame, vkm, place, keys: list[str]) -> pd.DataFrame:
+    """Join the statistics and the vehicle-km (or None) of places; label and order them."""
     out = stats
     if vkm is not None:
         out = stats.merge(vkm, on=keys, how="outer")

@@ -17,10 +17,9 @@ import pandas as pd
 
 from cibg_ds import checks
 from cibg_ds import schema as s
-from cibg_ds.cluster import shuffle_method
 from cibg_ds.config import get_settings
 from cibg_ds.frames import is_dask
-from cibg_ds.mobility.aggregate import quantile_by_group
+from cibg_ds.mobility.aggregate import quantile_by_group, whole_groups
 from cibg_ds.mobility.grid import CELL, cell_ids, cell_size
 
 AM_PEAK, PM_PEAK = (6, 9), (16, 19)
@@ -94,7 +93,9 @@ def congestion(pings, *, cell="250m", tz: str | None = None, min_speed: float = 
         return _per_cell(_moving(pings, cell, tz, min_speed))
     meta = _moving(pings._meta, cell, tz, min_speed)
     moving = pings.map_partitions(_moving, cell, tz, min_speed, meta=meta)
-    parts = moving.shuffle(on=CELL, method=shuffle_method(moving)).map_partitions(
-        _per_cell, meta=_per_cell(meta)
-    )
-    return parts.compute().sort_values(CELL, ignore_index=True)
+    return per_cell(moving).compute().sort_values(CELL, ignore_index=True)
+
+
+def per_cell(moving):
+    """Return the lazy indicators of a Dask frame of moving fixes (see :func:`_moving`)."""
+    return whole_groups(moving, CELL).map_partitions(_per_cell, meta=_per_cell(moving._meta))
