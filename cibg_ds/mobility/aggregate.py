@@ -100,8 +100,16 @@ def _sorted_within_groups(g: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.
     """Sort by (group, value); one integer sort when the values are float32 (speeds)."""
     narrow = v.astype(np.float32)
     if len(g) == 0 or g.max() >= 2**31 or not np.array_equal(narrow, v):
-        order = np.lexsort((v, g))
-        return g[order], v[order]
+        n = len(v)
+        if len(g) == 0 or float(g.max()) * n >= 2**62:
+            order = np.lexsort((v, g))
+            return g[order], v[order]
+        # the values' ranks packed under the groups: one argsort and one integer sort
+        by_value = np.argsort(v)
+        rank = np.empty(n, dtype=np.int64)
+        rank[by_value] = np.arange(n)
+        packed = np.sort(g.astype(np.int64) * n + rank)
+        return packed // n, v[by_value[packed % n]]
     bits = narrow.view(np.uint32)
     # IEEE bits as an unsigned key in the order of the values: flip negatives, set the sign
     key = np.where(bits >> 31, ~bits, bits | np.uint32(0x80000000)).astype(np.uint64)
@@ -119,20 +127,32 @@ def quantile_by_group(groups: np.ndarray, values: np.ndarray, n_groups: int, q: 
     >>> quantile_by_group(np.array([0, 0, 0, 1]), np.array([3.0, 1.0, 2.0, 7.0]), 3, 0.5)
     array([ 2.,  7., nan])
     """
+    return quantiles_by_group(groups, values, n_groups, (q,))[0]
+
+
+def quantiles_by_group(groups: np.ndarray, values: np.ndarray, n_groups: int, qs) -> list:
+    """:func:`quantile_by_group` for each of the quantiles ``qs``, from one sort.
+
+    >>> quantiles_by_group(np.array([0, 0, 0]), np.array([3.0, 1.0, 2.0]), 1, (0.5, 1.0))
+    [array([2.]), array([3.])]
+    """
     keep = ~np.isnan(values)
     g, v = _sorted_within_groups(groups[keep], values[keep])
     counts = np.bincount(g, minlength=n_groups)
     starts = np.r_[0, np.cumsum(counts)[:-1]]
-    out = np.full(n_groups, np.nan)
     has = counts > 0
-    h = (counts[has] - 1) * q
-    lo = np.floor(h).astype(np.int64)
-    hi = np.minimum(lo + 1, counts[has] - 1)
-    low, high = v[starts[has] + lo], v[starts[has] + hi]
-    frac, diff = h - lo, high - low
-    # numpy's own lerp, so the results are equal to the last bit
-    out[has] = np.where(frac >= 0.5, high - diff * (1 - frac), low + diff * frac)
-    return out
+    results = []
+    for q in qs:
+        out = np.full(n_groups, np.nan)
+        h = (counts[has] - 1) * q
+        lo = np.floor(h).astype(np.int64)
+        hi = np.minimum(lo + 1, counts[has] - 1)
+        low, high = v[starts[has] + lo], v[starts[has] + hi]
+        frac, diff = h - lo, high - low
+        # numpy's own lerp, so the results are equal to the last bit
+        out[has] = np.where(frac >= 0.5, high - diff * (1 - frac), low + diff * frac)
+        results.append(out)
+    return results
 
 
 def _group_codes(binned: pd.DataFrame, keys: list[str]):

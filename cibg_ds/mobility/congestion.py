@@ -19,7 +19,7 @@ from cibg_ds import checks
 from cibg_ds import schema as s
 from cibg_ds.config import get_settings
 from cibg_ds.frames import is_dask
-from cibg_ds.mobility.aggregate import quantile_by_group, whole_groups
+from cibg_ds.mobility.aggregate import quantile_by_group, quantiles_by_group, whole_groups
 from cibg_ds.mobility.grid import CELL, cell_ids, cell_size
 
 AM_PEAK, PM_PEAK = (6, 9), (16, 19)
@@ -59,8 +59,7 @@ def _per_cell(moving: pd.DataFrame) -> pd.DataFrame:
         count = np.bincount(codes[mask], minlength=n)
         with np.errstate(divide="ignore", invalid="ignore"):
             out[f"tti_{peak}"] = (total / count) / (60.0 / free)
-    p95 = quantile_by_group(codes, minutes, n, 0.95)
-    p50 = quantile_by_group(codes, minutes, n, 0.50)
+    p95, p50 = quantiles_by_group(codes, minutes, n, (0.95, 0.50))
     out["reliability"] = p95 / p50
     return out.reset_index()
 
