@@ -52,7 +52,7 @@ def _part(pings: pd.DataFrame, grid, snapper, by, tz, gap) -> dict:
         "cells_vkm": _vkm(pings, grid, by, tz, gap, cells[grid.key].array, tracks),
         "roads": roads,
         "roads_vkm": _vkm(pings, snapper, by, tz, gap, roads[snapper.key].array, tracks),
-        "moving": _moving(pings, grid.cell, tz, MIN_SPEED),
+        "moving": _moving(pings, grid.cell, tz, MIN_SPEED, cells[grid.key].to_numpy()),
     }
 
 
@@ -90,7 +90,7 @@ def indicator_tables(kept, *, cell, roads, by, tz: str, gap) -> dict[str, pd.Dat
         cells = finish_places(_stats(done["cells"], cell_keys), done["cells_vkm"], grid, cell_keys)
         segments = _stats(done["roads"], road_keys)
         segments = finish_places(segments, done["roads_vkm"], snapper, road_keys)
-        jams = _per_cell(done["moving"])
+        jams = _per_cell(done["moving"], grid.cell)
     else:
         trips, stops, vkm, cells, segments, jams = _on_dask(
             kept, grid, snapper, by, tz, gap, cell_keys, road_keys
@@ -135,7 +135,7 @@ def _on_dask(kept, grid, snapper, by, tz, gap, cell_keys, road_keys):
         "roads": stats_of_binned(
             frame("roads", _binned(head, snapper, by, tz, MEASURES)), road_keys
         ),
-        "congestion": per_cell(frame("moving", _moving(head, grid.cell, tz, MIN_SPEED))),
+        "congestion": per_cell(frame("moving", _moving(head, grid.cell, tz, MIN_SPEED)), grid.cell),
     }
     tasks = [p[name] for name in PER_PART for p in parts]
     for table in lazy.values():
