@@ -346,24 +346,6 @@ def _match_frame(pings: pd.DataFrame, graph, p: _Params) -> tuple[pd.DataFrame, 
     return out, path, int(broken.sum())
 
 
-def _slices_per_part(n_parts: int) -> int:
-    """Return how many slices of units to match per partition: enough for every worker."""
-    from cibg_ds.cluster import active_client
-
-    client = active_client()
-    threads = sum(client.nthreads().values()) if client is not None else 1
-    return max(1, -(-threads // max(n_parts, 1)))
-
-
-def _unit_slice(pings: pd.DataFrame, i: int, k: int) -> pd.DataFrame:
-    """Return the rows of the ``i``-th of ``k`` runs of units (in sorted id order), whole.
-
-    Fixes without an id go with the first run.
-    """
-    codes, uniques = pd.factorize(pings[s.OBU_ID], sort=True)
-    return pings[(np.maximum(codes, 0) * k) // max(len(uniques), 1) == i]
-
-
 def map_match(
     pings,
     *,
@@ -458,12 +440,8 @@ def map_match(
 
         shared = dask.delayed(graph, pure=True)  # one key: each worker fetches it once
         match = dask.delayed(_match_frame, pure=True)
-        parts = regroup(pings).to_delayed()
-        k = _slices_per_part(len(parts))  # fewer partitions than workers: every one busy
-        if k > 1:
-            parts = [dask.delayed(_unit_slice, pure=True)(part, i, k)
-                     for part in parts for i in range(k)]  # fmt: skip
-        results = compute([match(part, shared, p) for part in parts], "map matching")
+        results = compute([match(part, shared, p) for part in regroup(pings).to_delayed()],
+                          "map matching")  # fmt: skip
     fixes = pd.concat([r[0] for r in results], ignore_index=True)
     path = pd.concat([r[1] for r in results], ignore_index=True)
     if len(results) > 1:

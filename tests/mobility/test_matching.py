@@ -119,10 +119,8 @@ def test_fixes_off_the_roads_are_counted():
     assert result.fixes["segment_id"].isna().tolist() == [False, True, False, False]
 
 
-@pytest.mark.parametrize("npartitions", [1, 4])
-def test_dask_gives_the_same_match(feed, matched, dask_client, npartitions):
-    """One partition is matched in slices of units, one per worker; four as they are."""
-    lazy = dd.from_pandas(feed[0], npartitions=npartitions, sort=False)
+def test_dask_gives_the_same_match(feed, matched, dask_client):
+    lazy = dd.from_pandas(feed[0], npartitions=4, sort=False)
     with dask_client.as_current():
         again = map_match(lazy)
     pd.testing.assert_frame_equal(again.path, matched.path)
@@ -171,15 +169,3 @@ def test_no_fix_near_a_road_gives_an_empty_path():
     result = map_match(fixes([100, 400], [500, 600], [0, 30]), roads=roads)
     assert result.unmatched_fixes == 2 and len(result.fixes) == 2
     assert result.path.empty and list(result.path.columns)[:2] == ["obu_id", "trip_id"]
-
-
-def test_slices_of_units_hold_every_fix_once_and_units_whole():
-    from cibg_ds.mobility.matching import _unit_slice
-
-    pings = pd.DataFrame({"obu_id": pd.array(["c", "a", None, "b", "a", "d", "c"], "string"),
-                          "n": range(7)})  # fmt: skip
-    slices = [_unit_slice(pings, i, 3) for i in range(3)]
-    assert sorted(n for part in slices for n in part["n"]) == list(range(7))
-    units = [set(part["obu_id"].dropna()) for part in slices]
-    assert sum(map(len, units)) == 4 and all(len(u) >= 1 for u in units)  # disjoint, all used
-    assert pd.isna(slices[0]["obu_id"]).any()  # the fix without an id is not lost
