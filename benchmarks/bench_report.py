@@ -1,7 +1,7 @@
 """Time :func:`cibg_ds.reports.mobility_report` on the demo week, before and after, in one run.
 
 Run: ``.venv/bin/python benchmarks/bench_report.py [--trucks 1000] [--days 7] [--repeat 2]
-[--baseline 53a9401]``.
+[--baseline 53a9401] [--matched]``.
 
 The demo's feed (1,000 trucks x 7 days from 2026-11-02, seed 0) is simulated once into
 ``data/bench/report_<trucks>x<days>/`` (ignored by git). The report is computed twice, in
@@ -10,7 +10,8 @@ two processes, on the same feed and the same roads: by the library as it was at
 with ``git archive`` into ``data/bench/``) and by the working tree. Each computes it on a
 LocalCluster of two workers, once to warm up and then best of ``--repeat``: wall time, and
 the CPU time of the client and the workers (robust on a shared machine). The ratio of the
-two is printed at the end.
+two is printed at the end. ``--matched`` asks both for the map-matched tables too, as the
+demo's notebook does (the baseline must know the option: e.g. ``--baseline 167f88d``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BASELINE = "53a9401"
 
 
-def measure(feed: Path, repeat: int) -> dict:
+def measure(feed: Path, repeat: int, matched: bool = False) -> dict:
     """Time the report with whichever ``cibg_ds`` this process imports."""
     import psutil
 
@@ -44,13 +45,14 @@ def measure(feed: Path, repeat: int) -> dict:
 
     roads = load_roads(feed / "_meta" / "roads.gpkg")
     pings = read_pings(feed)
+    options = {"matched": True} if matched else {}
     began, used = time.perf_counter(), cpu()
-    report = mobility_report(pings, k=5, roads=roads)
+    report = mobility_report(pings, k=5, roads=roads, **options)
     first, first_cpu = time.perf_counter() - began, cpu() - used
     best = best_cpu = float("inf")
     for _ in range(repeat):
         began, used = time.perf_counter(), cpu()
-        mobility_report(pings, k=5, roads=roads)
+        mobility_report(pings, k=5, roads=roads, **options)
         best = min(best, time.perf_counter() - began)
         best_cpu = min(best_cpu, cpu() - used)
     client.close()
@@ -86,12 +88,13 @@ def baseline_tree(commit: str) -> Path:
     return tree
 
 
-def run(feed: Path, repeat: int, tree: Path | None) -> dict:
+def run(feed: Path, repeat: int, tree: Path | None, matched: bool = False) -> dict:
     """Measure in a fresh process; ``tree`` first on its path (the baseline), or the worktree."""
     env = dict(os.environ)
     if tree is not None:  # workers are spawned with the client's path: they import it too
         env["PYTHONPATH"] = os.pathsep.join([str(tree), env.get("PYTHONPATH", "")]).rstrip(":")
     command = [sys.executable, __file__, "--measure", str(feed), "--repeat", str(repeat)]
+    command += ["--matched"] if matched else []
     done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -102,14 +105,15 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--baseline", default=BASELINE, help="commit of the 'before' library")
+    parser.add_argument("--matched", action="store_true", help="map-match too (the demo)")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # one side, as JSON
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.measure, args.repeat)))
+        print(json.dumps(measure(args.measure, args.repeat, args.matched)))
         return
     feed = simulate_feed(args.trucks, args.days)
-    sides = {"before": run(feed, args.repeat, baseline_tree(args.baseline)),
-             "after": run(feed, args.repeat, None)}  # fmt: skip
+    sides = {"before": run(feed, args.repeat, baseline_tree(args.baseline), args.matched),
+             "after": run(feed, args.repeat, None, args.matched)}  # fmt: skip
     for name, r in sides.items():
         print(f"{name:6s} ({r['library']}): {r['fixes']:,} clean fixes, {r['trips']:,} trips, "
               f"{r['trucks']:,} trucks; first call {r['first_wall']:.1f} s wall "

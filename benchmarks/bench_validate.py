@@ -8,9 +8,10 @@ into one pandas frame and validating it (``validate(frame, evaluator="gx")``: GX
 expectation). Ours is :func:`cibg_ds.quality.validate` of ``read_pings(path)`` on a
 LocalCluster of ``--workers`` single-threaded workers (reading happens inside them), with
 our vectorised evaluation, in steady state: a first call imports the readers on the
-workers (GX is imported in both), then the best of ``--repeat`` calls is timed. Every field of ``to_frame()`` is compared; the ratio of wall
-times is printed. With ``--out-of-core``, only the Dask side runs, with the workers'
-memory limited, and the peak resident memory of workers and client is reported.
+workers (GX is imported in both), then the best of ``--repeat`` calls is timed. Every
+field of ``to_frame()`` is compared; the ratio of wall times is printed. With
+``--out-of-core``, only the Dask side runs, with the workers' memory limited, and the peak
+resident memory of workers and client is reported.
 """
 
 from __future__ import annotations

@@ -100,8 +100,16 @@ def _sorted_within_groups(g: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.
     """Sort by (group, value); one integer sort when the values are float32 (speeds)."""
     narrow = v.astype(np.float32)
     if len(g) == 0 or g.max() >= 2**31 or not np.array_equal(narrow, v):
-        order = np.lexsort((v, g))
-        return g[order], v[order]
+        n = len(v)
+        if len(g) == 0 or float(g.max()) * n >= 2**62:
+            order = np.lexsort((v, g))
+            return g[order], v[order]
+        # the values' ranks packed under the groups: one argsort and one integer sort
+        by_value = np.argsort(v)
+        rank = np.empty(n, dtype=np.int64)
+        rank[by_value] = np.arange(n)
+        packed = np.sort(g.astype(np.int64) * n + rank)
+        return packed // n, v[by_value[packed % n]]
     bits = narrow.view(np.uint32)
     # IEEE bits as an unsigned key in the order of the values: flip negatives, set the sign
     key = np.where(bits >> 31, ~bits, bits | np.uint32(0x80000000)).astype(np.uint64)
@@ -119,20 +127,32 @@ def quantile_by_group(groups: np.ndarray, values: np.ndarray, n_groups: int, q: 
     >>> quantile_by_group(np.array([0, 0, 0, 1]), np.array([3.0, 1.0, 2.0, 7.0]), 3, 0.5)
     array([ 2.,  7., nan])
     """
+    return quantiles_by_group(groups, values, n_groups, (q,))[0]
+
+
+def quantiles_by_group(groups: np.ndarray, values: np.ndarray, n_groups: int, qs) -> list:
+    """:func:`quantile_by_group` for each of the quantiles ``qs``, from one sort.
+
+    >>> quantiles_by_group(np.array([0, 0, 0]), np.array([3.0, 1.0, 2.0]), 1, (0.5, 1.0))
+    [array([2.]), array([3.])]
+    """
     keep = ~np.isnan(values)
     g, v = _sorted_within_groups(groups[keep], values[keep])
     counts = np.bincount(g, minlength=n_groups)
     starts = np.r_[0, np.cumsum(counts)[:-1]]
-    out = np.full(n_groups, np.nan)
     has = counts > 0
-    h = (counts[has] - 1) * q
-    lo = np.floor(h).astype(np.int64)
-    hi = np.minimum(lo + 1, counts[has] - 1)
-    low, high = v[starts[has] + lo], v[starts[has] + hi]
-    frac, diff = h - lo, high - low
-    # numpy's own lerp, so the results are equal to the last bit
-    out[has] = np.where(frac >= 0.5, high - diff * (1 - frac), low + diff * frac)
-    return out
+    results = []
+    for q in qs:
+        out = np.full(n_groups, np.nan)
+        h = (counts[has] - 1) * q
+        lo = np.floor(h).astype(np.int64)
+        hi = np.minimum(lo + 1, counts[has] - 1)
+        low, high = v[starts[has] + lo], v[starts[has] + hi]
+        frac, diff = h - lo, high - low
+        # numpy's own lerp, so the results are equal to the last bit
+        out[has] = np.where(frac >= 0.5, high - diff * (1 - frac), low + diff * frac)
+        results.append(out)
+    return results
 
 
 def _group_codes(binned: pd.DataFrame, keys: list[str]):
@@ -236,9 +256,12 @@ def _stats(binned: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _vkm(pings: pd.DataFrame, place, by, tz, gap, fix_places=None) -> pd.DataFrame:
-    """Vehicle-km per place and bin; ``fix_places``: the place of each row of ``pings``."""
-    tracks = Tracks(pings, gap, "aggregate")
+def _vkm(pings: pd.DataFrame, place, by, tz, gap, fix_places=None, tracks=None) -> pd.DataFrame:
+    """Vehicle-km per place and bin; ``fix_places``: the place of each row of ``pings``.
+
+    ``tracks``: the :class:`Tracks` of ``pings`` when the caller has built them already.
+    """
+    tracks = Tracks(pings, gap, "aggregate") if tracks is None else tracks
     fixes, seg = tracks.df, tracks.segments
     km = seg["length_m"].to_numpy() / 1000
     when = seg["mid_ts"]
@@ -356,21 +379,45 @@ def aggregate_places(
         vkm = None
         if "vkm" in measures:
             vkm = _vkm(pings, place, by, tz, gap, binned[place.key].array)
-    else:
-        meta = _binned(pings._meta, place, by, tz, measures)
-        binned = pings.map_partitions(_binned, place, by, tz, measures, meta=meta)
-        # every (place, bin) group in one partition, so distinct counts and p85 are exact
-        grouped = binned.shuffle(on=keys, method=shuffle_method(binned))
-        stats = grouped.map_partitions(_stats, keys, meta=_stats(meta, keys))
-        stats = compute_frame(stats, "aggregate").sort_values(keys, ignore_index=True)
-        vkm = None
-        if "vkm" in measures:
-            parts = regroup(pings).map_partitions(
-                _vkm, place, by, tz, gap, meta=_vkm(pings._meta, place, by, tz, gap)
-            )
-            vkm = compute_frame(parts, "vehicle-km")
-            vkm = vkm.groupby(keys, sort=True, observed=True)["vkm"].sum()
-            vkm = vkm.reset_index()
+        return finish_places(stats, vkm, place, keys)
+    meta = _binned(pings._meta, place, by, tz, measures)
+    binned = pings.map_partitions(_binned, place, by, tz, measures, meta=meta)
+    stats = compute_frame(stats_of_binned(binned, keys), "aggregate")
+    stats = stats.sort_values(keys, ignore_index=True)
+    vkm = None
+    if "vkm" in measures:
+        parts = regroup(pings).map_partitions(
+            _vkm, place, by, tz, gap, meta=_vkm(pings._meta, place, by, tz, gap)
+        )
+        vkm = merge_place_vkm(compute_frame(parts, "vehicle-km"), keys)
+    return finish_places(stats, vkm, place, keys)
+
+
+def whole_groups(frame, on):
+    """Return the Dask ``frame`` with every group of ``on`` in one partition.
+
+    Shuffled (tasks or peer-to-peer, see :func:`cibg_ds.cluster.shuffle_method`), except a
+    frame of one partition, which holds every group already: it is returned as it is.
+    """
+    if frame.npartitions == 1:
+        return frame
+    return frame.shuffle(on=on, method=shuffle_method(frame))
+
+
+def stats_of_binned(binned, keys: list[str]):
+    """Return the lazy statistics of a Dask frame of binned fixes (see :func:`_binned`)."""
+    # every (place, bin) group in one partition, so distinct counts and p85 are exact
+    meta = _stats(binned._meta, keys)
+    return whole_groups(binned, keys).map_partitions(_stats, keys, meta=meta)
+
+
+def merge_place_vkm(parts: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Sum the vehicle-km of per-partition tables (:func:`_vkm`) over their keys."""
+    return parts.groupby(keys, sort=True, observed=True)["vkm"].sum().reset_index()
+
+
+def finish_places(stats: pd.DataFrame, vkm, place, keys: list[str]) -> pd.DataFrame:
+    """Join the statistics and the vehicle-km (or None) of places; label and order them."""
     out = stats
     if vkm is not None:
         out = stats.merge(vkm, on=keys, how="outer")

@@ -21,7 +21,7 @@ from cibg_ds import checks
 from cibg_ds import schema as s
 from cibg_ds.errors import InputError, ParameterError
 from cibg_ds.io.roads import SEGMENT
-from cibg_ds.mobility.aggregate import distinct_by_group, quantile_by_group
+from cibg_ds.mobility.aggregate import distinct_by_group, quantile_by_group, quantiles_by_group
 from cibg_ds.mobility.grid import BINS, time_bins
 from cibg_ds.mobility.matched_roads import traversals
 
@@ -100,8 +100,7 @@ def _indicators(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     out["delay_veh_h"] /= 3600
     out["n_vehicles"] = distinct_by_group(codes, rows[s.OBU_ID].to_numpy(), len(out))
     ratio, speed = rows["ratio"].to_numpy(float), rows["speed_kmh"].to_numpy(float)
-    p95 = quantile_by_group(codes, ratio, len(out), 0.95)
-    p50 = quantile_by_group(codes, ratio, len(out), 0.5)
+    p95, p50 = quantiles_by_group(codes, ratio, len(out), (0.95, 0.5))
     out["speed_median_kmh"] = quantile_by_group(codes, speed, len(out), 0.5)
     out["pti"] = p95
     out["reliability"] = p95 / p50

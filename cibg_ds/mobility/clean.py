@@ -109,7 +109,14 @@ def flag_fixes(
     return df.assign(**{REASON: pd.array(reason, dtype="string")})
 
 
-def clean(pings, *, communes=None, buffer_m: float = 2000.0, max_speed_kmh: float = 130.0):
+def clean(
+    pings,
+    *,
+    communes=None,
+    buffer_m: float = 2000.0,
+    max_speed_kmh: float = 130.0,
+    persist: bool = False,
+):
     """Remove bad fixes; return ``(clean, report)``.
 
     Parameters
@@ -118,6 +125,10 @@ def clean(pings, *, communes=None, buffer_m: float = 2000.0, max_speed_kmh: floa
         Canonical pings (see :func:`cibg_ds.io.read_pings`).
     communes, buffer_m, max_speed_kmh
         As in :func:`flag_fixes`.
+    persist : bool
+        On Dask, also persist the clean fixes, computed in the same pass as the report
+        (else the report's pass reads, regroups and flags the fixes, and whatever computes
+        the lazy clean fixes does it again). Ignored for pandas.
 
     Returns
     -------
@@ -152,9 +163,13 @@ def clean(pings, *, communes=None, buffer_m: float = 2000.0, max_speed_kmh: floa
         pings, flag_fixes, meta, communes=communes, buffer_m=buffer_m, max_speed_kmh=max_speed_kmh
     )
     counts = flagged[REASON].value_counts()
+    kept = flagged[flagged[REASON] == ""].drop(columns=[REASON])
     if is_dask(pings):
+        if persist:  # one pass: the fixes are flagged once for the kept and the counts
+            import dask
+
+            kept, counts = dask.persist(kept, counts)
         counts = counts.compute()
     report = pd.DataFrame({"reason": [*REASONS, "kept"]})
     report["fixes"] = [int(counts.get(r, 0)) for r in REASONS] + [int(counts.get("", 0))]
-    kept = flagged[flagged[REASON] == ""].drop(columns=[REASON])
     return mark_regrouped(kept), report  # on Dask: each unit in one partition

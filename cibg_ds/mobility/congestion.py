@@ -17,24 +17,30 @@ import pandas as pd
 
 from cibg_ds import checks
 from cibg_ds import schema as s
-from cibg_ds.cluster import shuffle_method
 from cibg_ds.config import get_settings
 from cibg_ds.frames import is_dask
-from cibg_ds.mobility.aggregate import quantile_by_group
-from cibg_ds.mobility.grid import CELL, cell_ids, cell_size
+from cibg_ds.mobility.aggregate import (
+    distinct_by_group,
+    quantile_by_group,
+    quantiles_by_group,
+    whole_groups,
+)
+from cibg_ds.mobility.grid import CELL, cell_codes, cell_labels, cell_size
 
 AM_PEAK, PM_PEAK = (6, 9), (16, 19)
 
 
-def _moving(pings: pd.DataFrame, cell, tz, min_speed) -> pd.DataFrame:
+def _moving(pings: pd.DataFrame, cell, tz, min_speed, codes=None) -> pd.DataFrame:
+    """Return the moving fixes: cell code, unit, speed, peak flags (``codes``: cells known)."""
     local = pings[s.TS].dt.tz_convert(tz)
     hour, weekday = local.dt.hour.to_numpy(), local.dt.day_of_week.to_numpy() < 5
     am = weekday & (hour >= AM_PEAK[0]) & (hour < AM_PEAK[1])
     pm = weekday & (hour >= PM_PEAK[0]) & (hour < PM_PEAK[1])
     out = pd.DataFrame(
         {
-            CELL: cell_ids(pings[s.LON], pings[s.LAT], cell),
-            s.OBU_ID: pings[s.OBU_ID].to_numpy(),
+            # int64 codes, labelled once per cell at the end (not a text id per fix)
+            CELL: cell_codes(pings[s.LON], pings[s.LAT], cell) if codes is None else codes,
+            s.OBU_ID: pings[s.OBU_ID].array,
             s.SPEED: pings[s.SPEED].astype("float64").to_numpy(),
             "am": am,
             "pm": pm,
@@ -44,14 +50,17 @@ def _moving(pings: pd.DataFrame, cell, tz, min_speed) -> pd.DataFrame:
     return out[out[s.SPEED] >= min_speed]
 
 
-def _per_cell(moving: pd.DataFrame) -> pd.DataFrame:
-    grouped = moving.groupby(CELL, sort=True)
-    out = grouped.agg(n_fixes=(s.SPEED, "size"), n_vehicles=(s.OBU_ID, "nunique"))
-    codes = grouped.ngroup().to_numpy()
+def _per_cell(moving: pd.DataFrame, cell) -> pd.DataFrame:
+    codes, cells = pd.factorize(moving[CELL].to_numpy(), sort=True)
+    n = len(cells)
+    units, _ = pd.factorize(moving[s.OBU_ID])  # missing ids (-1) are no vehicle
+    known = units >= 0
+    out = pd.DataFrame({CELL: cells})
+    out["n_fixes"] = np.bincount(codes, minlength=n).astype(np.int64)
+    out["n_vehicles"] = distinct_by_group(codes[known], units[known], n).astype(np.int64)
     speed = moving[s.SPEED].to_numpy()
     minutes = 60.0 / speed
     off = ~(moving["am"].to_numpy() | moving["pm"].to_numpy())
-    n = len(out)
     free = quantile_by_group(codes, np.where(off, speed, np.nan), n, 0.85)
     out["free_flow_kmh"] = free
     for peak in ("am", "pm"):
@@ -60,10 +69,10 @@ def _per_cell(moving: pd.DataFrame) -> pd.DataFrame:
         count = np.bincount(codes[mask], minlength=n)
         with np.errstate(divide="ignore", invalid="ignore"):
             out[f"tti_{peak}"] = (total / count) / (60.0 / free)
-    p95 = quantile_by_group(codes, minutes, n, 0.95)
-    p50 = quantile_by_group(codes, minutes, n, 0.50)
+    p95, p50 = quantiles_by_group(codes, minutes, n, (0.95, 0.50))
     out["reliability"] = p95 / p50
-    return out.reset_index()
+    out[CELL] = cell_labels(cells, cell)
+    return out.sort_values(CELL, ignore_index=True)  # the ids' order, as text
 
 
 def congestion(pings, *, cell="250m", tz: str | None = None, min_speed: float = 5.0):
@@ -91,10 +100,13 @@ def congestion(pings, *, cell="250m", tz: str | None = None, min_speed: float = 
     cell_size(cell)
     tz = tz or get_settings().timezone
     if not is_dask(pings):
-        return _per_cell(_moving(pings, cell, tz, min_speed))
+        return _per_cell(_moving(pings, cell, tz, min_speed), cell)
     meta = _moving(pings._meta, cell, tz, min_speed)
     moving = pings.map_partitions(_moving, cell, tz, min_speed, meta=meta)
-    parts = moving.shuffle(on=CELL, method=shuffle_method(moving)).map_partitions(
-        _per_cell, meta=_per_cell(meta)
-    )
-    return parts.compute().sort_values(CELL, ignore_index=True)
+    return per_cell(moving, cell).compute().sort_values(CELL, ignore_index=True)
+
+
+def per_cell(moving, cell):
+    """Return the lazy indicators of a Dask frame of moving fixes (see :func:`_moving`)."""
+    meta = _per_cell(moving._meta, cell)
+    return whole_groups(moving, CELL).map_partitions(_per_cell, cell, meta=meta)

@@ -87,7 +87,9 @@ def time_bins(ts: pd.Series, by: str, tz: str) -> pd.DataFrame:
     if by == "hour":
         return pd.DataFrame({"hour": local.dt.hour.astype("int8")}, index=ts.index)
     if by == "daytype":
-        kind = np.where(local.dt.day_of_week >= 5, "weekend", "weekday")
+        weekend = (local.dt.day_of_week >= 5).to_numpy().astype(np.intp)
+        # the two labels taken per row: text built twice, not once per row
+        kind = pd.Index(["weekday", "weekend"]).take(weekend).array
         return pd.DataFrame({"daytype": kind}, index=ts.index)
     if by == "date":
         return pd.DataFrame({"date": local.dt.strftime("%Y-%m-%d")}, index=ts.index)

@@ -119,7 +119,7 @@ def matched_table(result, pings, roads, by="hour", tz: str | None = None) -> pd.
     rows = path[[s.OBU_ID]].astype({s.OBU_ID: "string"}).merge(
         units.astype({s.OBU_ID: "string"}), on=s.OBU_ID, how="left"
     )  # fmt: skip
-    rows[s.TS] = path["entry_ts"].to_numpy()
+    rows[s.TS] = path["entry_ts"].array  # not to_numpy(): Timestamp objects, one by one
     rows[s.SPEED] = path["speed_kmh"].to_numpy()
     rows[s.LON] = rows[s.LAT] = np.nan
     binned = _binned(rows, _Given(path[SEGMENT].to_numpy()), by, tz, MEASURES)

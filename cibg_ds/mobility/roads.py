@@ -276,10 +276,13 @@ def aggregate_roads(
         out = aggregate_matched(pings, roads, by, tz, gap, radius)
         return _with_class(out, roads)
     place = RoadSnapper(roads, max_distance_m=max_distance_m)
-    out = aggregate_places(pings, place, by, tz, gap)
+    return finish_roads(aggregate_places(pings, place, by, tz, gap), place, roads, len(pings))
+
+
+def finish_roads(out: pd.DataFrame, place: RoadSnapper, roads, n_pings: int) -> pd.DataFrame:
+    """Give the per-segment table of ``n_pings`` fixes its ids' dtype, road class and attrs."""
     out[SEGMENT] = out[SEGMENT].astype(pd.Series(place.ids).dtype)
     out = _with_class(out, roads)
-    n_pings = len(pings)
     out.attrs["unsnapped_fixes"] = int(n_pings - out["n_fixes"].sum())
     out.attrs["max_distance_m"] = place.max_distance_m
     return out

@@ -66,9 +66,14 @@ def mark_regrouped(data):
 
 
 def regroup(data):
-    """Return the Dask frame with each unit in one partition (shuffled once), or pandas as is."""
+    """Return the Dask frame with each unit in one partition (shuffled once), or pandas as is.
+
+    A frame of one partition holds each unit in it already: it is not shuffled.
+    """
     if not is_dask(data) or data._name in _REGROUPED:
         return data
+    if data.npartitions == 1:
+        return mark_regrouped(data)
     return mark_regrouped(data.shuffle(on=s.OBU_ID))
 
 

@@ -20,10 +20,7 @@ from cibg_ds.errors import ParameterError
 from cibg_ds.frames import is_dask
 from cibg_ds.io.atomic import write_csv_atomic, write_geojson_atomic, write_text_atomic
 from cibg_ds.mobility import (
-    aggregate,
-    aggregate_roads,
     clean,
-    congestion,
     default_roads,
     hourly_profile,
     od_matrix,
@@ -31,10 +28,8 @@ from cibg_ds.mobility import (
     through_share,
     unusual_days,
 )
-from cibg_ds.mobility.aggregate import MEASURES
 from cibg_ds.mobility.grid import cell_polygons
-from cibg_ds.mobility.tables import trajectory_tables
-from cibg_ds.mobility.units import mark_regrouped
+from cibg_ds.mobility.indicators import indicator_tables
 from cibg_ds.privacy import Suppression, check_publishable, resolve_k, suppress
 from cibg_ds.reports.header import source_name
 
@@ -271,20 +266,20 @@ def mobility_report(
     k = resolve_k(k)
     tz = get_settings().timezone
     roads = default_roads() if roads is None else roads
-    kept, clean_report = clean(select_period(pings, start, end, tz))
-    if is_dask(kept):
-        kept = mark_regrouped(kept.persist())  # clean left each unit in one partition
+    kept, clean_report = clean(select_period(pings, start, end, tz), persist=True)
+    # clean left each unit in one partition, and persisted the fixes in its own pass
     n_fixes = len(kept)
     if n_fixes == 0:
         raise ParameterError(
             f"no clean fixes between {start or 'the start'} and {end or 'the end'}"
         )
-    # the fixes, regrouped by unit once (by clean), give trips, stops and vkm in one pass
-    trips, stops, vkm = trajectory_tables(kept, gap)
+    # one pass over each partition of units: sorted, cut, projected and snapped once
+    fixes = indicator_tables(kept, cell=cell, roads=roads, by="daytype", tz=tz, gap=gap)
+    trips, stops, vkm = fixes["trips"], fixes["stops"], fixes["vkm"]
     raw = {
-        "cells": aggregate(kept, cell=cell, by="daytype", gap=gap, measures=MEASURES),
-        "roads": aggregate_roads(kept, roads=roads, by="daytype", gap=gap),
-        "congestion": congestion(kept, cell=cell),
+        "cells": fixes["cells"],
+        "roads": fixes["roads"],
+        "congestion": fixes["congestion"],
         "hourly": hourly_profile(vkm, by="weekday"),
         "od": od_table(trips),
         "through_hour": through_share(trips, "hour", stops=stops, tz=tz),

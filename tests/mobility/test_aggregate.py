@@ -95,7 +95,11 @@ def test_measures_leave_out_what_is_not_needed(kept, table):
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_group_quantiles_and_distinct_counts_equal_numpy(dtype):
-    from cibg_ds.mobility.aggregate import distinct_by_group, quantile_by_group
+    from cibg_ds.mobility.aggregate import (
+        distinct_by_group,
+        quantile_by_group,
+        quantiles_by_group,
+    )
 
     rng = np.random.default_rng(7)
     groups = rng.integers(0, 50, 5_000)
@@ -107,6 +111,9 @@ def test_group_quantiles_and_distinct_counts_equal_numpy(dtype):
         got = quantile_by_group(groups, values, 52, q)
         want = [np.nanpercentile(values[groups == g], 100 * q) for g in range(50)]
         assert np.allclose(got[:50], want, rtol=0, atol=0) and np.isnan(got[50:]).all()
+    together = quantiles_by_group(groups, values, 52, (0.5, 0.85, 0.95))  # one sort
+    for q, got in zip((0.5, 0.85, 0.95), together, strict=True):
+        np.testing.assert_array_equal(got, quantile_by_group(groups, values, 52, q))
     distinct = distinct_by_group(groups, units, 52)
     assert distinct.tolist() == [len(set(units[groups == g])) for g in range(52)]
 

@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from cibg_ds.mobility.congestion import _moving, congestion
+from cibg_ds.mobility.grid import cell_labels
 
 
 @pytest.fixture(scope="module")
@@ -12,7 +13,8 @@ def table(kept):
 
 
 def test_definitions_against_numpy(kept, table):
-    moving = _moving(kept, "250m", "Europe/Brussels", 5.0)
+    moving = _moving(kept, "250m", "Europe/Brussels", 5.0)  # cells as codes: labelled here
+    moving["cell_id"] = cell_labels(moving["cell_id"].to_numpy(), "250m")
     busiest = moving["cell_id"].value_counts().index[:25]
     got = table.set_index("cell_id")
     for cell in busiest:
