@@ -297,21 +297,25 @@ def _watched(pending, client, desc: str, seconds: float):
     """Yield finished futures; raise when the cluster has had no worker for ``seconds``."""
     import time
 
-    alone_since = None
+    alone_since, asked = None, time.monotonic()
     while not pending.is_empty():
         batch = pending.next_batch(block=False)
         if batch:
             alone_since = None
             yield from batch
             continue
-        if _workers(client):
-            alone_since = None
-        else:
-            alone_since = alone_since or time.monotonic()
-            if time.monotonic() - alone_since > seconds:
-                raise ClusterError(
-                    f"{desc}: the Dask scheduler {client.scheduler.address} has had no worker "
-                    f"for {seconds:g} s (all gone?); the job stopped. Start workers and run "
-                    "it again, or raise --timeout"
-                )
-        time.sleep(0.2)
+        # a finished task is taken within 50 ms; the scheduler is asked about its
+        # workers (a round trip) every 0.2 s of waiting, as before
+        if time.monotonic() - asked >= 0.2:
+            asked = time.monotonic()
+            if _workers(client):
+                alone_since = None
+            else:
+                alone_since = alone_since or asked
+                if asked - alone_since > seconds:
+                    raise ClusterError(
+                        f"{desc}: the Dask scheduler {client.scheduler.address} has had no "
+                        f"worker for {seconds:g} s (all gone?); the job stopped. Start workers "
+                        "and run it again, or raise --timeout"
+                    )
+        time.sleep(0.05)

@@ -113,21 +113,21 @@ def _unexpected(suite: Suite, outcomes) -> dict:
 
 
 def _validate_day(files, suite, params, evaluator, key, tz, assume_tz):
-    """Validate one day partition in one task (on a worker); return its pieces and state.
+    """Validate one day partition in one task (on a worker); return what the client finishes.
 
     The day is read whole (a day must fit in a worker's memory) and validated as one
     partition, exactly as :func:`cibg_ds.quality.distributed.validate_partitions` does a
     partition; its duplicated keys are counted on the day itself (the key holds ``ts``).
+    As there, the schema expectations judged on dtypes alone are left to the client
+    (:func:`_finish_day`), so a worker does not load GX for them.
     """
     from cibg_ds.io import read_pings
     from cibg_ds.quality import distributed
     from cibg_ds.quality.gx_pandas import SAMPLE_SIZE
-    from cibg_ds.quality.validate import merge_parts
 
     ddf = read_pings(files, assume_tz=assume_tz, require=s.PING_COLUMNS)
     frame = ddf.compute(scheduler="sync").reset_index(drop=True)
     summary, _ = distributed._validate_part(frame, suite.spec, suite, params, 1, evaluator, 0)
-    distributed._schema_results(suite, [summary], params)
     duplicated = {}
     for e in suite.expectations:
         if e.type in UNIQUE:
@@ -135,12 +135,21 @@ def _validate_day(files, suite, params, evaluator, key, tz, assume_tz):
             flags = keys.duplicated(keep=False).to_numpy()
             sample = keys[flags].head(SAMPLE_SIZE).reset_index(drop=True)
             duplicated[e.name] = (int(flags.sum()), sample)
+    return summary, duplicated, metrics.state(frame, key, tz)
+
+
+def _finish_day(suite, params, key, summary, duplicated, frame_state):
+    """Settle a validated day on the client; return its pieces and its state."""
+    from cibg_ds.quality import distributed
+    from cibg_ds.quality.validate import merge_parts
+
+    distributed._schema_results(suite, [summary], params)
     violations = {c.name: 0 for c in suite.checks}  # one partition: no boundary inside
     outcomes, _ = merge_parts(suite, params, [summary], duplicated, violations)
     counts = _unexpected(suite, outcomes)
     unexpected = pd.DataFrame({"metric": "unexpected", "key": list(counts),
                                "value": [float(v) for v in counts.values()]})  # fmt: skip
-    state = metrics.merge_states([metrics.state(frame, key, tz), unexpected])
+    state = metrics.merge_states([frame_state, unexpected])
     _hash_bounds([summary], key)
     return {"summaries": [summary], "duplicated": duplicated, "npartitions": 1}, state
 
@@ -281,9 +290,10 @@ def validate_history(
                                                 assume_tz)
         for day in read
     ]  # fmt: skip
-    for day, (piece, state) in zip(read, compute(tasks, f"validate {suite.name} by day",
-                                                 progress), strict=True):  # fmt: skip
-        pieces[day], new_states[day] = piece, state
+    for day, done in zip(read, compute(tasks, f"validate {suite.name} by day", progress),
+                         strict=True):  # fmt: skip
+        piece, new_states[day] = _finish_day(suite, params, key, *done)
+        pieces[day] = piece
         with atomic_path(folder / "pieces" / f"{day}.pkl") as tmp:
             tmp.write_bytes(pickle.dumps(piece))
     for day, files in days.items():

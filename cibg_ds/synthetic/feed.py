@@ -11,11 +11,13 @@ they fall silent.
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from cibg_ds import schema as s
+from cibg_ds.crs import to_lonlat
 from cibg_ds.synthetic.fleet import DayPlan, plan_day
 from cibg_ds.synthetic.network import RoadNetwork
 
@@ -34,44 +36,112 @@ def congestion(hour: np.ndarray, peak_factor: np.ndarray, weekday: bool) -> np.n
     return 1.0 - (1.0 - peak_factor) * np.minimum(bump, 1.0)
 
 
+class _Leg(NamedTuple):
+    """What a leg's fixes are drawn from that does not depend on the truck or the time."""
+
+    x: np.ndarray
+    y: np.ndarray
+    piece: np.ndarray
+    piece_edge: np.ndarray
+    d_cum: np.ndarray
+    angle: np.ndarray
+    length: np.ndarray
+    speed_kmh: np.ndarray
+    peak_factor: np.ndarray
+    tunnel: np.ndarray
+    segment_ids: np.ndarray
+    osm_ids: np.ndarray | None
+
+
+_LEGS: dict[int, tuple[object, dict]] = {}
+"""Per network (by identity, the network kept alive beside): the static part of each leg."""
+_MAX_LEGS = 20_000
+_EDGE_COLUMNS = ("speed_kmh", "peak_factor", "tunnel", "segment_id", "osm_id")
+"""What the feed reads of a leg's edges."""
+
+
+def _with_zero(values: np.ndarray) -> np.ndarray:
+    """``np.concatenate([[0.0], np.cumsum(values)])`` in one allocation (same values)."""
+    out = np.empty(len(values) + 1)
+    out[0] = 0.0
+    np.cumsum(values, out=out[1:])
+    return out
+
+
+def _static_leg(net, a: int, b: int) -> _Leg:
+    """Return the static arrays of the fastest leg from ``a`` to ``b`` (cached per process)."""
+    held = _LEGS.get(id(net))
+    if held is None or held[0] is not net:
+        held = _LEGS[id(net)] = (net, {})
+    cache = held[1]
+    found = cache.get((a, b))
+    if found is not None:
+        return found
+    leg = net.leg(a, b, columns=_EDGE_COLUMNS)
+    xy, piece_edge, edges = leg["xy"], leg["piece_edge"], leg["edges"]
+    speed_kmh = np.asarray(edges["speed_kmh"])
+    piece = np.hypot(*np.diff(xy, axis=0).T)
+    dx, dy = np.diff(xy[:, 0]), np.diff(xy[:, 1])
+    found = _Leg(
+        x=np.ascontiguousarray(xy[:, 0]),
+        y=np.ascontiguousarray(xy[:, 1]),
+        piece=piece,
+        piece_edge=piece_edge,
+        d_cum=_with_zero(piece),
+        angle=np.degrees(np.arctan2(dx, dy)),
+        length=np.bincount(piece_edge, weights=piece, minlength=len(speed_kmh)),
+        speed_kmh=speed_kmh,
+        peak_factor=np.asarray(edges["peak_factor"]),
+        tunnel=np.asarray(edges["tunnel"], dtype=bool),
+        segment_ids=np.asarray(edges["segment_id"], dtype=np.int64),
+        osm_ids=np.asarray(edges["osm_id"], dtype=np.int64) if "osm_id" in edges else None,
+    )
+    for values in found:  # shared by every truck driving the leg (and the true routes)
+        if isinstance(values, np.ndarray):
+            values.flags.writeable = False
+    if len(cache) > _MAX_LEGS:  # bounded memory: a few kB per leg
+        cache.clear()
+    cache[(a, b)] = found
+    return found
+
+
 def _leg(net, a: int, b: int, t0: float, weekday: bool, rng) -> dict:
     """Pings of one leg from place ``a`` leaving at ``t0`` (s after midnight) to place ``b``.
 
     The truck follows the roads' vertices; each edge is driven at its free-flow speed
     (varied per leg) times the congestion factor at the time the truck reaches it.
     """
-    leg = net.leg(a, b)
-    xy, piece_edge, edges = leg["xy"], leg["piece_edge"], leg["edges"]
-    if len(xy) < 2:
+    leg = _static_leg(net, int(a), int(b))
+    if len(leg.x) < 2:
         empty = np.empty(0)
         return {"t": empty, "x": empty, "y": empty, "speed": empty, "heading": empty,
-                "end": float(t0), "route": edges}  # fmt: skip
-    piece = np.hypot(*np.diff(xy, axis=0).T)
-    length = np.bincount(piece_edge, weights=piece, minlength=len(edges["speed_kmh"]))
-    free = np.asarray(edges["speed_kmh"]) * rng.uniform(0.88, 1.05)
-    free_cum = np.concatenate([[0.0], np.cumsum(length / (free / 3.6))])
-    factor = congestion((t0 + free_cum[:-1]) / 3600.0, np.asarray(edges["peak_factor"]), weekday)
+                "end": float(t0), "leg": leg}  # fmt: skip
+    piece, piece_edge = leg.piece, leg.piece_edge
+    free = leg.speed_kmh * rng.uniform(0.88, 1.05)
+    free_cum = _with_zero(leg.length / (free / 3.6))
+    factor = congestion((t0 + free_cum[:-1]) / 3600.0, leg.peak_factor, weekday)
     speed = free * factor
     piece_speed = speed[piece_edge]
-    t_cum = t0 + np.concatenate([[0.0], np.cumsum(piece / (piece_speed / 3.6))])
-    d_cum = np.concatenate([[0.0], np.cumsum(piece)])
-    times = np.arange(t0 + rng.uniform(0, 5), t_cum[-1], PING_INTERVAL_S)
+    t_cum = t0 + _with_zero(piece / (piece_speed / 3.6))
+    end = t_cum[-1]
+    times = np.arange(t0 + rng.uniform(0, 5), end, PING_INTERVAL_S)
     times = times + rng.normal(0, 0.3, len(times))
-    times = times[(times >= t0) & (times < t_cum[-1])]
-    dist = np.interp(times, t_cum, d_cum)
-    x = np.interp(dist, d_cum, xy[:, 0])
-    y = np.interp(dist, d_cum, xy[:, 1])
-    at = np.clip(np.searchsorted(t_cum, times, side="right") - 1, 0, len(piece) - 1)
-    dx, dy = np.diff(xy[:, 0])[at], np.diff(xy[:, 1])[at]
+    times = times[(times >= t0) & (times < end)]
+    n = len(times)
+    dist = np.interp(times, t_cum, leg.d_cum)
+    x = np.interp(dist, leg.d_cum, leg.x)
+    y = np.interp(dist, leg.d_cum, leg.y)
+    # t_cum[0] <= times < t_cum[-1]: the piece driven is always one of the leg's
+    at = np.minimum(np.maximum(t_cum.searchsorted(times, side="right") - 1, 0), len(piece) - 1)
     edge = piece_edge[at]
-    heading = (np.degrees(np.arctan2(dx, dy)) + rng.normal(0, 3, len(times))) % 360
-    v = speed[edge] * rng.lognormal(0, 0.12, len(times))
-    stop_go = (factor[edge] < 0.8) & (rng.random(len(times)) < 0.12)
-    v = np.where(stop_go, rng.uniform(0, 6, len(times)), v)
-    keep = ~np.asarray(edges["tunnel"], dtype=bool)[edge]
+    heading = (leg.angle[at] + rng.normal(0, 3, n)) % 360
+    v = speed[edge] * rng.lognormal(0, 0.12, n)
+    stop_go = (factor[edge] < 0.8) & (rng.random(n) < 0.12)
+    v = np.where(stop_go, rng.uniform(0, 6, n), v)
+    keep = ~leg.tunnel[edge]
     return {
         "t": times[keep], "x": x[keep], "y": y[keep], "speed": v[keep],
-        "heading": heading[keep], "end": float(t_cum[-1]), "route": edges,
+        "heading": heading[keep], "end": float(end), "leg": leg,
     }  # fmt: skip
 
 
@@ -98,16 +168,14 @@ def drive(plan: DayPlan, net: RoadNetwork, weekday: bool, seed: int, day: dt.dat
     for i, (a, b) in enumerate(zip(plan.stops[:-1], plan.stops[1:], strict=True)):
         leg = _leg(net, a, b, t, weekday, rng)
         pieces.append(leg)
-        route = leg["route"]
+        static = leg["leg"]
         legs.append(
             {
                 "leg": i,
                 "depart_s": t,
                 "arrive_s": leg["end"],
-                "segment_ids": np.asarray(route["segment_id"], dtype=np.int64),
-                "osm_ids": (
-                    np.asarray(route["osm_id"], dtype=np.int64) if "osm_id" in route else None
-                ),
+                "segment_ids": static.segment_ids,
+                "osm_ids": static.osm_ids,
             }
         )
         t = leg["end"]
@@ -137,8 +205,8 @@ def _routes(legs: list[dict], pseudo: dict, midnight: pd.Timestamp) -> pd.DataFr
             "leg": table["leg"].astype("int16").to_numpy(),
             "depart": times["depart_s"],
             "arrive": times["arrive_s"],
-            "segment_ids": [list(map(int, r)) for r in table["segment_ids"]],
-            "osm_ids": [None if r is None else list(map(int, r)) for r in table["osm_ids"]],
+            "segment_ids": [r.tolist() for r in table["segment_ids"]],
+            "osm_ids": [None if r is None else r.tolist() for r in table["osm_ids"]],
         }
     )
 
@@ -175,8 +243,6 @@ def simulate_chunk(
     pandas.DataFrame
         Canonical ping schema (:data:`cibg_ds.schema.PING_DTYPES`).
     """
-    from pyproj import Transformer
-
     from cibg_ds.io.pings import pseudonymise
 
     weekday = day.weekday() < 5
@@ -197,37 +263,38 @@ def simulate_chunk(
         k: np.concatenate([f[k] for f in frames]) for k in ("t", "x", "y", "speed", "heading")
     }
     owner = np.concatenate(owners)
-    to_wgs84 = Transformer.from_crs("EPSG:31370", "EPSG:4326", always_xy=True)
-    lon, lat = to_wgs84.transform(arrays["x"], arrays["y"])
+    lon, lat = to_lonlat(arrays["x"], arrays["y"])
     midnight = pd.Timestamp(day, tz=tz).tz_convert("UTC")
     # OBUs stamp fixes to the whole second.
     ts = midnight + pd.to_timedelta(np.round(arrays["t"]).astype("int64"), unit="s")
+    ts = ts.astype(s.PING_DTYPES[s.TS])
     by_index = {t.index: t for t in trucks}
     present = np.unique(np.concatenate([owner, [leg["index"] for leg in legs]]).astype(int))
     raw_ids = pd.Series([f"OBU{i:07d}" for i in present])
-    pseudo = dict(zip(present, pseudonymise(raw_ids, key), strict=True))
+    pseudonyms = pseudonymise(raw_ids, key)
+    pseudo = dict(zip(present, pseudonyms, strict=True))
     if routes is not None:
         routes.append(_routes(legs, pseudo, midnight))
-    attrs = pd.DataFrame(
-        [
-            (i, pseudo[i], by_index[i].weight_class, by_index[i].euro_class, by_index[i].country)
-            for i in present
-        ],
-        columns=["index", s.OBU_ID, s.WEIGHT_CLASS, s.EURO_CLASS, s.COUNTRY],
-    ).set_index("index")
-    per_row = attrs.loc[owner]
-    df = pd.DataFrame(
+    # per unit (in the order of ``present``), then taken for every row in time, unit order
+    units = [by_index[i] for i in present]
+    unit = np.searchsorted(present, owner)
+    _, rank = np.unique(pseudonyms.to_numpy(dtype=str), return_inverse=True)
+    order = np.lexsort((rank[unit], ts.asi8))
+    unit = unit[order]
+    classes = s.PING_DTYPES[s.WEIGHT_CLASS]
+    weight = classes.categories.get_indexer([u.weight_class for u in units])
+    euro = np.array([u.euro_class for u in units], dtype=np.int8)
+    country = pd.array([u.country for u in units], dtype=s.PING_DTYPES[s.COUNTRY])
+    return pd.DataFrame(
         {
-            s.OBU_ID: per_row[s.OBU_ID].to_numpy(),
-            s.TS: ts,
-            s.LAT: lat,
-            s.LON: lon,
-            s.SPEED: arrays["speed"],
-            s.HEADING: arrays["heading"],
-            s.WEIGHT_CLASS: per_row[s.WEIGHT_CLASS].to_numpy(),
-            s.EURO_CLASS: per_row[s.EURO_CLASS].to_numpy(),
-            s.COUNTRY: per_row[s.COUNTRY].to_numpy(),
+            s.OBU_ID: pseudonyms.array.take(unit),
+            s.TS: ts[order],
+            s.LAT: lat[order],
+            s.LON: lon[order],
+            s.SPEED: arrays["speed"][order].astype(np.float32),
+            s.HEADING: arrays["heading"][order].astype(np.float32),
+            s.WEIGHT_CLASS: pd.Categorical.from_codes(weight[unit], dtype=classes),
+            s.EURO_CLASS: pd.array(euro[unit], dtype=s.PING_DTYPES[s.EURO_CLASS]),
+            s.COUNTRY: country.take(unit),
         }
     )
-    df = df.astype(s.PING_DTYPES)
-    return df.sort_values([s.TS, s.OBU_ID], ignore_index=True)

@@ -200,15 +200,18 @@ class RoadNetwork:
             out.append(prev)
         return np.array(out[::-1])
 
-    def leg(self, a: int, b: int) -> dict:
+    def leg(self, a: int, b: int, columns: tuple[str, ...] | None = None) -> dict:
         """Return the fastest leg from ``a`` to ``b`` as the feed drives it.
 
         ``xy`` (vertices), ``piece_edge`` (for each piece between two vertices, its row in
-        ``edges``), ``edges`` (the leg's edges in driving order).
+        ``edges``), ``edges`` (the leg's edges in driving order: the ``columns`` of them
+        the network has, default all).
         """
         path = self.path(a, b)
         rows = self.edge_index[path[:-1], path[1:]]
         edges = self.edges.iloc[rows].reset_index(drop=True).assign(segment_id=rows)
+        if columns is not None:
+            edges = edges[[c for c in columns if c in edges.columns]]
         xy = self.nodes[["x", "y"]].to_numpy()[path]
         return {"xy": xy, "piece_edge": np.arange(len(rows)), "edges": edges}
 

@@ -23,7 +23,7 @@ import functools
 import numpy as np
 import pandas as pd
 
-from cibg_ds.crs import METRIC_CRS
+from cibg_ds.crs import METRIC_CRS, to_metric
 from cibg_ds.io.communes import load_commune_facts
 from cibg_ds.synthetic.network import PLACES as SKETCH_PLACES
 
@@ -164,8 +164,16 @@ class OsmRoadNetwork:
         n = len(self.graph_xy)
         return np.searchsorted(self._keys, path[:-1].astype(np.int64) * n + path[1:])
 
-    def leg(self, a: int, b: int) -> dict:
+    def leg(self, a: int, b: int, columns: tuple[str, ...] | None = None) -> dict:
         """Return the geometry of the fastest leg from place ``a`` to place ``b``.
+
+        Parameters
+        ----------
+        a, b : int
+            Places (rows of :attr:`nodes`).
+        columns : tuple of str, optional
+            The columns of :attr:`edges` to return, of those it has (default all; fewer
+            are cut faster). Legs are cached per ``(a, b, columns)``.
 
         Returns
         -------
@@ -174,12 +182,13 @@ class OsmRoadNetwork:
             vertices, its position in ``edges``), ``edges`` (the leg's rows of
             :attr:`edges`, in driving order).
         """
-        key = (int(a), int(b))
+        key = (int(a), int(b), columns)
         if key in self._cache:
             return self._cache[key]
         rows = self.edge_rows(self.path(a, b))
-        edges = {c: values[rows] for c, values in self._columns.items()}
-        seg, rev = edges["segment"], edges["reverse"]
+        seg, rev = self._columns["segment"][rows], self._columns["reverse"][rows]
+        wanted = self._columns if columns is None else [c for c in columns if c in self._columns]
+        edges = {c: self._columns[c][rows] for c in wanted}
         start, stop = self._offsets[seg], self._offsets[seg + 1]
         count = stop - start
         owner = np.repeat(np.arange(len(rows)), count)
@@ -244,10 +253,7 @@ def _nearest(xy: np.ndarray, candidates: np.ndarray, point: np.ndarray) -> int:
 
 
 def _to_metric(lon, lat) -> np.ndarray:
-    from pyproj import Transformer
-
-    x, y = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True).transform(lon, lat)
-    return np.column_stack([x, y])
+    return np.column_stack(to_metric(lon, lat))
 
 
 def _places(xy: np.ndarray, edges: pd.DataFrame, n: int) -> pd.DataFrame:
@@ -311,6 +317,16 @@ def _places(xy: np.ndarray, edges: pd.DataFrame, n: int) -> pd.DataFrame:
     return places
 
 
+def network_roads():
+    """Return the road segments the simulator's network is built from (the embedded roads).
+
+    What ``build_osm_network().to_geodataframe()`` returns, without building the graph.
+    """
+    from cibg_ds.io.roads import load_roads
+
+    return load_roads()
+
+
 @functools.cache
 def build_osm_network() -> OsmRoadNetwork:
     """Return the routable embedded OSM network (built once per process; read-only).
@@ -325,9 +341,7 @@ def build_osm_network() -> OsmRoadNetwork:
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
 
-    from cibg_ds.io.roads import load_roads
-
-    roads = load_roads()
+    roads = network_roads()
     xy, edges = _graph(roads)
     n = len(xy)
     places = _places(xy, edges, n)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import json
 import os
 import time
@@ -71,11 +72,10 @@ def _task(
     from cibg_ds.io.atomic import write_parquet_atomic
     from cibg_ds.synthetic.dirty import inject_faults
     from cibg_ds.synthetic.feed import simulate_chunk
-    from cibg_ds.synthetic.fleet import make_truck
     from cibg_ds.synthetic.network import build_network
 
     net = build_network()
-    trucks = [make_truck(i, seed, net) for i in range(first, first + count)]
+    trucks = _fleet(first, count, seed)
     routes: list = []
     df = simulate_chunk(trucks, day, seed, net, key, tz, routes)
     if routes:
@@ -87,14 +87,34 @@ def _task(
         rng = np.random.default_rng([seed, day.toordinal(), first, 7])
         df, faults, dates = inject_faults(df, rng, tz=tz)
     else:
-        dates = df[s.TS].dt.tz_convert(tz).dt.date
+        dates = df[s.TS].dt.tz_convert(tz).dt.tz_localize(None)  # local wall time
     written = {}
-    for date, part in df.groupby(dates.to_numpy(), sort=True):
+    for date, rows in _by_date(np.asarray(dates, dtype="datetime64[D]")):
         name = f"part-{day:%Y%m%d}-{first:07d}.parquet"
-        path = Path(out) / f"date={date:%Y-%m-%d}" / name
-        write_parquet_atomic(part, path)
-        written[str(path)] = (f"{date:%Y-%m-%d}", len(part))
+        path = Path(out) / f"date={date}" / name
+        write_parquet_atomic(df.take(rows), path)
+        written[str(path)] = (date, len(rows))
     return {"written": written, "active": active, "faults": faults}
+
+
+def _by_date(dates: np.ndarray):
+    """Yield ``(YYYY-MM-DD, row positions)`` per distinct date, in date then row order."""
+    if not len(dates):
+        return
+    order = np.argsort(dates, kind="stable")  # the identity for a feed sorted by time
+    days, starts = np.unique(dates[order], return_index=True)
+    for date, rows in zip(days, np.split(order, starts[1:]), strict=True):
+        yield str(date), rows
+
+
+@functools.lru_cache(maxsize=64)
+def _fleet(first: int, count: int, seed: int) -> tuple:
+    """Return trucks ``first..first+count-1`` (drawn once per process: each day reuses them)."""
+    from cibg_ds.synthetic.fleet import make_truck
+    from cibg_ds.synthetic.network import build_network
+
+    net = build_network()
+    return tuple(make_truck(i, seed, net) for i in range(first, first + count))
 
 
 def simulate(
@@ -262,10 +282,11 @@ def _run(jobs, seed, out, dirty, settings, client, progress) -> list[dict]:
 
 
 def _write_roads(path: Path) -> Path:
-    from cibg_ds.synthetic.network import build_network
+    # the roads of build_network(), without building its graph in this (client) process
+    from cibg_ds.synthetic.osm_network import network_roads
 
     with atomic_path(path) as tmp:
-        build_network().to_geodataframe().to_file(tmp, driver="GPKG", layer="roads")
+        network_roads().to_file(tmp, driver="GPKG", layer="roads")
     return path
 
 

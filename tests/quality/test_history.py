@@ -15,6 +15,7 @@ import pytest
 from cibg_ds.io import read_pings
 from cibg_ds.quality import metrics, validate
 from cibg_ds.quality.history import day_partitions, validate_history
+from cibg_ds.quality.kinds import SCHEMA
 from cibg_ds.schema import PING_COLUMNS
 
 KEY = metrics.unit_key("test")
@@ -252,3 +253,49 @@ def test_history_notebook_shows_the_alerts_and_writes_the_trend_page(faulty, tmp
     assert "jeudi habituel" in html and "<svg" in html
     page = (tmp_path / "trend.html").read_text()
     assert "<html lang='fr'>" in page and "Qualité des données dans le temps" in page
+
+
+_DAY_IN_A_FRESH_PROCESS = """
+import pickle, sys
+from cibg_ds.quality.history import _validate_day
+files, suite, params, key = pickle.load(sys.stdin.buffer)
+summary, duplicated, state = _validate_day(files, suite, params, "cibg_ds", key,
+                                           "Europe/Brussels", None)
+sys.stdout.buffer.write(pickle.dumps(
+    ("great_expectations" in sys.modules, summary, duplicated, state)))
+"""
+
+
+def test_a_day_is_validated_on_a_worker_without_gx_and_settled_on_the_client(five_weeks):
+    """Schema expectations on dtypes are the client's (as in a plain validation): a worker
+    process never imports GX (seconds of CPU each) and the day's pieces are unchanged."""
+    import functools
+    import json
+    import pickle
+    import subprocess
+    import sys
+
+    from cibg_ds.quality.history import _finish_day, _validate_day
+    from cibg_ds.quality.kinds import default_parameters
+    from cibg_ds.quality.suites import load_suite
+
+    suite, params = load_suite("pings"), default_parameters()
+    files = day_partitions(five_weeks)[THURSDAY]
+    done = subprocess.run([sys.executable, "-c", _DAY_IN_A_FRESH_PROCESS], check=True,
+                          input=pickle.dumps((files, suite, params, KEY)),
+                          capture_output=True)  # fmt: skip
+    loaded_gx, summary, duplicated, state = pickle.loads(done.stdout)
+    assert not loaded_gx
+    schema = {e.name for e in suite.expectations if e.type in SCHEMA}
+    assert schema - set(summary["gx"])  # left to the client
+    piece, day_state = _finish_day(suite, params, KEY, summary, duplicated, state)
+    assert schema <= set(piece["summaries"][0]["gx"])
+    assert (day_state["metric"] == "unexpected").any()
+    # the same pieces and state as a day validated and settled in this process
+    here = _validate_day(files, suite, params, "cibg_ds", KEY, "Europe/Brussels", None)
+    same, same_state = _finish_day(suite, params, KEY, *here)
+    pd.testing.assert_frame_equal(day_state, same_state)
+    mine, theirs = piece["summaries"][0], same["summaries"][0]
+    assert mine["rows"] == theirs["rows"] and mine["by"] == theirs["by"]
+    as_text = functools.partial(json.dumps, sort_keys=True, default=str)  # NaN == NaN
+    assert as_text(mine["gx"]) == as_text(theirs["gx"])

@@ -126,3 +126,16 @@ def test_tunnels_lose_the_fixes(net, feed):
     driven = set(np.concatenate(routes["segment_ids"].to_numpy()))
     assert driven & set(tunnels["segment_id"])  # trucks do drive through tunnels
     assert near_tunnel.mean() < 0.02
+
+
+def test_a_leg_cut_to_some_edge_columns_is_the_same_leg(net):
+    names = net.nodes["node"].tolist()
+    a, b = names.index("gate_a12_north"), names.index("depot_forest")
+    whole = net.leg(a, b)
+    cut = net.leg(a, b, columns=("speed_kmh", "tunnel", "no_such_column"))
+    np.testing.assert_array_equal(cut["xy"], whole["xy"])
+    np.testing.assert_array_equal(cut["piece_edge"], whole["piece_edge"])
+    assert list(cut["edges"]) == ["speed_kmh", "tunnel"]
+    for column in cut["edges"]:
+        np.testing.assert_array_equal(cut["edges"][column], whole["edges"][column])
+    assert net.leg(a, b, columns=("speed_kmh", "tunnel", "no_such_column")) is cut  # cached

@@ -2,6 +2,7 @@
 
 import json
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 
@@ -10,6 +11,7 @@ from cibg_ds.errors import InputError, ParameterError
 from cibg_ds.io import read_pings
 from cibg_ds.synthetic import simulate
 from cibg_ds.synthetic.dirty import FAULT_KINDS, UNKNOWN_WEIGHT_CLASSES
+from cibg_ds.synthetic.network import build_network
 
 pytestmark = pytest.mark.cluster
 
@@ -29,7 +31,11 @@ def test_dataset_is_partitioned_by_local_day_with_a_manifest(sim_clean):
         assert (ts.dt.strftime("%Y-%m-%d") == day).all()
     days = manifest["rows_by_date"]
     assert days["2026-11-08"] < 0.15 * days["2026-11-06"]  # Sunday vs Friday
-    assert (out / "_meta" / "roads.gpkg").exists()
+    roads = gpd.read_file(out / "_meta" / "roads.gpkg", layer="roads")  # the roads driven on
+    driven = build_network().to_geodataframe()
+    columns = ["segment_id", "osm_id", "highway", "maxspeed", "tunnel", "length_m"]
+    pd.testing.assert_frame_equal(roads[columns], driven[columns], check_dtype=False)
+    assert roads.geometry.geom_equals_exact(driven.geometry, 0.01).all()
     routes = pd.read_parquet(out / "_meta" / "truth_routes.parquet")
     assert set(routes["obu_id"]) >= set(pings["obu_id"])
     assert routes["segment_ids"].map(len).min() >= 1
