@@ -387,8 +387,9 @@ def test_the_longest_chain_starts_before_a_fan_out_declared_first(workdir):
     assert path["head"] == 2 and path["tail"] == 1 and path["fan[a]"] == pytest.approx(1 / 3)
     # one slot: head, then tail (the chain), then the fan-out, whatever the declared order
     result = run_pipeline(write_pipeline(workdir, CHAIN), reports=workdir / "r", jobs=1)
-    started = sorted(result.tasks, key=lambda name: result.tasks[name].started)
-    assert started[:2] == ["head", "tail"], started
+    log = (result.run_dir / "run.log").read_text().splitlines()
+    started = [line.rsplit(" start ", 1)[1] for line in log if " INFO start " in line]
+    assert started[:2] == ["head", "tail"] and len(started) == 5, started
     assert all(rec.status == "ok" for rec in result.tasks.values())
 
 
