@@ -104,3 +104,25 @@ def get_settings(path: str | os.PathLike | None = None, env: dict | None = None)
         if var in env:
             values[name] = _coerce(name, env[var], var)
     return Settings(**values)
+
+
+MIN_K = 3
+"""The lowest threshold allowed (OECD/Eurostat practice uses 3 to 5 contributors)."""
+
+
+def resolve_k(k: int | None = None) -> int:
+    """Return the threshold in force: ``k`` or the ``k_anonymity`` setting, never below 3.
+
+    Parameters
+    ----------
+    k : int, optional
+        A threshold asked for; default the ``k_anonymity`` setting.
+
+    Returns
+    -------
+    int
+        The number of distinct vehicles a published cell needs at the least.
+    """
+    from cibg_ds import checks
+
+    return checks.integer("k", get_settings().k_anonymity if k is None else k, MIN_K)

@@ -15,11 +15,9 @@ import pandas as pd
 
 from cibg_ds import checks
 from cibg_ds import schema as s
-from cibg_ds.config import get_settings
+from cibg_ds.config import MIN_K, get_settings, resolve_k  # noqa: F401 (re-exported)
 from cibg_ds.errors import CibgDsError, ParameterError
 
-MIN_K = 3
-"""The lowest threshold allowed (OECD/Eurostat practice uses 3 to 5 contributors)."""
 COUNT = "n_vehicles"
 SUPPRESSED = "suppressed"
 #: Numeric columns of our aggregates that are keys (kept), not values (blanked).
@@ -48,11 +46,6 @@ _COUNT_NAMES = re.compile(r"(n|nb|num|count|distinct)?(vehicles|trucks|units|obu
 
 class PrivacyError(CibgDsError):
     """A table would reveal units or individual fixes."""
-
-
-def resolve_k(k: int | None = None) -> int:
-    """Return the threshold in force: ``k`` or the ``k_anonymity`` setting, never below 3."""
-    return checks.integer("k", get_settings().k_anonymity if k is None else k, MIN_K)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -38,7 +38,7 @@ IGNORED = {
     "synthetic.build_network",
     "cluster.active_client", "cluster.machine_size", "cluster.shuffle_method",
     "i18n.catalogue_paths", "i18n.check_lang", "i18n.gettext", "i18n.name_column",
-    "privacy.count_column", "privacy.is_id_name", "privacy.looks_like_ids", "privacy.resolve_k",
+    "privacy.count_column", "privacy.is_id_name", "privacy.looks_like_ids",
     "schema.closest", "schema.to_ns",
 }  # fmt: skip
 

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from cibg_ds.crs import METRIC_CRS
 from cibg_ds.errors import InputError
@@ -138,3 +139,52 @@ def load_roads(
 
         out.attrs.update(schematic=False, attribution=OSM_ATTRIBUTION)
     return out
+
+
+#: OSM highway -> (default maxspeed km/h, truck share of the limit at free flow, speed
+#: factor at the height of the peak).
+HIGHWAY_SPEEDS: dict[str, tuple[float, float, float]] = {
+    "motorway": (120.0, 0.95, 0.55),
+    "motorway_link": (70.0, 0.85, 0.6),
+    "trunk": (70.0, 0.9, 0.45),
+    "trunk_link": (50.0, 0.85, 0.55),
+    "primary": (50.0, 0.8, 0.5),
+    "primary_link": (50.0, 0.75, 0.6),
+    "secondary": (50.0, 0.8, 0.6),
+    "secondary_link": (50.0, 0.75, 0.6),
+    "tertiary": (50.0, 0.75, 0.65),
+    "tertiary_link": (50.0, 0.7, 0.7),
+    "unclassified": (30.0, 0.75, 0.8),
+    "service": (20.0, 0.75, 0.85),
+    "road": (30.0, 0.75, 0.8),
+}
+TRUCK_LIMIT_KMH = 90.0
+"""Belgian speed limit of trucks over 3.5 t on motorways."""
+
+
+def truck_speeds(roads: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Return the truck free-flow speed (km/h) and peak factor of each road segment.
+
+    The free-flow speed is a share of the OSM ``maxspeed`` (default by ``highway`` where
+    it is missing), at most the trucks' 90 km/h. The simulator drives at these speeds and
+    the map matcher routes with them.
+
+    Parameters
+    ----------
+    roads : pandas.DataFrame
+        Road segments with ``highway`` and ``maxspeed`` (:func:`load_roads`).
+
+    Returns
+    -------
+    speed : numpy.ndarray
+        Free-flow speed of trucks, km/h (at least 12).
+    peak : numpy.ndarray
+        Speed factor at the height of the peak (:data:`HIGHWAY_SPEEDS`).
+    """
+    table = pd.DataFrame(HIGHWAY_SPEEDS, index=["limit", "share", "peak"]).T
+    highway = roads["highway"].astype(str).where(roads["highway"].isin(table.index), "road")
+    params = table.loc[highway.to_numpy()]
+    limit = pd.to_numeric(roads["maxspeed"], errors="coerce").to_numpy(float)
+    limit = np.where(np.isfinite(limit) & (limit > 0), limit, params["limit"].to_numpy())
+    speed = np.minimum(limit, TRUCK_LIMIT_KMH) * params["share"].to_numpy()
+    return np.maximum(speed, 12.0), params["peak"].to_numpy()

@@ -180,8 +180,7 @@ def bottlenecks(
     ParameterError
         When ``top``, ``n_boot`` or ``level`` is out of range.
     """
-    from cibg_ds.config import get_settings
-    from cibg_ds.privacy import resolve_k
+    from cibg_ds.config import get_settings, resolve_k
 
     _check_common(roads, tz, n_boot, seed, level)
     checks.integer("top", top, 1), checks.choice("by", by, BINS)
@@ -261,8 +260,7 @@ def bottleneck_change(
         interval ``change_low``, ``change_high`` (vehicles resampled within each period),
         plus a ``corridor`` row (all the segments together) when ``segments`` is given.
     """
-    from cibg_ds.config import get_settings
-    from cibg_ds.privacy import resolve_k
+    from cibg_ds.config import get_settings, resolve_k
 
     _check_common(roads, tz, n_boot, seed, level)
     tz = tz or get_settings().timezone

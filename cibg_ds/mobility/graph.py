@@ -4,7 +4,7 @@ Nodes sit at the shared endpoints of the segments (junctions, to the centimetre,
 simulator's graph); each segment gives one directed edge per direction it may be driven
 (``oneway`` respected when the network has the column). An edge costs its travel time at
 the truck free-flow speed (from OSM ``highway``/``maxspeed`` when the network has them,
-:func:`cibg_ds.synthetic.osm_network.truck_speeds`), in metres at
+:func:`cibg_ds.io.roads.truck_speeds`), in metres at
 :data:`REFERENCE_KMH`; without those columns, its length. Routes are the fastest paths,
 measured in metres (a truck takes the motorway tunnel, not the shorter street above it:
 on 40 simulated trucks this lifted the correctly matched share from 95.9 % to 96.6 %). Of
@@ -168,7 +168,7 @@ class RoadGraph:
         self.seg_edges[self.segment, self.reverse.astype(int)] = np.arange(len(edges))
         self.factor = np.ones(len(edges))
         if {"highway", "maxspeed"} <= set(roads.columns):
-            from cibg_ds.synthetic.osm_network import truck_speeds
+            from cibg_ds.io.roads import truck_speeds
 
             speed, _ = truck_speeds(roads)
             self.factor = REFERENCE_KMH / speed[self.segment]

@@ -25,27 +25,9 @@ import pandas as pd
 
 from cibg_ds.crs import METRIC_CRS, to_metric
 from cibg_ds.io.communes import load_commune_facts
+from cibg_ds.io.roads import HIGHWAY_SPEEDS, TRUCK_LIMIT_KMH, truck_speeds  # noqa: F401 (re-exported)
 from cibg_ds.synthetic.network import PLACES as SKETCH_PLACES
 
-#: OSM highway -> (default maxspeed km/h, truck share of the limit at free flow, speed
-#: factor at the height of the peak).
-HIGHWAY_SPEEDS: dict[str, tuple[float, float, float]] = {
-    "motorway": (120.0, 0.95, 0.55),
-    "motorway_link": (70.0, 0.85, 0.6),
-    "trunk": (70.0, 0.9, 0.45),
-    "trunk_link": (50.0, 0.85, 0.55),
-    "primary": (50.0, 0.8, 0.5),
-    "primary_link": (50.0, 0.75, 0.6),
-    "secondary": (50.0, 0.8, 0.6),
-    "secondary_link": (50.0, 0.75, 0.6),
-    "tertiary": (50.0, 0.75, 0.65),
-    "tertiary_link": (50.0, 0.7, 0.7),
-    "unclassified": (30.0, 0.75, 0.8),
-    "service": (20.0, 0.75, 0.85),
-    "road": (30.0, 0.75, 0.8),
-}
-TRUCK_LIMIT_KMH = 90.0
-"""Belgian speed limit of trucks over 3.5 t on motorways."""
 _FAST = ("motorway", "trunk")
 _ARTERIAL = ("motorway", "motorway_link", "trunk", "trunk_link")
 
@@ -72,21 +54,6 @@ INSIDE_PLACES: tuple[tuple[str, str, float, float], ...] = tuple(
 )
 DELIVERY_POINTS_PER_COMMUNE = 6
 _SEARCH_M = 1500.0
-
-
-def truck_speeds(roads: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Return the truck free-flow speed (km/h) and peak factor of each road segment.
-
-    The free-flow speed is a share of the OSM ``maxspeed`` (default by ``highway`` where
-    it is missing), at most the trucks' 90 km/h.
-    """
-    table = pd.DataFrame(HIGHWAY_SPEEDS, index=["limit", "share", "peak"]).T
-    highway = roads["highway"].astype(str).where(roads["highway"].isin(table.index), "road")
-    params = table.loc[highway.to_numpy()]
-    limit = pd.to_numeric(roads["maxspeed"], errors="coerce").to_numpy(float)
-    limit = np.where(np.isfinite(limit) & (limit > 0), limit, params["limit"].to_numpy())
-    speed = np.minimum(limit, TRUCK_LIMIT_KMH) * params["share"].to_numpy()
-    return np.maximum(speed, 12.0), params["peak"].to_numpy()
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
