@@ -141,9 +141,13 @@ def bands(table: pd.DataFrame) -> pd.DataFrame:
             np.nan), "high": np.where(judged, median + half, np.nan), "history": count,
             "alert": alert,
         }))  # fmt: skip
-    if not out:
-        return pd.DataFrame(columns=["date", "measure", "observed", "expected", "low", "high",
-                                     "history", "alert"])  # fmt: skip
+    if not out:  # fewer than eight days: nothing to judge yet, in the same dtypes
+        number = pd.Series(dtype="float64")
+        return pd.DataFrame({
+            "date": pd.Series(table.index[:0]), "measure": pd.Series(dtype=object),
+            "observed": number, "expected": number, "low": number, "high": number,
+            "history": pd.Series(dtype="int64"), "alert": pd.Series(dtype=bool),
+        })  # fmt: skip
     return pd.concat(out, ignore_index=True)
 
 
