@@ -17,13 +17,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench_report import baseline_tree, simulate_feed
+from bench_report import baseline_tree, run, simulate_feed
 
 BASELINE = "167f88d"
 
@@ -57,16 +55,6 @@ def measure(feed: Path, repeat: int) -> dict:
             "load": os.getloadavg()[0]}  # fmt: skip
 
 
-def run(feed: Path, repeat: int, tree: Path | None) -> dict:
-    """Measure in a fresh process; ``tree`` first on its path (the baseline), or the worktree."""
-    env = dict(os.environ)
-    if tree is not None:  # workers are spawned with the client's path: they import it too
-        env["PYTHONPATH"] = os.pathsep.join([str(tree), env.get("PYTHONPATH", "")]).rstrip(":")
-    command = [sys.executable, __file__, "--measure", str(feed), "--repeat", str(repeat)]
-    done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=2)
@@ -77,8 +65,8 @@ def main() -> None:
         print(json.dumps(measure(args.measure, args.repeat)))
         return
     feed = simulate_feed(1000, 7)
-    sides = {"before": run(feed, args.repeat, baseline_tree(args.baseline)),
-             "after": run(feed, args.repeat, None)}  # fmt: skip
+    sides = {"before": run(feed, args.repeat, baseline_tree(args.baseline), script=__file__),
+             "after": run(feed, args.repeat, None, script=__file__)}  # fmt: skip
     for name, r in sides.items():
         print(f"{name:6s} ({r['library']}): {r['rows']:,} pings, {r['rejected']:,} rejected; "
               f"first call {r['first_wall']:.1f} s wall ({r['first_cpu']:.1f} s CPU), then "

@@ -88,12 +88,14 @@ def baseline_tree(commit: str) -> Path:
     return tree
 
 
-def run(feed: Path, repeat: int, tree: Path | None, matched: bool = False) -> dict:
-    """Measure in a fresh process; ``tree`` first on its path (the baseline), or the worktree."""
+def run(feed: Path, repeat: int, tree: Path | None, matched: bool = False,
+        script: str = __file__) -> dict:  # fmt: skip
+    """Measure in a fresh process running ``script --measure``; ``tree`` first on its path
+    (the baseline), or the worktree."""
     env = dict(os.environ)
     if tree is not None:  # workers are spawned with the client's path: they import it too
         env["PYTHONPATH"] = os.pathsep.join([str(tree), env.get("PYTHONPATH", "")]).rstrip(":")
-    command = [sys.executable, __file__, "--measure", str(feed), "--repeat", str(repeat)]
+    command = [sys.executable, script, "--measure", str(feed), "--repeat", str(repeat)]
     command += ["--matched"] if matched else []
     done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
