@@ -88,21 +88,17 @@ def plot_delay_profiles(hours: pd.DataFrame, ranking: pd.DataFrame, lang: str = 
     matplotlib.axes.Axes
         With its description for the alt text.
     """
-    import matplotlib.pyplot as plt
+    from cibg_ds.viz.mobility import _axes, _hour_axis
 
     _ = gettext(lang)
-    ax = plt.subplots(figsize=(8, 4))[1] if ax is None else ax
+    ax = _axes(ax, (8, 4))
     names = dict(zip(ranking["segment_id"], road_label(ranking, lang), strict=True))
     for rank, segment in zip(ranking["delay_rank"], ranking["segment_id"], strict=True):
         part = hours[hours["segment_id"] == segment].set_index("hour")
         values = part["delay_veh_h"].astype(float).reindex(range(24))
         ax.plot(values.index, values.to_numpy(), marker="o", markersize=3,
                 label=f"{int(rank)}. {names[segment]}")  # fmt: skip
-    ax.set_xticks(range(24))
-    ax.set_xlim(-0.5, 23.5)
-    ax.set_ylim(bottom=0)
-    ax.tick_params(axis="x", labelsize=8)
-    ax.set_xlabel(_("hour of day (Brussels time)"))
+    _hour_axis(ax, _)
     ax.set_ylabel(_("truck delay (vehicle-hours)"))
     ax.set_title(_("Truck delay by hour on the worst bottlenecks"))
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))

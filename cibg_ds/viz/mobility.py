@@ -25,6 +25,15 @@ def _axes(ax, size):
     return plt.subplots(figsize=size)[1] if ax is None else ax
 
 
+def _hour_axis(ax, _) -> None:
+    """Lay the x axis out as the 24 local hours of a day (``_`` translates its label)."""
+    ax.set_xticks(range(24))
+    ax.set_xlim(-0.5, 23.5)
+    ax.set_ylim(bottom=0)
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_xlabel(_("hour of day (Brussels time)"))
+
+
 def weekday_names(lang: str = "en") -> list[str]:
     """Return the abbreviated day names, Monday first, in ``lang``."""
     from babel.dates import get_day_names
@@ -72,11 +81,7 @@ def plot_hourly(profile: pd.DataFrame, by: str = "weekday", lang: str = "en", k=
     if hidden:
         ax.plot([], [], "x", color="#555555", label=_("suppressed (fewer than {k} trucks)").format(
             k=k if k is not None else "k"))  # fmt: skip
-    ax.set_xticks(range(24))
-    ax.set_xlim(-0.5, 23.5)
-    ax.set_ylim(bottom=0)
-    ax.tick_params(axis="x", labelsize=8)
-    ax.set_xlabel(_("hour of day (Brussels time)"))
+    _hour_axis(ax, _)
     ax.set_ylabel(_("vehicle-kilometres (mean per day)"))
     ax.set_title(_("Truck vehicle-kilometres by hour of day"))
     ax.legend(ncols=2 if profile[by].nunique() > 7 else 1, fontsize=8, loc="upper left",
