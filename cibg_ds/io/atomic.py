@@ -84,7 +84,7 @@ def write_parquet_atomic(df, path: str | os.PathLike, **kwargs) -> Path:
 
 
 def write_csv_atomic(path: str | os.PathLike, table) -> Path:
-    """Write a table as CSV (without its index), atomically.
+    """Write a table as CSV (UTF-8 with a byte-order mark, for Excel; no index), atomically.
 
     Parameters
     ----------
@@ -99,7 +99,7 @@ def write_csv_atomic(path: str | os.PathLike, table) -> Path:
         ``path``.
     """
     with atomic_path(path) as tmp:
-        table.to_csv(tmp, index=False)
+        table.to_csv(tmp, index=False, encoding="utf-8-sig")  # Excel reads the accents
     return Path(path)
 
 

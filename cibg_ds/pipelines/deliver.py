@@ -93,7 +93,7 @@ def _explain(run_dir: Path, manifest: dict, files: list[Path], agency, k) -> dic
     for folder in folders:
         table = data_dictionary(run_dir / folder, resolve_k(k), lang=lang)  # the k in force
         if len(table):
-            members[f"{folder}/data_dictionary.csv"] = table.to_csv(index=False).encode()
+            members[f"{folder}/data_dictionary.csv"] = table.to_csv(index=False).encode("utf-8-sig")
     products = [(f, sorted(m for m in members if str(Path(m).parent) == f)) for f in folders]
     facts = {
         "pipeline": manifest["pipeline"],

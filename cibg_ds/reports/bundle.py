@@ -39,7 +39,10 @@ _COLUMNS = {
     "highway": (_("OpenStreetMap road class (motorway, trunk, primary, ...)"), ""),
     "weight_class": (_("maximum authorised mass class of the truck"), ""),
     "n_fixes": (_("GPS positions counted"), _("positions")),
-    "n_vehicles": (_("distinct trucks (a lower bound where it is summed over hours)"), _("trucks")),
+    "n_vehicles": (
+        _("distinct trucks (where a row covers several hours or days: a lower bound)"),
+        _("trucks"),
+    ),
     "n_trips": (_("trips counted"), _("trips")),
     "n_through": (_("trips that crossed the region without stopping in it"), _("trips")),
     "vkm": (_("truck vehicle-kilometres"), "km"),
@@ -146,6 +149,7 @@ _KINDS = {
     "decimal": _("decimal"),
     "text": _("text"),
     "geometry": _("geometry"),
+    "empty": _("none: every row is blank"),
 }
 DICTIONARY_HEADERS = {
     "en": ("file", "column", "meaning", "unit_of_measure", "type", "suppression"),
@@ -198,6 +202,8 @@ def describe_column(name: str, lang: str = "en") -> tuple[str, str]:
 
 
 def _kind(series: pd.Series) -> str:
+    if series.isna().all():  # read back from CSV, a blank column has no type of its own
+        return "empty"
     if pd.api.types.is_bool_dtype(series):
         return "boolean"
     if pd.api.types.is_integer_dtype(series):

@@ -5,6 +5,7 @@ warnings, progress bars and unit ids, and each bundle explains itself."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -237,14 +238,15 @@ def test_bundles_explain_themselves(demo_run):
             for folder in {str(Path(n).parent) for n in names if n.endswith(".csv")}:
                 if folder.endswith("profiles"):
                     continue
-                rows = list(csv.DictReader(io.StringIO(
-                    z.read(f"{folder}/data_dictionary.csv").decode())))  # fmt: skip
+                raw = z.read(f"{folder}/data_dictionary.csv")
+                assert raw.startswith(codecs.BOM_UTF8), "Excel needs the BOM for accents"
+                rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
                 described = {(r["file"], r["column"]) for r in rows}
                 assert not [r for r in rows if r["meaning"] == "see the report"], folder
                 for name in names:
                     if name.startswith(folder + "/") and name.endswith(".csv") and (
                         not name.endswith("data_dictionary.csv")):  # fmt: skip
-                        header = next(csv.reader(io.StringIO(z.read(name).decode())))
+                        header = next(csv.reader(io.StringIO(z.read(name).decode("utf-8-sig"))))
                         assert {(Path(name).name, c) for c in header} <= described, name
         if agency == "brussels-mobility":
             assert set(manifest["tasks"]) == {"mobility"}  # that agency's tasks only

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import zipfile
@@ -140,7 +141,7 @@ def test_a_french_bundle_carries_a_french_dictionary(tmp_path):
     run = make_run(tmp_path, files, agencies=("brussels-mobility",), html=page)
     bundle = deliver(run, tmp_path / "out", agency="brussels-mobility")  # the settings' k
     with zipfile.ZipFile(bundle) as z:
-        text = z.read("products/mobility/data_dictionary.csv").decode()
+        text = z.read("products/mobility/data_dictionary.csv").decode("utf-8-sig")
         readme = z.read("README.txt").decode()
     rows = list(csv.DictReader(io.StringIO(text)))
     assert list(rows[0]) == list(DICTIONARY_HEADERS["fr"])
@@ -150,3 +151,23 @@ def test_a_french_bundle_carries_a_french_dictionary(tmp_path):
     rule = f"vide lorsque moins de {resolve_k()} camions distincts"  # the number, not "k"
     assert all(r["règle_de_confidentialité"].startswith(rule) for r in rows)
     assert "Ouvrez index.html" in readme  # the same language as the rest of the bundle
+
+
+@pytest.mark.parametrize(("lang", "word"), [("en", "none: every row is blank"),
+                                            ("fr", "aucun : toutes les lignes sont vides"),
+                                            ("nl", "geen: alle rijen zijn leeg")])  # fmt: skip
+def test_a_column_blank_on_every_row_is_not_called_decimal_or_text(tmp_path, lang, word):
+    table = CELLS.assign(vkm=None, daytype=None).iloc[1:]  # every row of these suppressed
+    table.to_csv(tmp_path / "cells.csv", index=False)
+    kinds = data_dictionary(tmp_path, 5, lang=lang).set_index("column").iloc[:, 3]
+    assert kinds["vkm"] == kinds["daytype"] == word
+    assert kinds["cell_id"] != word
+
+
+def test_product_tables_are_written_with_a_byte_order_mark_for_excel(tmp_path):
+    from cibg_ds.io.atomic import write_csv_atomic
+
+    path = write_csv_atomic(tmp_path / "roads.csv", pd.DataFrame({"name": ["Chaussée de Mons"]}))
+    assert path.read_bytes().startswith(codecs.BOM_UTF8)
+    assert pd.read_csv(path)["name"].tolist() == ["Chaussée de Mons"]  # and pandas reads it
+    assert list(pd.read_csv(path).columns) == ["name"]
