@@ -88,10 +88,11 @@ def plot_delay_profiles(hours: pd.DataFrame, ranking: pd.DataFrame, lang: str = 
     matplotlib.axes.Axes
         With its description for the alt text.
     """
-    from cibg_ds.viz.mobility import _axes, _hour_axis
+    from cibg_ds.viz.figures import axes
+    from cibg_ds.viz.mobility import _hour_axis
 
     _ = gettext(lang)
-    ax = _axes(ax, (8, 4))
+    ax = axes(ax, (8, 4))
     names = dict(zip(ranking["segment_id"], road_label(ranking, lang), strict=True))
     for rank, segment in zip(ranking["delay_rank"], ranking["segment_id"], strict=True):
         part = hours[hours["segment_id"] == segment].set_index("hour")

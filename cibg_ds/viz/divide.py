@@ -10,7 +10,7 @@ import numpy as np
 
 from cibg_ds import _docs
 from cibg_ds.i18n import gettext, name_column
-from cibg_ds.viz.figures import describe
+from cibg_ds.viz.figures import axes, describe
 from cibg_ds.viz.tables import CHOICES, commune_names, indicator_label, number
 
 
@@ -39,12 +39,9 @@ def plot_rank_intervals(result, lang: str = "en", ax=None):
     matplotlib.axes.Axes
         The axes drawn on.
     """
-    import matplotlib.pyplot as plt
-
     _ = gettext(lang)
     t = result.table.sort_values("rank_median", ascending=False)
-    if ax is None:
-        _fig, ax = plt.subplots(figsize=(7, 0.32 * len(t) + 1.2))
+    ax = axes(ax, (7, 0.32 * len(t) + 1.2))
     y = np.arange(len(t))
     labels = _names(t, lang)
     ax.hlines(y, t["rank_lo"], t["rank_hi"], color="#9ecae1", linewidth=6,
@@ -134,12 +131,9 @@ def plot_skills(estimates, lang: str = "en", ax=None):
     matplotlib.axes.Axes
         The axes drawn on.
     """
-    import matplotlib.pyplot as plt
-
     _ = gettext(lang)
     t = estimates.sort_values("limited")
-    if ax is None:
-        _fig, ax = plt.subplots(figsize=(7, 0.32 * len(t) + 1.2))
+    ax = axes(ax, (7, 0.32 * len(t) + 1.2))
     y = np.arange(len(t))
     labels = _names(t, lang)
     ax.barh(y, t["limited"], color="#fdae6b", label=_("limited skills"))
@@ -175,12 +169,9 @@ def plot_sensitivity(result, lang: str = "en", ax=None):
     matplotlib.axes.Axes
         The axes drawn on.
     """
-    import matplotlib.pyplot as plt
-
     _ = gettext(lang)
     s = result.sensitivity.iloc[::-1]
-    if ax is None:
-        _fig, ax = plt.subplots(figsize=(7, 0.3 * len(s) + 1.2))
+    ax = axes(ax, (7, 0.3 * len(s) + 1.2))
     labels = [
         _("{choice}: {alternative}").format(
             choice=_(CHOICES.get(c, c)), alternative=indicator_label(a, lang)
@@ -225,11 +216,8 @@ def plot_profile(comparison, title: str = "", lang: str = "en", ax=None):
     matplotlib.axes.Axes
         The axes drawn on.
     """
-    import matplotlib.pyplot as plt
-
     _ = gettext(lang)
-    if ax is None:
-        _fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(comparison) + 1.4))
+    ax = axes(ax, (7.5, 0.45 * len(comparison) + 1.4))
     risk = comparison["z"] * comparison["direction"]
     colours = np.where(risk > 0, "#d7301f", "#2b8cbe")
     if "column" in comparison.columns:

@@ -18,6 +18,13 @@ from pathlib import Path
 ALT = "cibg_alt"
 
 
+def axes(ax, size: tuple[float, float]):
+    """Return ``ax``, or the axes of a new figure of ``size`` inches when it is None."""
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=size)[1] if ax is None else ax
+
+
 def describe(ax, text: str):
     """Attach a description of the figure of ``ax`` (what a reader who cannot see it needs)."""
     setattr(ax.figure, ALT, text)

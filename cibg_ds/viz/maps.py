@@ -161,10 +161,8 @@ def static_map(
     -------
     matplotlib.axes.Axes
     """
-    import matplotlib.pyplot as plt
-
     from cibg_ds.i18n import gettext
-    from cibg_ds.viz.figures import describe, layers
+    from cibg_ds.viz.figures import axes, describe, layers
 
     tr = gettext(lang)
     missing_label = missing_label or tr(_("suppressed / no data"))
@@ -172,8 +170,7 @@ def static_map(
         from cibg_ds.errors import ParameterError
 
         raise ParameterError(f"scheme must be one of {list(SCHEMES)}, got {scheme!r}")
-    if ax is None:
-        _fig, ax = plt.subplots(figsize=(7.5, 6.5))
+    ax = axes(ax, (7.5, 6.5))
     if communes is None and "nis" in gdf.columns:
         communes = gdf
     crs = communes.crs if communes is not None else gdf.crs
@@ -303,16 +300,14 @@ def lisa_map(gdf, *, alpha: float = 0.05, what: str = "", lang: str = "en", ax=N
     matplotlib.axes.Axes
         One patch per commune in ``gdf`` order, coloured from :data:`LISA_COLOURS`.
     """
-    import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
     from cibg_ds.i18n import gettext, name_column
-    from cibg_ds.viz.figures import describe, layers
+    from cibg_ds.viz.figures import axes, describe, layers
     from cibg_ds.viz.tables import number
 
     tr = gettext(lang)
-    if ax is None:
-        _fig, ax = plt.subplots(figsize=(7.5, 6.5))
+    ax = axes(ax, (7.5, 6.5))
     category = lisa_categories(gdf, alpha)
     with layers(ax.figure):
         gdf.plot(color=category.map(LISA_COLOURS).tolist(), edgecolor="#333333", linewidth=0.6,

@@ -11,18 +11,12 @@ import pandas as pd
 
 from cibg_ds import _docs
 from cibg_ds.i18n import gettext
-from cibg_ds.viz.figures import describe
+from cibg_ds.viz.figures import axes, describe
 from cibg_ds.viz.tables import number
 
 #: Euro 0 to 5 in reds (darkest: oldest), Euro 6 in blue: the low-emission-zone split.
 EURO_COLOURS = ["#67000d", "#a50f15", "#cb181d", "#ef3b2c", "#fc9272", "#fcbba1", "#2171b5"]
 SUPPRESSED = "#bdbdbd"
-
-
-def _axes(ax, size):
-    import matplotlib.pyplot as plt
-
-    return plt.subplots(figsize=size)[1] if ax is None else ax
 
 
 def _hour_axis(ax, _) -> None:
@@ -65,7 +59,7 @@ def plot_hourly(profile: pd.DataFrame, by: str = "weekday", lang: str = "en", k=
         The axes drawn on.
     """
     _ = gettext(lang)
-    ax = _axes(ax, (8, 4))
+    ax = axes(ax, (8, 4))
     days = weekday_names(lang)
     hidden = 0
     for key, part in profile.groupby(by, sort=True):
@@ -121,7 +115,7 @@ def plot_od(matrix: pd.DataFrame, names: dict | None = None, lang: str = "en", a
     from matplotlib.colors import LogNorm
 
     _ = gettext(lang)
-    ax = _axes(ax, (8, 7))
+    ax = axes(ax, (8, 7))
     values = matrix.astype(float).to_numpy()
     shown = np.where(values > 0, values, np.nan)
     finite = shown[np.isfinite(shown)]
@@ -167,7 +161,7 @@ def plot_through(share: pd.DataFrame, by: str = "hour", lang: str = "en", k=None
         The axes drawn on.
     """
     _ = gettext(lang)
-    ax = _axes(ax, (9, 3.8))
+    ax = axes(ax, (9, 3.8))
     table = share.set_index(by)
     keys = list(range(24)) if by == "hour" else list(table.index)
     table = table.reindex(keys)
@@ -229,11 +223,8 @@ def plot_euro(shares: pd.DataFrame, label: str = "commune", lang: str = "en", ax
     matplotlib.axes.Axes
         The axes drawn on.
     """
-    import matplotlib.pyplot as plt
-
     _ = gettext(lang)
-    if ax is None:
-        _fig, ax = plt.subplots(figsize=(8.5, 0.3 * len(shares) + 1.8))
+    ax = axes(ax, (8.5, 0.3 * len(shares) + 1.8))
     cols = [f"euro_{e}" for e in range(7) if f"euro_{e}" in shares.columns]
     y = np.arange(len(shares))
     left = np.zeros(len(shares))
