@@ -162,6 +162,11 @@ def quality_summaries(run_dir: Path) -> dict:
             quarantine = data.get("quarantine") or {}
             if "rejected" in quarantine:
                 summary["rejected"] = quarantine["rejected"]
+            source = (data.get("provenance") or {}).get("source")
+            if source:  # which data set: its folder in the run, never an absolute path
+                where = Path(source)
+                inside = where.is_relative_to(run_dir) and where != run_dir
+                summary["data"] = str(where.relative_to(run_dir)) if inside else where.name
             alerts = (data.get("provenance") or {}).get("alerts")
             if alerts:  # drift alerts of a quality history (cibg_ds.quality.drift)
                 summary["alerts"] = [a["sentence"] for a in alerts]

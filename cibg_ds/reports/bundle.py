@@ -267,8 +267,9 @@ def quality_verdicts(summaries: dict, lang: str = "en") -> list[str]:
     >>> quality_verdicts({"q/report.json": {"suite": "pings", "success": False, "rejected": 12}})
     ['data quality: failed, 12 rows quarantined (suite pings)']
 
-    Two data sets validated with the same suite are told apart by the name of their file
-    or folder (``provenance.source``):
+    Two data sets validated with the same suite are told apart by their folder (``data``,
+    as :func:`cibg_ds.pipelines.record.quality_summaries` gives it, else the last part of
+    ``provenance.source``):
 
     >>> quality_verdicts({
     ...     "a.json": {"suite": "pings", "success": True, "provenance": {"source": "/x/feed"}},
@@ -296,7 +297,7 @@ def quality_verdicts(summaries: dict, lang: str = "en") -> list[str]:
         for alert in q.get("alerts") or ():  # English, as the run record keeps them
             lines.append(_("data quality: drift alert (suite {suite}): {alert}").format(
                 suite=suite, alert=alert))  # fmt: skip
-        data = Path(str((q.get("provenance") or {}).get("source") or "")).name
+        data = q.get("data") or Path(str((q.get("provenance") or {}).get("source") or "")).name
         if suites.count(suite) > 1 and data:  # two data sets, one suite: say which is which
             lines = [f"{line} [{data}]" for line in lines]
         out.extend(lines)

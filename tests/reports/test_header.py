@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import nbformat
@@ -109,3 +110,18 @@ def test_geometry_line_of_the_embedded_layers_is_in_the_readers_language(tmp_pat
     path = tmp_path / "my_boundaries.gpkg"
     communes.to_file(path)
     assert geometry_text(load_communes(path), lang="fr").endswith("my_boundaries.gpkg")
+
+
+def test_a_runs_two_data_sets_of_one_suite_are_told_apart_by_their_folder(tmp_path):
+    from cibg_ds.pipelines.record import quality_summaries
+
+    for folder, source in (("quality", "feed"), ("quality/history", "history/pings")):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+        report = {"suite": "pings", "success": True,
+                  "provenance": {"source": str(tmp_path / source)}}  # fmt: skip
+        (tmp_path / folder / "report.json").write_text(json.dumps(report))
+    summaries = quality_summaries(tmp_path)
+    assert {q["data"] for q in summaries.values()} == {"feed", "history/pings"}  # not absolute
+    said = quality_verdicts(summaries)
+    assert sorted(said) == ["data quality: passed (suite pings) [feed]",
+                            "data quality: passed (suite pings) [history/pings]"]  # fmt: skip
