@@ -125,7 +125,8 @@ def header(
     lang : str
         ``en``, ``fr`` or ``nl``; also the page's ``<html lang>``.
     agency : str
-        Who the report is for.
+        Who the report is for; the workbench's own agencies (``Brussels Mobility``,
+        ``Digital inclusion unit``) are named in ``lang``.
     period : str
         What the data covers, in words (:func:`period_text`).
     run_date : date or str, optional
@@ -155,7 +156,7 @@ def header(
     esc = html.escape
     rows = []
     if agency:
-        rows.append((_("Prepared for"), esc(agency)))
+        rows.append((_("Prepared for"), esc(_(agency))))  # a known agency in lang
     rows.append((_("Period"), esc(period or _("not stated"))))
     rows.append((_("Run date"), esc(format_day(run_date, lang))))
     items = [source_text(s, lang) if s in SOURCES else s for s in sources]

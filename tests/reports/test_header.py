@@ -125,3 +125,18 @@ def test_a_runs_two_data_sets_of_one_suite_are_told_apart_by_their_folder(tmp_pa
     said = quality_verdicts(summaries)
     assert sorted(said) == ["data quality: passed (suite pings) [feed]",
                             "data quality: passed (suite pings) [history/pings]"]  # fmt: skip
+
+
+@pytest.mark.parametrize(("lang", "mobility", "inclusion"), [
+    ("fr", "Bruxelles Mobilité", "Cellule inclusion numérique"),
+    ("nl", "Brussel Mobiliteit", "Cel digitale inclusie"),
+    ("en", "Brussels Mobility", "Digital inclusion unit"),
+])  # fmt: skip
+def test_the_pipelines_agencies_are_named_in_the_reports_language(lang, mobility, inclusion):
+    # the demo pipeline passes the English names; a French page must not say "Brussels Mobility"
+    for given, expected in (("Brussels Mobility", mobility), ("Digital inclusion unit", inclusion)):
+        html = cd.reports.header("R", lang=lang, agency=given)._repr_html_()
+        assert expected in html.replace("&#x27;", "'")
+        if lang != "en":
+            assert given not in html
+    assert "Acme & Co" in cd.reports.header("R", lang="fr", agency="Acme & Co").facts["agency"]
