@@ -201,8 +201,8 @@ def stationary_rows(tracks: Tracks, max_diameter: float, min_duration):
 
 def stationary_frame(tracks: Tracks, first: np.ndarray, last: np.ndarray) -> pd.DataFrame:
     """Return the stationary stops of rows ``first[k]..last[k]`` of ``tracks`` as a table."""
-    t, lon, lat = tracks.t, tracks.lon, tracks.lat
-    centre_lat, centre_lon = _medians(lat, first, last), _medians(lon, first, last)
+    t = tracks.t
+    centre_lat, centre_lon = stationary_centres(tracks, first, last)
     duration = (t[last] - t[first]) / 10**9  # as Timedelta.total_seconds() divides
     return pd.DataFrame(
         {
@@ -215,6 +215,11 @@ def stationary_frame(tracks: Tracks, first: np.ndarray, last: np.ndarray) -> pd.
             "kind": pd.array(["stationary"] * len(first), dtype=pd.StringDtype()),
         }
     )
+
+
+def stationary_centres(tracks: Tracks, first: np.ndarray, last: np.ndarray):
+    """Return the latitude and longitude (medians) of the fixes ``first[k]..last[k]``."""
+    return _medians(tracks.lat, first, last), _medians(tracks.lon, first, last)
 
 
 def _medians(values: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
