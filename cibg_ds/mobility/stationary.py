@@ -194,8 +194,13 @@ def stationary_rows(tracks: Tracks, max_diameter: float, min_duration):
             from cibg_ds.mobility.stopwalk import walk
 
             piece_end = np.repeat(tracks.ends, tracks.ends - tracks.starts + 1)
-            first, last = walk(t, lon, lat, candidates, window, piece_end,
-                               float(max_diameter), min_ns)  # fmt: skip
+            # one writeable C array of each: pandas hands out read-only arrays (copy on
+            # write), a type of their own to numba, and one compiled signature is enough
+            arrays = [np.require(a, dtype=d, requirements="CW")
+                      for a, d in ((t, np.int64), (lon, float), (lat, float),
+                                   (candidates, np.int64), (window, np.int64),
+                                   (piece_end, np.int64))]  # fmt: skip
+            first, last = walk(*arrays, float(max_diameter), int(min_ns))
     return first, last
 
 

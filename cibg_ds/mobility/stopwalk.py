@@ -78,14 +78,36 @@ def _turn(ax, ay, bx, by, cx, cy):
 
 
 @numba.njit(cache=True)
+def _by_x_then_y(x, y):
+    """Return the order of the points by x, then y (a merge sort: quicker to compile)."""
+    n = len(x)
+    order, spare = np.arange(n), np.empty(n, np.int64)
+    width = 1
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid, hi = min(lo + width, n), min(lo + 2 * width, n)
+            i, j = lo, mid
+            for k in range(lo, hi):
+                p, q = order[i] if i < mid else -1, order[j] if j < hi else -1
+                if q < 0 or (p >= 0 and (x[p] < x[q] or (x[p] == x[q] and y[p] <= y[q]))):
+                    spare[k] = p
+                    i += 1
+                else:
+                    spare[k] = q
+                    j += 1
+        order, spare = spare, order
+        width *= 2
+    return order
+
+
+@numba.njit(cache=True)
 def _hull(x, y, hx, hy):
     """Convex hull (counter-clockwise, collinear points dropped) of ``x, y`` into ``hx, hy``.
 
     Return the number of its corners (1: all points equal; 2: all on one line).
     """
     n = len(x)
-    order = np.argsort(y, kind="mergesort")
-    order = order[np.argsort(x[order], kind="mergesort")]  # by x, then y
+    order = _by_x_then_y(x, y)
     k = 0
     for pass_ in range(2):
         low = k
@@ -288,3 +310,13 @@ def walk(t, lon, lat, candidates, window, piece_end, limit, min_ns):
             first[found], last[found] = a, n - 1
             found += 1
     return first[:found], last[:found]
+
+
+def compile_walk() -> None:
+    """Compile :func:`walk` (or load it from numba's cache) on a tiny feed: for installers."""
+    n = 40
+    t = np.arange(n, dtype=np.int64) * 10 * 10**9
+    lon, lat = 4.35 + np.sin(np.arange(n)) * 1e-5, 50.85 + np.cos(np.arange(n)) * 1e-5
+    window = np.maximum(np.arange(n) - 18, 0).astype(np.int64)
+    walk(t, lon, lat, np.arange(1, n, dtype=np.int64), window, np.full(n, n - 1, np.int64),
+         100.0, 180 * 10**9)  # fmt: skip
