@@ -11,8 +11,9 @@ or geographiclib wherever the answer is sure:
   from the end of its hull edge) is measured in local metres, within 5e-7 of the
   geodesic here (checked against geographiclib): the answer is sure when every such
   diagonal is on one side of the threshold, more than ``_CLOSE`` (1e-5) away from it;
-* anything else (a close call, ties that disagree, far latitudes or diameters over 2 km
-  where a 1 % margin is used) goes to the exact test in Python
+* anything else (a close call, ties that disagree, a sliver of a hull or fixes on one
+  line, where GEOS' rounding makes its own rectangle, far latitudes or diameters over
+  2 km where a 1 % margin is used) goes to the exact test in Python
   (:func:`cibg_ds.mobility.stationary._stopped`: GEOS and geographiclib, as MovingPandas
   measures), so the answers are MovingPandas' own.
 
@@ -31,6 +32,7 @@ from cibg_ds.mobility.stationary import _A, _E2, _MAX_M_PER_DEG, _SURE, _box, _s
 
 _CLOSE = 1e-5  # local metres of lines under 6 km at latitudes within 75 degrees: < 5e-7 off
 _UNSURE = -1
+_THIN = 1e-4  # a hull narrower than this times its length: GEOS decides (see _rectangle)
 
 
 @numba.njit(cache=True)
@@ -139,13 +141,22 @@ def _inside(hx, hy, h, px, py):
 
 
 @numba.njit(cache=True)
+def _ends_only(x, y, hx, hy):
+    """Whether every point is one of the two ends ``hx[:2], hy[:2]`` of a line."""
+    for m in range(len(x)):
+        if not ((x[m] == hx[0] and y[m] == hy[0]) or (x[m] == hx[1] and y[m] == hy[1])):
+            return False
+    return True
+
+
+@numba.njit(cache=True)
 def _rectangle(hx, hy, h, limit, margin):
     """Whether the minimum rotated rectangle of the hull has a diagonal under ``limit`` m."""
     if h == 1:
         return 1  # a point: 0 < limit
     if h == 2:  # a line: GEOS returns it, from one end to the other
         return _side(_metres(hx[0], hy[0], hx[1], hy[1]), limit, margin)
-    best, span = np.inf, 0.0
+    best, span, best_length = np.inf, 0.0, 0.0
     areas = np.empty(h)
     for j in range(h):
         k = j + 1 if j + 1 < h else 0
@@ -158,7 +169,10 @@ def _rectangle(hx, hy, h, limit, margin):
             dv = (hy[m] - hy[j]) * ux - (hx[m] - hx[j]) * uy
             lo_u, hi_u, hi_v = min(lo_u, du), max(hi_u, du), max(hi_v, dv)
         areas[j] = (hi_u - lo_u) * hi_v
-        best = min(best, areas[j])
+        if areas[j] < best:
+            best, best_length = areas[j], hi_u - lo_u
+    if best < _THIN * best_length * best_length:
+        return _UNSURE  # a sliver: GEOS' rectangle of it may leave fixes out, as GEOS has it
     verdict = -2
     for j in range(h):  # every rectangle tying the smallest: GEOS may return any of them
         if areas[j] > best * (1 + 1e-6) + 1e-11 * span:  # GEOS' rounding of the areas
@@ -248,7 +262,10 @@ def _test(lon, lat, a, i, box, limit, hull, state):
     else:
         px, py = lon[a : i + 1], lat[a : i + 1]
     h = _hull(px, py, hx, hy)
-    verdict = _rectangle(hx, hy, h, limit, margin)
+    if h == 2 and not _ends_only(px, py, hx, hy):
+        verdict = _UNSURE  # more fixes than its two ends on a line: GEOS' hull may differ
+    else:
+        verdict = _rectangle(hx, hy, h, limit, margin)
     if verdict == _UNSURE:
         state[0] = 0
         return _exact(lon, lat, a, i, limit) == 1
