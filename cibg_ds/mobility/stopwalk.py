@@ -277,10 +277,12 @@ def _test(lon, lat, a, i, box, limit, hull, state):
 def walk(t, lon, lat, candidates, window, piece_end, limit, min_ns):
     """Stop index ranges (first and last fix of each): MovingPandas' walk, from candidates.
 
-    See :func:`cibg_ds.mobility.stationary._walk` (the same walk, fix by fix).
+    MovingPandas' ``TrajectoryStopDetector._process_traj`` step by step, from the candidate
+    fixes of :mod:`cibg_ds.mobility.stationary` only (between them it finds no stop).
     """
     n_all = len(t)
-    first, last = np.empty(n_all // 2 + 1, np.int64), np.empty(n_all // 2 + 1, np.int64)
+    # stops are disjoint runs of fixes: never more than the fixes
+    first, last = np.empty(n_all + 1, np.int64), np.empty(n_all + 1, np.int64)
     found = 0
     hull = np.empty((2, n_all + 2))  # room for the hull of any window
     state = np.zeros(2, np.int64)
