@@ -11,8 +11,9 @@ MovingPandas builds a TrajectoryCollection (counted: a user must pay it), splits
 ObservationGapSplitter (5 min) and runs TrajectoryStopDetector (100 m, 3 min) on the
 trips, once. cibg_ds runs what a user calls, :func:`cibg_ds.mobility.segment_trips` and
 :func:`cibg_ds.mobility.detect_stops`, after one warm-up call (steady state, best of
-three), and beside them the kernels (one :class:`cibg_ds.mobility.tracks.Tracks`, the trip
-table and the stationary stops of it). Trips (unit, start, end, fixes) and stationary
+three or more: as many calls as fit in a second, at most 30), and beside them the
+kernels (one :class:`cibg_ds.mobility.tracks.Tracks`, the trip table and the stationary
+stops of it). Trips (unit, start, end, fixes) and stationary
 stops (unit, start, end) are checked to agree before the times are printed. Wall and
 CPU time are both printed: on a shared machine the CPU ratio is the steadier one.
 """
@@ -100,8 +101,16 @@ def liverpool() -> pd.DataFrame | None:
 
 
 def best(func, repeat: int = 3) -> tuple[float, object, float]:
-    """Best wall time, the result, and the best CPU time of ``repeat`` calls after a warm-up."""
+    """Best wall time, the result, and the best CPU time of calls after a warm-up.
+
+    At least ``repeat`` calls, and as many as fit in about a second (at most 30), as
+    ``timeit`` does: on a busy machine the best of three calls of a few milliseconds
+    measures the neighbours more than the call.
+    """
+    began = time.perf_counter()
     func()  # warm-up: imports, caches, the commune geometry
+    first = time.perf_counter() - began
+    repeat = max(repeat, min(30, int(1.0 / max(first, 1e-3))))
     times, cpu, out = [], [], None
     for _ in range(repeat):
         began, used = time.perf_counter(), time.process_time()

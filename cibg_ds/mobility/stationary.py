@@ -12,13 +12,15 @@ measured geodesically in metres) stays under ``max_diameter`` for at least
 * that diagonal is never shorter than ``k_min / k_max`` (metres per degree, fewest over
   most, on either axis) times the distance between any two fixes of the window, so a
   window holding a long step or spanning a long way is never a stop: only the other
-  fixes (the *candidates*) are tested, their first test vectorised;
-* from a candidate that starts a stop the walk follows MovingPandas step by step, skipping
-  fixes that surely keep the stop (its bounds stay small) and keeping the rectangle while
-  new fixes fall inside it.
+  fixes (the *candidates*) are tested;
+* from each candidate the walk follows MovingPandas step by step, compiled
+  (:mod:`cibg_ds.mobility.stopwalk`): the rectangle is found there from the hull and
+  measured in local metres wherever the answer is sure, and the close calls are tested
+  here as MovingPandas tests them (GEOS' rectangle, geographiclib's geodesic).
 
 Irregular sampling changes nothing: bursts of 1 s fixes, minute gaps and equal times
 (the first counts, as MovingPandas keeps it) are handled as MovingPandas handles them.
+The compiled walk is loaded on the first call (numba's cache; compiled once per install).
 """
 
 from __future__ import annotations
@@ -52,28 +54,22 @@ def _shorter(lat1, lon1, lat2, lon2, limit: float) -> bool:
     return _geodesic(lat1, lon1, lat2, lon2) < limit
 
 
-def _mrr_diagonal_shorter(lon: np.ndarray, lat: np.ndarray, limit: float, rect=None) -> bool:
+def _mrr_diagonal_shorter(lon: np.ndarray, lat: np.ndarray, limit: float) -> bool:
     """Tell whether the minimum rotated rectangle's diagonal is shorter than ``limit``.
 
     Measured as MovingPandas measures it: rectangle in degrees, then geodesic metres.
-    When it is and ``rect`` (a list) is given, the rectangle's corners are put in it.
     The fixes go to GEOS as one line, not as points: the envelope is of their convex hull
     either way (identical), and one line is 4-6x cheaper to build than a point per fix.
     """
     import shapely
 
-    if rect:
-        rect.clear()
     if len(lon) == 2:
         return _shorter(lat[0], lon[0], lat[1], lon[1], limit)
     mrr = shapely.oriented_envelope(shapely.linestrings(np.column_stack([lon, lat])))
     xy = shapely.get_coordinates(mrr)
     kind = shapely.get_type_id(mrr)
     if kind == 3:  # a polygon: its first and third corners
-        shorter = _shorter(xy[0, 1], xy[0, 0], xy[2, 1], xy[2, 0], limit)
-        if rect is not None and shorter:
-            rect[:] = xy[:4].tolist()
-        return shorter
+        return _shorter(xy[0, 1], xy[0, 0], xy[2, 1], xy[2, 0], limit)
     if kind == 0:  # a point
         return 0.0 < limit
     return _shorter(xy[0, 1], xy[0, 0], xy[-1, 1], xy[-1, 0], limit)  # a line
@@ -96,20 +92,11 @@ def _metres_per_degree(lat: float) -> tuple[float, float]:
             math.pi / 180 * _A * (1 - _E2) / w**1.5)  # fmt: skip
 
 
-def _inside(rect: list, x: float, y: float) -> bool:
-    """Tell whether ``(x, y)`` lies strictly inside the rectangle of corners ``rect``."""
-    sides = [(bx - ax) * (y - ay) - (by - ay) * (x - ax)
-             for (ax, ay), (bx, by) in zip(rect, rect[1:] + rect[:1], strict=True)]  # fmt: skip
-    return all(v > 0 for v in sides) or all(v < 0 for v in sides)
-
-
-def _stopped(lon, lat, a: int, i: int, box: tuple, max_diameter: float, rect=None) -> bool:
+def _stopped(lon, lat, a: int, i: int, box: tuple, max_diameter: float) -> bool:
     """MovingPandas' test on the window ``a..i`` (``box``: its bounds), geodesics only when close.
 
-    The window is a handful of fixes: plain Python on lists beats numpy's call overhead.
-    ``rect``, when not empty, holds the minimum rotated rectangle of the window ``a..i-1``,
-    found a stop: a fix strictly inside it leaves that rectangle the smallest, so the
-    window stays a stop without computing it again.
+    The exact test, for the close calls of the compiled walk: GEOS' rectangle and
+    geographiclib's geodesic where the local estimates cannot decide.
     """
     if i - a < 1:
         return False
@@ -124,161 +111,16 @@ def _stopped(lon, lat, a: int, i: int, box: tuple, max_diameter: float, rect=Non
     # and at most sqrt(2) times their extent; a degree holds between kx and 111,700 m
     extent = math.hypot(hi_lon - lo_lon, hi_lat - lo_lat)
     if _MAX_M_PER_DEG * math.sqrt(2) * extent < max_diameter:
-        if rect:
-            rect.clear()  # a stop, but its rectangle not known
         return True
     if min(kx, ky) * max(hi_lon - lo_lon, hi_lat - lo_lat) > max_diameter * (1 + _SURE):
         return False
-    if rect and _inside(rect, lon[i], lat[i]):
-        return True
     w_lon, w_lat = lon[a : i + 1], lat[a : i + 1]
-    return _mrr_diagonal_shorter(np.array(w_lon), np.array(w_lat), max_diameter, rect)
-
-
-def _stopped_windows(lon, lat, first, last, max_diameter: float) -> np.ndarray:
-    """:func:`_stopped` on many windows ``first[k]..last[k]`` at once (vectorised)."""
-    import shapely
-
-    size = last - first + 1
-    members = np.repeat(first - np.r_[0, np.cumsum(size)[:-1]], size) + np.arange(size.sum())
-    offsets = np.r_[0, np.cumsum(size)[:-1]]
-    w_lon, w_lat = lon[members], lat[members]
-    lo_lon, hi_lon = np.minimum.reduceat(w_lon, offsets), np.maximum.reduceat(w_lon, offsets)
-    lo_lat, hi_lat = np.minimum.reduceat(w_lat, offsets), np.maximum.reduceat(w_lat, offsets)
-    kx, ky = _k_per_degree(np.round((lo_lat + hi_lat) / 2, 2))
-    bbox = np.hypot(kx * (hi_lon - lo_lon), ky * (hi_lat - lo_lat))
-    limit = max_diameter * 1.5
-    out = np.zeros(len(first), dtype=bool)
-    todo = (size >= 2) & (bbox <= limit * (1 + _SURE))
-    close = np.flatnonzero(todo & (bbox >= limit * (1 - _SURE)))  # close calls: exactly
-    todo[close] = _shorter_many(np.column_stack([lo_lon[close], lo_lat[close]]),
-                                np.column_stack([hi_lon[close], hi_lat[close]]), limit)  # fmt: skip
-    extent = np.hypot(hi_lon - lo_lon, hi_lat - lo_lat)
-    sure = todo & (_MAX_M_PER_DEG * math.sqrt(2) * extent < max_diameter)
-    out[sure] = True
-    todo &= ~sure
-    todo &= ~(np.minimum(kx, ky) * np.maximum(hi_lon - lo_lon, hi_lat - lo_lat)
-              > max_diameter * (1 + _SURE))  # fmt: skip
-    pairs = todo & (size == 2)
-    two = np.flatnonzero(pairs)
-    ends = np.column_stack([lon[first[two]], lat[first[two]]])
-    out[two] = _shorter_many(ends, np.column_stack([lon[last[two]], lat[last[two]]]), max_diameter)
-    rest = np.flatnonzero(todo & ~pairs)
-    if len(rest):
-        group = np.repeat(np.arange(len(first)), size)
-        chosen = np.isin(group, rest)
-        points = np.column_stack([w_lon[chosen], w_lat[chosen]])
-        which = np.searchsorted(rest, group[chosen])  # 0 .. len(rest) - 1
-        mrr = shapely.oriented_envelope(shapely.linestrings(points, indices=which))
-        xy, index = shapely.get_coordinates(mrr, return_index=True)
-        start = np.searchsorted(index, np.arange(len(rest)))
-        end = np.r_[start[1:], len(index)] - 1
-        kind = shapely.get_type_id(mrr)
-        other = np.where(kind == 3, start + 2, end)  # a polygon: its third corner; a line: its end
-        out[rest] = _shorter_many(xy[start], xy[other], max_diameter)
-        out[rest[kind == 0]] = 0.0 < max_diameter  # a point
-    return out
-
-
-def _shorter_many(a: np.ndarray, b: np.ndarray, limit: float) -> np.ndarray:
-    """:func:`_shorter` between the (lon, lat) rows of ``a`` and ``b``, vectorised.
-
-    The local estimate decides where it is far from ``limit``; :func:`_shorter` (rounding
-    as it rounds, geodesics when close) decides the others, so the answers are its own.
-    """
-    kx, ky = _k_per_degree(np.round((a[:, 1] + b[:, 1]) / 2, 2))
-    approx = np.hypot(kx * (b[:, 0] - a[:, 0]), ky * (b[:, 1] - a[:, 1]))
-    out = approx < limit
-    # np.round and round() may pick neighbouring 0.01 degree latitudes: 0.02 % apart
-    for k in np.flatnonzero(np.abs(approx - limit) <= limit * 2 * _SURE):
-        out[k] = _shorter(a[k, 1], a[k, 0], b[k, 1], b[k, 0], limit)
-    return out
+    return _mrr_diagonal_shorter(np.array(w_lon), np.array(w_lat), max_diameter)
 
 
 def _box(lon: list, lat: list, a: int, i: int) -> tuple[float, float, float, float]:
     w_lon, w_lat = lon[a : i + 1], lat[a : i + 1]
     return min(w_lon), max(w_lon), min(w_lat), max(w_lat)
-
-
-def _still_stopped(arrays, a: int, i: int, n: int, box: tuple, max_diameter: float):
-    """Skip the fixes after ``i`` that surely keep the growing window ``a..`` a stop.
-
-    A stopped window only grows; while its bounds stay small enough for the quick test of
-    :func:`_stopped`, it stays a stop. Return the last such fix and the window's bounds.
-    """
-    lon, lat = arrays
-    step = 64
-    while i + 1 < n:
-        end = min(n, i + 1 + step)
-        lo_lon = np.minimum(np.minimum.accumulate(lon[i + 1 : end]), box[0])
-        hi_lon = np.maximum(np.maximum.accumulate(lon[i + 1 : end]), box[1])
-        lo_lat = np.minimum(np.minimum.accumulate(lat[i + 1 : end]), box[2])
-        hi_lat = np.maximum(np.maximum.accumulate(lat[i + 1 : end]), box[3])
-        extent = np.hypot(hi_lon - lo_lon, hi_lat - lo_lat)
-        sure = _MAX_M_PER_DEG * math.sqrt(2) * extent < max_diameter  # as in _stopped
-        k = int(np.argmin(sure)) if not sure.all() else len(sure)
-        if k == 0:
-            return i, box
-        i += k
-        box = (float(lo_lon[k - 1]), float(hi_lon[k - 1]),
-               float(lo_lat[k - 1]), float(hi_lat[k - 1]))  # fmt: skip
-        if k < len(sure):
-            return i, box
-        step *= 4
-    return i, box
-
-
-def _walk(t, lon, lat, candidates, window, piece_end, max_diameter, min_ns, arrays, fresh):
-    """Stop index ranges: MovingPandas' walk, from the candidate fixes only.
-
-    ``window[i]`` is the first fix of MovingPandas' window at fix ``i`` when the unit was
-    not stopped at ``i - 1`` (the fixes of the last ``min_duration`` of the piece, at
-    least two); ``candidates`` are the fixes whose such window may be a stop. Between
-    them the walk is skipped: it would find the unit not stopped, its window a function
-    of ``i``. ``t``, ``lon``, ``lat`` are lists (plain Python is fastest fix by fix);
-    ``fresh[c]`` tells whether that window of candidate ``c`` is a stop (vectorised).
-    """
-    stops: list[tuple[int, int]] = []
-    floor, done = 0, -1  # the last window reset; the last fix walked
-    for c in candidates.tolist():
-        if c <= done:
-            continue
-        if floor <= window[c] and not fresh[c]:  # its window is no stop: MovingPandas moves on
-            continue
-        i, n = c, piece_end[c] + 1
-        a = max(floor, window[i])
-        was_stopped = is_stopped = False
-        box = None
-        while i < n:
-            if not was_stopped:
-                while i - a + 1 > 2 and t[i] - t[a] >= min_ns:
-                    a += 1
-                box = _box(lon, lat, a, i)
-                rect = []
-            else:  # a stopped window only grows
-                box = (min(box[0], lon[i]), max(box[1], lon[i]),
-                       min(box[2], lat[i]), max(box[3], lat[i]))  # fmt: skip
-            if i == c and a == window[c]:  # that window was tested, vectorised
-                is_stopped = fresh[c]  # (its rectangle not kept: rect stays empty)
-            else:
-                is_stopped = _stopped(lon, lat, a, i, box, max_diameter, rect)
-            if not is_stopped:
-                rect = []
-            if not is_stopped and was_stopped and i - a + 1 > 1 and t[i - 1] - t[a] >= min_ns:
-                stops.append((a, i - 1))
-                a = floor = i
-            if is_stopped and not was_stopped and i + 1 < n:
-                grown, box = _still_stopped(arrays, a, i, n, box, max_diameter)
-                rect = rect if grown == i else []  # the rectangle of a..i only
-                i = grown
-            was_stopped = is_stopped
-            if not is_stopped and (i + 1 >= n or window[i + 1] >= floor):
-                break  # the next windows are window[j] again: back to the candidates
-            i += 1
-        done = i
-        if i >= n and is_stopped and t[n - 1] - t[a] >= min_ns:
-            stops.append((a, n - 1))
-    return stops
 
 
 def _windows(tracks: Tracks, min_ns: int) -> np.ndarray:
@@ -344,27 +186,28 @@ def stationary_rows(tracks: Tracks, max_diameter: float, min_duration):
     """Return the first and last row (in ``tracks``) of each stationary stop, in row order."""
     min_ns = gap_ns(min_duration)
     t, lon, lat = tracks.t, tracks.lon, tracks.lat
-    rows = []
+    first = last = np.zeros(0, dtype=np.int64)
     if len(t) > 1:
         window = _windows(tracks, min_ns)
         candidates = _candidates(tracks, window, max_diameter)
         if len(candidates):
+            from cibg_ds.mobility.stopwalk import walk
+
             piece_end = np.repeat(tracks.ends, tracks.ends - tracks.starts + 1)
-            fresh = np.zeros(len(t), dtype=bool)
-            fresh[candidates] = _stopped_windows(lon, lat, window[candidates], candidates,
-                                                 max_diameter)  # fmt: skip
-            rows = _walk(t.tolist(), lon.tolist(), lat.tolist(), candidates, window.tolist(),
-                         piece_end.tolist(), max_diameter, min_ns, (lon, lat),
-                         fresh.tolist())  # fmt: skip
-    first = np.array([r[0] for r in rows], dtype=int)
-    last = np.array([r[1] for r in rows], dtype=int)
+            # one writeable C array of each: pandas hands out read-only arrays (copy on
+            # write), a type of their own to numba, and one compiled signature is enough
+            arrays = [np.require(a, dtype=d, requirements="CW")
+                      for a, d in ((t, np.int64), (lon, float), (lat, float),
+                                   (candidates, np.int64), (window, np.int64),
+                                   (piece_end, np.int64))]  # fmt: skip
+            first, last = walk(*arrays, float(max_diameter), int(min_ns))
     return first, last
 
 
 def stationary_frame(tracks: Tracks, first: np.ndarray, last: np.ndarray) -> pd.DataFrame:
     """Return the stationary stops of rows ``first[k]..last[k]`` of ``tracks`` as a table."""
-    t, lon, lat = tracks.t, tracks.lon, tracks.lat
-    centre_lat, centre_lon = _medians(lat, first, last), _medians(lon, first, last)
+    t = tracks.t
+    centre_lat, centre_lon = stationary_centres(tracks, first, last)
     duration = (t[last] - t[first]) / 10**9  # as Timedelta.total_seconds() divides
     return pd.DataFrame(
         {
@@ -377,6 +220,11 @@ def stationary_frame(tracks: Tracks, first: np.ndarray, last: np.ndarray) -> pd.
             "kind": pd.array(["stationary"] * len(first), dtype=pd.StringDtype()),
         }
     )
+
+
+def stationary_centres(tracks: Tracks, first: np.ndarray, last: np.ndarray):
+    """Return the latitude and longitude (medians) of the fixes ``first[k]..last[k]``."""
+    return _medians(tracks.lat, first, last), _medians(tracks.lon, first, last)
 
 
 def _medians(values: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ from cibg_ds import checks
 from cibg_ds import schema as s
 from cibg_ds.frames import compute_frame, is_dask
 from cibg_ds.mobility.geo import commune_of, to_metric
-from cibg_ds.mobility.stationary import stationary_frame, stationary_rows
+from cibg_ds.mobility.stationary import stationary_centres, stationary_rows
 from cibg_ds.mobility.tracks import TRIPS_HINT, Tracks, gap_ns, require_fixes, utc_times
 from cibg_ds.mobility.units import by_unit
 
@@ -68,44 +68,47 @@ def silence_stops(trips: pd.DataFrame) -> pd.DataFrame:
     return stops[list(STOP_COLUMNS)].astype(STOP_COLUMNS)
 
 
-def _silences(tracks: Tracks, communes) -> tuple[pd.DataFrame, np.ndarray]:
-    """Return the silences between consecutive trips of a unit, from the fixes (no trip table).
+def stops_of_tracks(tracks: Tracks, max_diameter, min_duration, communes) -> pd.DataFrame:
+    """Both kinds of stops of prepared unit histories (see :func:`detect_stops`).
 
-    Also return the row of the fix each silence starts at (to sort the stops by).
+    The silences between consecutive trips of a unit come from the fixes (no trip table);
+    the table is built once, each column in its final dtype, in unit then time order.
     """
     keep = tracks.is_trip
     starts, ends = tracks.starts[keep], tracks.ends[keep]
     nxt = np.flatnonzero(tracks.units[starts[1:]] == tracks.units[ends[:-1]])
-    before, after = ends[nxt], starts[nxt + 1]
-    x, y = to_metric(tracks.lon[before], tracks.lat[before])  # these fixes only
+    before, after = ends[nxt], starts[nxt + 1]  # a silence: from the fix before to the one after
+    first, last = stationary_rows(tracks, max_diameter, min_duration)
+    centre_lat, centre_lon = stationary_centres(tracks, first, last)
+    begin, end = np.r_[before, first], np.r_[after, last]  # each stop's first and last fix
+    lat, lon = np.r_[tracks.lat[before], centre_lat], np.r_[tracks.lon[before], centre_lon]
+    silent = np.r_[np.ones(len(before), bool), np.zeros(len(first), bool)]
+    missing_ids = len(tracks) and tracks.units[0] < 0
+    # rows are in unit then time order, and no two stops start at one fix: sort by that row
+    order = slice(None) if missing_ids else np.argsort(begin, kind="stable")
+    begin, end, lat, lon, silent = begin[order], end[order], lat[order], lon[order], silent[order]
+    x, y = to_metric(lon, lat)  # these points only
+    t = tracks.t
     stops = pd.DataFrame(
         {
-            s.OBU_ID: pd.array(tracks.df[s.OBU_ID].array.take(before), dtype=pd.StringDtype()),
-            "start_ts": utc_times(tracks.t[before]),
-            "end_ts": utc_times(tracks.t[after]),
-            "lat": tracks.lat[before],
-            "lon": tracks.lon[before],
+            s.OBU_ID: pd.array(tracks.df[s.OBU_ID].array.take(begin), dtype=pd.StringDtype()),
+            "start_ts": utc_times(t[begin]),
+            "end_ts": utc_times(t[end]),
+            "lat": lat,
+            "lon": lon,
             "commune": pd.array(commune_of(x, y, communes), dtype=pd.StringDtype()),
-            "duration_s": ((tracks.t[after] - tracks.t[before]) / 10**9).astype(np.float64),
-            "kind": pd.array(["silence"] * len(before), dtype=pd.StringDtype()),
+            "duration_s": ((t[end] - t[begin]) / 10**9).astype(np.float64),
+            "kind": pd.array(np.where(silent, "silence", "stationary"), dtype=pd.StringDtype()),
         }
     )
-    return stops, before
+    if missing_ids:  # missing unit ids: sorted as pandas sorts them
+        return stops.sort_values([s.OBU_ID, "start_ts"], ignore_index=True)
+    return stops
 
 
-def stops_of_tracks(tracks: Tracks, max_diameter, min_duration, communes) -> pd.DataFrame:
-    """Both kinds of stops of prepared unit histories (see :func:`detect_stops`)."""
-    silent, silent_rows = _silences(tracks, communes)
-    first, last = stationary_rows(tracks, max_diameter, min_duration)
-    still = stationary_frame(tracks, first, last)
-    x, y = to_metric(still["lon"].to_numpy(), still["lat"].to_numpy())
-    still.insert(5, "commune", pd.array(commune_of(x, y, communes), dtype=pd.StringDtype()))
-    both = pd.concat([silent, still], ignore_index=True)
-    if len(tracks) and tracks.units[0] < 0:  # missing unit ids: sorted as pandas sorts them
-        return both.sort_values([s.OBU_ID, "start_ts"], ignore_index=True)
-    # rows are in unit then time order, and no two stops start at one fix: sort by that row
-    order = np.argsort(np.r_[silent_rows, first], kind="stable")
-    return both.take(order).reset_index(drop=True)
+def _empty_stops() -> pd.DataFrame:
+    """Return an empty stops table with the right columns and dtypes (the Dask ``meta``)."""
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in STOP_COLUMNS.items()})
 
 
 def _stops(pings: pd.DataFrame, max_diameter, min_duration, gap, communes) -> pd.DataFrame:
@@ -158,5 +161,4 @@ def detect_stops(pings, *, max_diameter=100.0, min_duration="3min", gap="5min", 
     gap_ns(min_duration, "min_duration")
     gap_ns(gap)  # bad durations fail here, before any work
     require_fixes(pings.columns, "detect_stops")
-    empty = pd.DataFrame({c: pd.Series(dtype=d) for c, d in STOP_COLUMNS.items()})
-    return by_unit(pings, _stops, empty, max_diameter, min_duration, gap, communes)
+    return by_unit(pings, _stops, _empty_stops, max_diameter, min_duration, gap, communes)
