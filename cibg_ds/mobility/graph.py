@@ -110,6 +110,8 @@ class RoadGraph:
         (driven against the digitised direction), ``length_m``.
     lines : numpy.ndarray
         The segments' geometries in EPSG:31370.
+    line_length : numpy.ndarray
+        Their lengths (GEOS ``length``).
     seg_edges : numpy.ndarray
         ``(n_segments, 2)``: the edge driving each segment forward and backward (-1: none).
     """
@@ -140,6 +142,7 @@ class RoadGraph:
             else np.full(m, "no")
         )
         length = shapely.length(self.lines)
+        self.line_length = length
         rows = np.arange(m)
         fwd, back = oneway != "-1", oneway != "yes"
         edges = pd.DataFrame(
@@ -175,26 +178,29 @@ class RoadGraph:
         self.cost = self.length * self.factor
         weight = np.maximum(self.cost, 1e-3)  # a zero would be no edge
         self.csr = csr_matrix((weight, (self.u, self.v)), shape=(n, n))
-        self._tree = None
+        self._grids: dict[float, object] = {}
         self._dist: np.ndarray | None = None
         self._pred: np.ndarray | None = None
         self._done: np.ndarray | None = None
 
     def __getstate__(self):
-        # caches stay behind: each worker builds its own tree and fills its own table
-        return {**self.__dict__, "_tree": None, "_dist": None, "_pred": None, "_done": None}
+        # caches stay behind: each worker builds its own grid and fills its own table
+        return {**self.__dict__, "_grids": {}, "_dist": None, "_pred": None,
+                "_done": None}  # fmt: skip
 
     def __dask_tokenize__(self):
         return ("RoadGraph", self.key)
 
-    @property
-    def tree(self):
-        """The STR-tree over the segments (built on first use in each process)."""
-        import shapely
+    def grid(self, radius: float):
+        """The segments' :class:`~cibg_ds.mobility.segments.SegmentGrid` for ``radius``.
 
-        if self._tree is None:
-            self._tree = shapely.STRtree(self.lines)
-        return self._tree
+        Built on first use in each process and kept (one per radius asked).
+        """
+        from cibg_ds.mobility.segments import SegmentGrid
+
+        if radius not in self._grids:
+            self._grids[radius] = SegmentGrid(self.lines, radius)
+        return self._grids[radius]
 
     def edge_of(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Return the edge from node ``a`` to node ``b`` (element-wise; -1 for none).
