@@ -221,6 +221,11 @@ class RoadGraph:
         pos = np.minimum(np.searchsorted(self._keys, key), len(self._keys) - 1)
         return np.where(self._keys[pos] == key, pos, -1)
 
+    @property
+    def keeps_rows(self) -> bool:
+        """Whether :meth:`rows` keeps the rows it computes (at most :data:`TABLE_NODES`)."""
+        return self.n_nodes <= TABLE_NODES
+
     def rows(self, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return bounded shortest distances and predecessors from ``sources``.
 
@@ -238,7 +243,7 @@ class RoadGraph:
             unreached) are the rows of ``sources[i]``.
         """
         sources = np.asarray(sources, np.int64)
-        if self.n_nodes > TABLE_NODES:
+        if not self.keeps_rows:
             unique, position = np.unique(sources, return_inverse=True)
             return position, *self._search(unique)
         if self._dist is None:
@@ -255,9 +260,9 @@ class RoadGraph:
     def _search(self, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Fastest paths from ``sources`` (bounded Dijkstra on costs), and their lengths.
 
-        The lengths follow each row's shortest-path tree outwards (nodes in order of
-        cost: a node's predecessor is always done before it), one vectorised step per
-        rank over all rows.
+        The lengths follow each row's shortest-path tree outwards, level by level from
+        the source (a node's length is its predecessor's plus the edge's, as the path is
+        driven), one vectorised step per level over all rows; the costs' buffer holds them.
         """
         from scipy.sparse.csgraph import dijkstra
 
@@ -265,14 +270,30 @@ class RoadGraph:
         if not len(sources):
             return np.empty((0, n)), np.empty((0, n), dtype=np.int32)
         cost, pred = dijkstra(self.csr, indices=sources, limit=LIMIT_M, return_predecessors=True)
-        length = np.full(cost.shape, np.inf)
-        rows = np.arange(len(sources))
-        length[rows, sources] = 0.0
-        order = np.argsort(cost, axis=1, kind="stable")
-        reached = np.isfinite(cost).sum(axis=1)
-        for rank in range(1, int(reached.max())):
-            live = rows[reached > rank]
-            node = order[live, rank]
-            before = pred[live, node]
-            length[live, node] = length[live, before] + self.length[self.edge_of(before, node)]
-        return length, pred.astype(np.int32)
+        pred = pred.astype(np.int32, copy=False)
+        length = cost  # the costs only gave the trees
+        length.fill(np.inf)
+        flat = length.reshape(-1)
+        roots = np.arange(len(sources)) * n + np.asarray(sources, np.int64)
+        flat[roots] = 0.0
+        # every reached node but the sources, with its predecessor (flat index) and edge
+        node = np.flatnonzero(pred.reshape(-1) >= 0)
+        before = pred.reshape(-1)[node].astype(np.int64)
+        parent = node - node % n + before
+        step = self.length[self.edge_of(before, node % n)]
+        # each node's children: a run of the nodes sorted by parent (keys sorted: a merge)
+        by_parent = np.argsort(parent, kind="stable")
+        parents = parent[by_parent]
+        lo, hi = np.searchsorted(parents, node, "left"), np.searchsorted(parents, node, "right")
+        kids = by_parent[_runs(*(np.searchsorted(parents, roots, side) for side in ("left", "right")))]
+        while len(kids):
+            flat[node[kids]] = flat[parent[kids]] + step[kids]
+            kids = by_parent[_runs(lo[kids], hi[kids])]
+        return length, pred
+
+
+def _runs(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Return the positions ``lo[0]..hi[0]-1, lo[1]..hi[1]-1, ...`` as one array."""
+    count = hi - lo
+    k = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    return np.repeat(lo, count) + k

@@ -34,7 +34,7 @@ from cibg_ds.frames import is_dask
 from cibg_ds.io.roads import SEGMENT
 from cibg_ds.mobility.geo import to_metric
 from cibg_ds.mobility.graph import _GRAPHS, road_graph
-from cibg_ds.mobility.tracks import require_fixes
+from cibg_ds.mobility.tracks import require_fixes, utc_times
 from cibg_ds.mobility.trips import TRIP_ID, label_trips
 from cibg_ds.mobility.units import regroup
 
@@ -175,25 +175,40 @@ def _by_fix_distance_edge(fix, dist, edge, n_fixes: int, n_edges: int, radius: f
 
 
 def _transitions(graph, e, o, x, y, t, pairs, p: _Params) -> np.ndarray:
-    """Return log transition scores ``(len(pairs), K, K)`` from fix ``i`` to ``i + 1``."""
-    k = e.shape[1]
-    out = np.full((len(pairs), k, k), -np.inf, dtype=np.float32)
+    """Return log transition scores ``(len(e), K, K)``: row ``i`` from fix ``i`` to ``i + 1``.
+
+    Rows not in ``pairs`` (the last fix of a trip) are ``-inf``. Computed in float64 by
+    chunks of pairs, in place where the order of operations allows, stored as float32.
+    """
+    n, k = e.shape
+    out = np.full((n, k, k), -np.inf, dtype=np.float32)
+    if graph.keeps_rows:  # every row the pairs need in one search, not one per chunk
+        starts = e[pairs]
+        graph.rows(graph.v[starts[starts >= 0]])
     for lo in range(0, len(pairs), _CHUNK):
         a = pairs[lo : lo + _CHUNK]
         b = a + 1
         ea, eb, oa, ob = e[a], e[b], o[a], o[b]
         position, dist, _ = graph.rows(graph.v[ea].ravel())
-        routed = dist[position.reshape(ea.shape)[:, :, None], graph.u[eb][:, None, :]]
-        route = (graph.length[ea] - oa)[:, :, None] + routed + ob[:, None, :]
-        ahead = ob[:, None, :] - oa[:, :, None]
-        same = (ea[:, :, None] == eb[:, None, :]) & (ahead >= -BACK_TOLERANCE_M)
-        route = np.where(same, np.maximum(ahead, 0.0), route)
+        cell = position.reshape(ea.shape)[:, :, None] * dist.shape[1] + graph.u[eb][:, None, :]
+        # padding (no candidate) gives an infinite route: impossible
+        head = np.where(ea >= 0, graph.length[ea] - oa, np.inf)
+        route = np.add(head[:, :, None], np.take(dist.ravel(), cell))
+        route += np.where(eb >= 0, ob, np.inf)[:, None, :]
+        # the same edge, not driven backwards: the distance ahead on it
+        ia, ka, kb = np.nonzero(ea[:, :, None] == np.where(eb >= 0, eb, -2)[:, None, :])
+        ahead = ob[ia, kb] - oa[ia, ka]
+        fwd = ahead >= -BACK_TOLERANCE_M
+        route[ia[fwd], ka[fwd], kb[fwd]] = np.maximum(ahead[fwd], 0.0)
         straight = np.hypot(x[b] - x[a], y[b] - y[a])
         reach = p.max_speed_ms * (t[b] - t[a]) + 2 * p.radius_m
         bound = np.minimum(straight + p.max_detour_m, reach)
-        ok = (ea >= 0)[:, :, None] & (eb >= 0)[:, None, :] & (route <= bound[:, None, None])
-        score = -np.abs(route - straight[:, None, None]) / p.beta_m
-        out[lo : lo + _CHUNK] = np.where(ok, score, -np.inf)
+        ok = route <= bound[:, None, None]
+        score = np.subtract(route, straight[:, None, None], out=route)
+        np.abs(score, out=score)
+        np.divide(score, -p.beta_m, out=score)  # -|route - straight| / beta, exactly
+        np.copyto(score, -np.inf, where=~ok)
+        out[a] = score
     return out
 
 
@@ -311,8 +326,7 @@ def _match_frame(pings: pd.DataFrame, graph, p: _Params) -> tuple[pd.DataFrame, 
     starts = np.flatnonzero(chain_start)
     lengths = np.diff(np.r_[starts, len(cm)])
     pairs = np.flatnonzero(~chain_start[1:]) if len(cm) else np.zeros(0, np.int64)
-    trans = np.full((len(cm), e.shape[1], e.shape[1]), -np.inf, dtype=np.float32)
-    trans[pairs] = _transitions(graph, e, o, xm, ym, tm, pairs, p)
+    trans = _transitions(graph, e, o, xm, ym, tm, pairs, p)
     emission = np.where(e >= 0, -0.5 * (np.nan_to_num(d) / p.sigma_m) ** 2, -np.inf)
     choice, broken = _viterbi(emission, trans, starts, lengths)
     pick = np.arange(len(cm))
@@ -362,7 +376,7 @@ def _match_frame(pings: pd.DataFrame, graph, p: _Params) -> tuple[pd.DataFrame, 
     path["edge_length_m"] = graph.length[edge[first_row]]
     for column, when, row in (("entry_ts", t_in, first_row), ("exit_ts", t_out, last_row)):
         ns = origin[matched[fix[row]]] + np.round(when[row] * 1e9).astype(np.int64)
-        path[column] = pd.to_datetime(ns, utc=True).astype(s.PING_DTYPES[s.TS])
+        path[column] = utc_times(ns)
     new_trip = np.r_[True, path[s.OBU_ID].to_numpy()[1:] != path[s.OBU_ID].to_numpy()[:-1]]
     new_trip |= np.r_[True, path[TRIP_ID].to_numpy()[1:] != path[TRIP_ID].to_numpy()[:-1]]
     tid = np.cumsum(new_trip) - 1
