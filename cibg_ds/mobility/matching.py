@@ -174,21 +174,18 @@ def _by_fix_distance_edge(fix, dist, edge, n_fixes: int, n_edges: int, radius: f
     return order
 
 
-def _transitions(graph, e, o, x, y, t, pairs, p: _Params) -> np.ndarray:
-    """Return log transition scores ``(len(e), K, K)``: row ``i`` from fix ``i`` to ``i + 1``.
+def _transitions(graph, e, o, x, y, t, a, p: _Params) -> np.ndarray:
+    """Return log transition scores ``(len(a), K, K)`` from fix ``a[i]`` to ``a[i] + 1``.
 
-    Rows not in ``pairs`` (the last fix of a trip) are ``-inf``. Computed in float64 by
-    chunks of pairs, in place where the order of operations allows, stored as float32.
+    Computed in float64 by chunks of pairs, in place where the order of operations allows,
+    returned as float32.
     """
-    n, k = e.shape
-    out = np.full((n, k, k), -np.inf, dtype=np.float32)
-    if graph.keeps_rows:  # every row the pairs need in one search, not one per chunk
-        starts = e[pairs]
-        graph.rows(graph.v[starts[starts >= 0]])
-    for lo in range(0, len(pairs), _CHUNK):
-        a = pairs[lo : lo + _CHUNK]
-        b = a + 1
-        ea, eb, oa, ob = e[a], e[b], o[a], o[b]
+    k = e.shape[1]
+    out = np.empty((len(a), k, k), dtype=np.float32)
+    for lo in range(0, len(a), _CHUNK):
+        ai = a[lo : lo + _CHUNK]
+        bi = ai + 1
+        ea, eb, oa, ob = e[ai], e[bi], o[ai], o[bi]
         position, dist, _ = graph.rows(graph.v[ea].ravel())
         cell = position.reshape(ea.shape)[:, :, None] * dist.shape[1] + graph.u[eb][:, None, :]
         # padding (no candidate) gives an infinite route: impossible
@@ -200,48 +197,63 @@ def _transitions(graph, e, o, x, y, t, pairs, p: _Params) -> np.ndarray:
         ahead = ob[ia, kb] - oa[ia, ka]
         fwd = ahead >= -BACK_TOLERANCE_M
         route[ia[fwd], ka[fwd], kb[fwd]] = np.maximum(ahead[fwd], 0.0)
-        straight = np.hypot(x[b] - x[a], y[b] - y[a])
-        reach = p.max_speed_ms * (t[b] - t[a]) + 2 * p.radius_m
+        straight = np.hypot(x[bi] - x[ai], y[bi] - y[ai])
+        reach = p.max_speed_ms * (t[bi] - t[ai]) + 2 * p.radius_m
         bound = np.minimum(straight + p.max_detour_m, reach)
         ok = route <= bound[:, None, None]
         score = np.subtract(route, straight[:, None, None], out=route)
         np.abs(score, out=score)
         np.divide(score, -p.beta_m, out=score)  # -|route - straight| / beta, exactly
         np.copyto(score, -np.inf, where=~ok)
-        out[a] = score
+        out[lo : lo + _CHUNK] = score
     return out
 
 
-def _viterbi(emission: np.ndarray, trans: np.ndarray, starts: np.ndarray, lengths: np.ndarray):
+def _viterbi(graph, e, o, emission, x, y, t, starts, lengths, p: _Params):
     """Return the best candidate of each fix and the fixes where the match broke.
 
     All chains (trips) advance together: step ``j`` handles the ``j``-th fix of every
-    chain that long, vectorised over chains and candidates.
+    chain that long, vectorised over chains and candidates, with the transitions into
+    those fixes (:func:`_transitions`, never all held at once). The fixes are laid out
+    step by step, chains longest first, so that each step's fixes and the fixes before
+    them are slices.
     """
     n = len(emission)
-    position = np.arange(n) - np.repeat(starts, lengths)
-    by_step = np.argsort(position, kind="stable")
-    bounds = np.r_[0, np.cumsum(np.bincount(position, minlength=1))]
-    score = emission.copy()
+    if graph.keeps_rows:  # every distance row the transitions need, in one search
+        ends = np.zeros(n, dtype=bool)
+        ends[starts + lengths - 1] = True
+        sources = e[~ends]
+        graph.rows(graph.v[sources[sources >= 0]])
+    order = np.argsort(-lengths, kind="stable")  # chains by length, longest first
+    count = np.bincount(lengths, minlength=1)[::-1].cumsum()[::-1][1:]  # chains > j fixes
+    bounds = np.r_[0, np.cumsum(count)]
+    step = np.repeat(np.arange(len(count)), count)
+    layout = starts[order[np.arange(n) - bounds[step]]] + step  # fix at each place
+    score = emission[layout]
     back = np.full(emission.shape, -1, dtype=np.int64)
     broken = np.zeros(n, dtype=bool)
-    for step in range(1, len(bounds) - 1):
-        cur = by_step[bounds[step] : bounds[step + 1]]
-        cand = score[cur - 1][:, :, None] + trans[cur - 1]
+    for j in range(1, len(count)):
+        cur = slice(bounds[j], bounds[j + 1])
+        prev = slice(bounds[j - 1], bounds[j - 1] + count[j])
+        trans = _transitions(graph, e, o, x, y, t, layout[prev], p)
+        cand = score[prev][:, :, None] + trans
         arg = cand.argmax(axis=1)
         best = np.take_along_axis(cand, arg[:, None, :], axis=1)[:, 0, :]
         stop = ~np.isfinite(best).any(axis=1)
-        score[cur] = np.where(stop[:, None], emission[cur], best + emission[cur])
+        score[cur] = np.where(stop[:, None], score[cur], best + score[cur])
         back[cur] = np.where(stop[:, None], -1, arg)
         broken[cur] = stop
     choice = np.full(n, -1, dtype=np.int64)
-    ends = starts + lengths - 1
-    choice[ends] = score[ends].argmax(axis=1)
-    for step in range(len(bounds) - 2, 0, -1):
-        cur = by_step[bounds[step] : bounds[step + 1]]
+    last = bounds[lengths[order] - 1] + np.arange(len(order))  # each chain's last place
+    choice[last] = score[last].argmax(axis=1)
+    for j in range(len(count) - 1, 0, -1):
+        cur = np.arange(bounds[j], bounds[j + 1])
+        prev = slice(bounds[j - 1], bounds[j - 1] + count[j])
         prev_best = back[cur, choice[cur]]
-        choice[cur - 1] = np.where(prev_best >= 0, prev_best, score[cur - 1].argmax(axis=1))
-    return choice, broken
+        choice[prev] = np.where(prev_best >= 0, prev_best, score[prev].argmax(axis=1))
+    out_choice, out_broken = np.empty(n, np.int64), np.empty(n, bool)
+    out_choice[layout], out_broken[layout] = choice, broken
+    return out_choice, out_broken
 
 
 def _walk(graph, src: np.ndarray, dst: np.ndarray):
@@ -325,10 +337,8 @@ def _match_frame(pings: pd.DataFrame, graph, p: _Params) -> tuple[pd.DataFrame, 
     chain_start = np.r_[True, cm[1:] != cm[:-1]] if len(cm) else np.zeros(0, bool)
     starts = np.flatnonzero(chain_start)
     lengths = np.diff(np.r_[starts, len(cm)])
-    pairs = np.flatnonzero(~chain_start[1:]) if len(cm) else np.zeros(0, np.int64)
-    trans = _transitions(graph, e, o, xm, ym, tm, pairs, p)
     emission = np.where(e >= 0, -0.5 * (np.nan_to_num(d) / p.sigma_m) ** 2, -np.inf)
-    choice, broken = _viterbi(emission, trans, starts, lengths)
+    choice, broken = _viterbi(graph, e, o, emission, xm, ym, tm, starts, lengths, p)
     pick = np.arange(len(cm))
     me, mo, md = e[pick, choice], o[pick, choice], d[pick, choice]
     breaks = np.zeros(n, np.int64)
