@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_report import ROOT, baseline_tree, simulate_feed  # noqa: E402
+from bench_report import ROOT, baseline_tree, simulate_feed
 
 BASELINE = "06a9541"
 

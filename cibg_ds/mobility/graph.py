@@ -192,7 +192,7 @@ class RoadGraph:
         return ("RoadGraph", self.key)
 
     def grid(self, radius: float):
-        """The segments' :class:`~cibg_ds.mobility.segments.SegmentGrid` for ``radius``.
+        """Return the segments' :class:`~cibg_ds.mobility.segments.SegmentGrid` for ``radius``.
 
         Built on first use in each process and kept (one per radius asked).
         """
@@ -285,7 +285,8 @@ class RoadGraph:
         by_parent = np.argsort(parent, kind="stable")
         parents = parent[by_parent]
         lo, hi = np.searchsorted(parents, node, "left"), np.searchsorted(parents, node, "right")
-        kids = by_parent[_runs(*(np.searchsorted(parents, roots, side) for side in ("left", "right")))]
+        first = np.searchsorted(parents, roots, "left"), np.searchsorted(parents, roots, "right")
+        kids = by_parent[_runs(*first)]
         while len(kids):
             flat[node[kids]] = flat[parent[kids]] + step[kids]
             kids = by_parent[_runs(lo[kids], hi[kids])]

@@ -161,9 +161,11 @@ def _by_fix_distance_edge(fix, dist, edge, n_fixes: int, n_edges: int, radius: f
         return np.lexsort((edge, dist, fix))
     steps = float(2**dist_bits - 1)
     scaled = np.minimum(np.floor(dist * (steps / radius)), steps).astype(np.uint64)
-    key = (fix.astype(np.uint64) << np.uint64(dist_bits + edge_bits)) | (
-        scaled << np.uint64(edge_bits)
-    ) | edge.astype(np.uint64)
+    key = (
+        (fix.astype(np.uint64) << np.uint64(dist_bits + edge_bits))
+        | (scaled << np.uint64(edge_bits))
+        | edge.astype(np.uint64)
+    )
     order = np.argsort(key, kind="stable")
     f, d = fix[order], dist[order]
     wrong = np.flatnonzero((f[1:] == f[:-1]) & (d[1:] < d[:-1]))
