@@ -16,7 +16,8 @@ arrays out; scipy is a dependency already, networkx's Python objects would cost 
 build and walk), bounded at :data:`LIMIT_M` of cost; their lengths follow each row's
 shortest-path tree. Each source row is computed once per process and kept: a many-to-many
 table filled on demand. For the Brussels truck network (3,902 junctions) the full table
-is 122 MB (float32 lengths, int32 predecessors) and takes about 5-8 s to fill on one core;
+is 122 MB (float32 lengths, int32 predecessors) and takes about 1.6 s of CPU to fill
+(measured 2026-12-02, one search for every row a partition needs);
 a worker fills only the rows its fixes need (2,334 rows for 40 trucks' day), after which a
 partition costs only lookups. Computing the rows afresh per call instead (bounded Dijkstra
 from the candidate nodes of each partition) was 18x slower on the second call (10.6 s vs

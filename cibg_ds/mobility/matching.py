@@ -2,7 +2,8 @@
 
 Per trip (a new trip after a silence longer than ``gap``, see
 :func:`cibg_ds.mobility.label_trips`) each fix has candidates: the directed edges of the
-segments within ``radius_m`` (an STR-tree query for all fixes at once), at most
+segments within ``radius_m`` (:class:`cibg_ds.mobility.segments.SegmentGrid`, GEOS'
+answers bit for bit, for all fixes at once), at most
 ``max_candidates`` of them, nearest first. Emission: Gaussian in the GPS distance
 (``sigma_m``). Transition between a candidate of one fix and a candidate of the next:
 exponential in ``|route distance on the graph - great-circle distance|`` (``beta_m``),
@@ -15,7 +16,7 @@ previous one the match breaks: the path is split there and the break counted.
 Shortest distances: bounded Dijkstra rows of :class:`cibg_ds.mobility.graph.RoadGraph`,
 kept per process (a many-to-many table filled on demand). On Dask the pings are shuffled
 by unit once and the graph travels to each worker once (one ``delayed`` object that every
-partition task depends on); each worker keeps its graph, STR-tree and table between
+partition task depends on); each worker keeps its graph, segment grid and table between
 calls (a module-level cache keyed by the network's fingerprint).
 """
 

@@ -37,11 +37,12 @@ def default_roads():
 class RoadSnapper:
     """Places each point on the nearest road segment within ``max_distance_m``.
 
-    One STR-tree over the segments, queried for all points at once (every segment within
-    the radius, then the nearest by exact distance); a point farther than
+    A grid of the segments' pieces (:class:`cibg_ds.mobility.segments.SegmentGrid`, the map
+    matcher's too), queried for all points at once (every segment within the radius, then
+    the nearest by exact distance, as GEOS answers); a point farther than
     ``max_distance_m`` from every segment gets no segment (``<NA>``). Of equidistant
     segments (a point on a junction) the first in the table wins. Pickles without its
-    tree, so it travels to Dask workers cheaply.
+    grid, so it travels to Dask workers cheaply.
 
     Parameters
     ----------
