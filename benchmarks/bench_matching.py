@@ -122,7 +122,7 @@ def main() -> None:
 
     t0 = time.perf_counter()
     map_match(raw, roads=roads)
-    print(f"cibg_ds warm-up (graph, STR-tree, distance table): {time.perf_counter() - t0:.1f} s")
+    print(f"cibg_ds warm-up (graph, segment grid, distance table): {time.perf_counter() - t0:.1f} s")
     t0 = time.perf_counter()
     ours_small = map_match(small, roads=roads)
     ours_small_s = time.perf_counter() - t0

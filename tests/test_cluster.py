@@ -1,7 +1,13 @@
 import pytest
 from distributed import Client
 
-from cibg_ds.cluster import client_session, get_client, local_cluster_kwargs, machine_size
+from cibg_ds.cluster import (
+    WORKER_MALLOC,
+    client_session,
+    get_client,
+    local_cluster_kwargs,
+    machine_size,
+)
 from cibg_ds.errors import ClusterError, ParameterError
 
 
@@ -64,8 +70,32 @@ def test_local_cluster_starts_when_nothing_is_configured(monkeypatch):
         assert client.cluster is not None
         assert client.submit(lambda: 41 + 1).result() == 42
         link = client.dashboard_link
+        (env,) = client.run(_malloc_environ).values()
     assert link.startswith("http://127.0.0.1:")
+    # glibc reuses blocks up to 32 MiB; Dask's own trim threshold is kept
+    assert env["MALLOC_MMAP_THRESHOLD_"] == str(WORKER_MALLOC["MALLOC_MMAP_THRESHOLD_"])
+    assert "MALLOC_TRIM_THRESHOLD_" in env
     _no_default_client()
+
+
+def _malloc_environ():
+    import os
+
+    return {k: v for k, v in os.environ.items() if k.startswith("MALLOC_")}
+
+
+def test_a_configured_malloc_setting_of_the_workers_wins(monkeypatch):
+    import dask
+
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    # the nanny leaves its pre-spawn variables in this process' environment, which wins
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    with (
+        dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": 131072}),
+        client_session(n_workers=1, quiet=True) as client,
+    ):
+        (env,) = client.run(_malloc_environ).values()
+    assert env["MALLOC_MMAP_THRESHOLD_"] == "131072"
 
 
 def test_shuffle_method_follows_the_setting_then_the_partition_count():

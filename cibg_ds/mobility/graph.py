@@ -16,7 +16,8 @@ arrays out; scipy is a dependency already, networkx's Python objects would cost 
 build and walk), bounded at :data:`LIMIT_M` of cost; their lengths follow each row's
 shortest-path tree. Each source row is computed once per process and kept: a many-to-many
 table filled on demand. For the Brussels truck network (3,902 junctions) the full table
-is 122 MB (float32 lengths, int32 predecessors) and takes about 5-8 s to fill on one core;
+is 122 MB (float32 lengths, int32 predecessors) and takes about 1.6 s of CPU to fill
+(measured 2026-12-02, one search for every row a partition needs);
 a worker fills only the rows its fixes need (2,334 rows for 40 trucks' day), after which a
 partition costs only lookups. Computing the rows afresh per call instead (bounded Dijkstra
 from the candidate nodes of each partition) was 18x slower on the second call (10.6 s vs
@@ -110,6 +111,8 @@ class RoadGraph:
         (driven against the digitised direction), ``length_m``.
     lines : numpy.ndarray
         The segments' geometries in EPSG:31370.
+    line_length : numpy.ndarray
+        Their lengths (GEOS ``length``).
     seg_edges : numpy.ndarray
         ``(n_segments, 2)``: the edge driving each segment forward and backward (-1: none).
     """
@@ -140,6 +143,7 @@ class RoadGraph:
             else np.full(m, "no")
         )
         length = shapely.length(self.lines)
+        self.line_length = length
         rows = np.arange(m)
         fwd, back = oneway != "-1", oneway != "yes"
         edges = pd.DataFrame(
@@ -175,26 +179,29 @@ class RoadGraph:
         self.cost = self.length * self.factor
         weight = np.maximum(self.cost, 1e-3)  # a zero would be no edge
         self.csr = csr_matrix((weight, (self.u, self.v)), shape=(n, n))
-        self._tree = None
+        self._grids: dict[float, object] = {}
         self._dist: np.ndarray | None = None
         self._pred: np.ndarray | None = None
         self._done: np.ndarray | None = None
 
     def __getstate__(self):
-        # caches stay behind: each worker builds its own tree and fills its own table
-        return {**self.__dict__, "_tree": None, "_dist": None, "_pred": None, "_done": None}
+        # caches stay behind: each worker builds its own grid and fills its own table
+        return {**self.__dict__, "_grids": {}, "_dist": None, "_pred": None,
+                "_done": None}  # fmt: skip
 
     def __dask_tokenize__(self):
         return ("RoadGraph", self.key)
 
-    @property
-    def tree(self):
-        """The STR-tree over the segments (built on first use in each process)."""
-        import shapely
+    def grid(self, radius: float):
+        """Return the segments' :class:`~cibg_ds.mobility.segments.SegmentGrid` for ``radius``.
 
-        if self._tree is None:
-            self._tree = shapely.STRtree(self.lines)
-        return self._tree
+        Built on first use in each process and kept (one per radius asked).
+        """
+        from cibg_ds.mobility.segments import SegmentGrid
+
+        if radius not in self._grids:
+            self._grids[radius] = SegmentGrid(self.lines, radius)
+        return self._grids[radius]
 
     def edge_of(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Return the edge from node ``a`` to node ``b`` (element-wise; -1 for none).
@@ -215,6 +222,11 @@ class RoadGraph:
         pos = np.minimum(np.searchsorted(self._keys, key), len(self._keys) - 1)
         return np.where(self._keys[pos] == key, pos, -1)
 
+    @property
+    def keeps_rows(self) -> bool:
+        """Whether :meth:`rows` keeps the rows it computes (at most :data:`TABLE_NODES`)."""
+        return self.n_nodes <= TABLE_NODES
+
     def rows(self, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return bounded shortest distances and predecessors from ``sources``.
 
@@ -232,7 +244,7 @@ class RoadGraph:
             unreached) are the rows of ``sources[i]``.
         """
         sources = np.asarray(sources, np.int64)
-        if self.n_nodes > TABLE_NODES:
+        if not self.keeps_rows:
             unique, position = np.unique(sources, return_inverse=True)
             return position, *self._search(unique)
         if self._dist is None:
@@ -249,9 +261,9 @@ class RoadGraph:
     def _search(self, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Fastest paths from ``sources`` (bounded Dijkstra on costs), and their lengths.
 
-        The lengths follow each row's shortest-path tree outwards (nodes in order of
-        cost: a node's predecessor is always done before it), one vectorised step per
-        rank over all rows.
+        The lengths follow each row's shortest-path tree outwards, level by level from
+        the source (a node's length is its predecessor's plus the edge's, as the path is
+        driven), one vectorised step per level over all rows; the costs' buffer holds them.
         """
         from scipy.sparse.csgraph import dijkstra
 
@@ -259,14 +271,31 @@ class RoadGraph:
         if not len(sources):
             return np.empty((0, n)), np.empty((0, n), dtype=np.int32)
         cost, pred = dijkstra(self.csr, indices=sources, limit=LIMIT_M, return_predecessors=True)
-        length = np.full(cost.shape, np.inf)
-        rows = np.arange(len(sources))
-        length[rows, sources] = 0.0
-        order = np.argsort(cost, axis=1, kind="stable")
-        reached = np.isfinite(cost).sum(axis=1)
-        for rank in range(1, int(reached.max())):
-            live = rows[reached > rank]
-            node = order[live, rank]
-            before = pred[live, node]
-            length[live, node] = length[live, before] + self.length[self.edge_of(before, node)]
-        return length, pred.astype(np.int32)
+        pred = pred.astype(np.int32, copy=False)
+        length = cost  # the costs only gave the trees
+        length.fill(np.inf)
+        flat = length.reshape(-1)
+        roots = np.arange(len(sources)) * n + np.asarray(sources, np.int64)
+        flat[roots] = 0.0
+        # every reached node but the sources, with its predecessor (flat index) and edge
+        node = np.flatnonzero(pred.reshape(-1) >= 0)
+        before = pred.reshape(-1)[node].astype(np.int64)
+        parent = node - node % n + before
+        step = self.length[self.edge_of(before, node % n)]
+        # each node's children: a run of the nodes sorted by parent (keys sorted: a merge)
+        by_parent = np.argsort(parent, kind="stable")
+        parents = parent[by_parent]
+        lo, hi = np.searchsorted(parents, node, "left"), np.searchsorted(parents, node, "right")
+        first = np.searchsorted(parents, roots, "left"), np.searchsorted(parents, roots, "right")
+        kids = by_parent[_runs(*first)]
+        while len(kids):
+            flat[node[kids]] = flat[parent[kids]] + step[kids]
+            kids = by_parent[_runs(lo[kids], hi[kids])]
+        return length, pred
+
+
+def _runs(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Return the positions ``lo[0]..hi[0]-1, lo[1]..hi[1]-1, ...`` as one array."""
+    count = hi - lo
+    k = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    return np.repeat(lo, count) + k

@@ -2,7 +2,8 @@
 
 Per trip (a new trip after a silence longer than ``gap``, see
 :func:`cibg_ds.mobility.label_trips`) each fix has candidates: the directed edges of the
-segments within ``radius_m`` (an STR-tree query for all fixes at once), at most
+segments within ``radius_m`` (:class:`cibg_ds.mobility.segments.SegmentGrid`, GEOS'
+answers bit for bit, for all fixes at once), at most
 ``max_candidates`` of them, nearest first. Emission: Gaussian in the GPS distance
 (``sigma_m``). Transition between a candidate of one fix and a candidate of the next:
 exponential in ``|route distance on the graph - great-circle distance|`` (``beta_m``),
@@ -15,7 +16,7 @@ previous one the match breaks: the path is split there and the break counted.
 Shortest distances: bounded Dijkstra rows of :class:`cibg_ds.mobility.graph.RoadGraph`,
 kept per process (a many-to-many table filled on demand). On Dask the pings are shuffled
 by unit once and the graph travels to each worker once (one ``delayed`` object that every
-partition task depends on); each worker keeps its graph, STR-tree and table between
+partition task depends on); each worker keeps its graph, segment grid and table between
 calls (a module-level cache keyed by the network's fingerprint).
 """
 
@@ -34,7 +35,7 @@ from cibg_ds.frames import is_dask
 from cibg_ds.io.roads import SEGMENT
 from cibg_ds.mobility.geo import to_metric
 from cibg_ds.mobility.graph import _GRAPHS, road_graph
-from cibg_ds.mobility.tracks import require_fixes
+from cibg_ds.mobility.tracks import require_fixes, utc_times
 from cibg_ds.mobility.trips import TRIP_ID, label_trips
 from cibg_ds.mobility.units import regroup
 
@@ -120,22 +121,20 @@ def _empty(columns: dict) -> pd.DataFrame:
 
 
 def _candidates(graph, x, y, p: _Params):
-    """Return padded ``(n, K)`` candidate edges, offsets, GPS distances (-1/nan padding)."""
-    import shapely
+    """Return padded ``(n, K)`` candidate edges, offsets, GPS distances (-1/nan padding).
 
+    The segments within the radius, their distances and the fixes' positions along them
+    come from the graph's :class:`~cibg_ds.mobility.segments.SegmentGrid` (GEOS' answers,
+    bit for bit); each segment gives its edges, ranked per fix by distance, then edge.
+    """
     n = len(x)
-    points = shapely.points(x, y)
-    fix, seg = graph.tree.query(points, predicate="dwithin", distance=p.radius_m)
-    lines = graph.lines[seg]
-    dist = shapely.distance(points[fix], lines)
-    along = shapely.line_locate_point(lines, points[fix])
-    seg_length = shapely.length(lines)
+    fix, seg, dist, along = graph.grid(p.radius_m).within(x, y)
     edge = np.r_[graph.seg_edges[seg, 0], graph.seg_edges[seg, 1]]
     fix, dist = np.r_[fix, fix], np.r_[dist, dist]
-    offset = np.r_[along, seg_length - along]
+    offset = np.r_[along, graph.line_length[seg] - along]
     keep = edge >= 0
     fix, dist, offset, edge = fix[keep], dist[keep], offset[keep], edge[keep]
-    order = np.lexsort((edge, dist, fix))
+    order = _by_fix_distance_edge(fix, dist, edge, n, len(graph.u), p.radius_m)
     fix, dist, offset, edge = fix[order], dist[order], offset[order], edge[order]
     first = np.r_[True, fix[1:] != fix[:-1]] if len(fix) else np.zeros(0, bool)
     start = np.maximum.accumulate(np.where(first, np.arange(len(fix)), 0))
@@ -150,59 +149,114 @@ def _candidates(graph, x, y, p: _Params):
     return edges, offsets, dists
 
 
-def _transitions(graph, e, o, x, y, t, pairs, p: _Params) -> np.ndarray:
-    """Return log transition scores ``(len(pairs), K, K)`` from fix ``i`` to ``i + 1``."""
+def _by_fix_distance_edge(fix, dist, edge, n_fixes: int, n_edges: int, radius: float):
+    """Return ``np.lexsort((edge, dist, fix))`` for distances in ``[0, radius]``, faster.
+
+    One sort of 64-bit keys: the fix, the distance scaled to the bits left (monotone, so
+    never out of order, but distinct distances may share a step) and the edge; the fixes
+    where two distinct distances shared a step are sorted again exactly.
+    """
+    fix_bits, edge_bits = int(n_fixes).bit_length(), int(n_edges).bit_length()
+    dist_bits = 64 - fix_bits - edge_bits
+    if dist_bits < 16 or not len(fix):
+        return np.lexsort((edge, dist, fix))
+    steps = float(2**dist_bits - 1)
+    scaled = np.minimum(np.floor(dist * (steps / radius)), steps).astype(np.uint64)
+    key = (
+        (fix.astype(np.uint64) << np.uint64(dist_bits + edge_bits))
+        | (scaled << np.uint64(edge_bits))
+        | edge.astype(np.uint64)
+    )
+    order = np.argsort(key, kind="stable")
+    f, d = fix[order], dist[order]
+    wrong = np.flatnonzero((f[1:] == f[:-1]) & (d[1:] < d[:-1]))
+    if len(wrong):
+        redo = np.isin(f, np.unique(f[wrong]))
+        rows = order[redo]
+        order[redo] = rows[np.lexsort((edge[rows], dist[rows], fix[rows]))]
+    return order
+
+
+def _transitions(graph, e, o, x, y, t, a, p: _Params) -> np.ndarray:
+    """Return log transition scores ``(len(a), K, K)`` from fix ``a[i]`` to ``a[i] + 1``.
+
+    Computed in float64 by chunks of pairs, in place where the order of operations allows,
+    returned as float32.
+    """
     k = e.shape[1]
-    out = np.full((len(pairs), k, k), -np.inf, dtype=np.float32)
-    for lo in range(0, len(pairs), _CHUNK):
-        a = pairs[lo : lo + _CHUNK]
-        b = a + 1
-        ea, eb, oa, ob = e[a], e[b], o[a], o[b]
+    out = np.empty((len(a), k, k), dtype=np.float32)
+    for lo in range(0, len(a), _CHUNK):
+        ai = a[lo : lo + _CHUNK]
+        bi = ai + 1
+        ea, eb, oa, ob = e[ai], e[bi], o[ai], o[bi]
         position, dist, _ = graph.rows(graph.v[ea].ravel())
-        routed = dist[position.reshape(ea.shape)[:, :, None], graph.u[eb][:, None, :]]
-        route = (graph.length[ea] - oa)[:, :, None] + routed + ob[:, None, :]
-        ahead = ob[:, None, :] - oa[:, :, None]
-        same = (ea[:, :, None] == eb[:, None, :]) & (ahead >= -BACK_TOLERANCE_M)
-        route = np.where(same, np.maximum(ahead, 0.0), route)
-        straight = np.hypot(x[b] - x[a], y[b] - y[a])
-        reach = p.max_speed_ms * (t[b] - t[a]) + 2 * p.radius_m
+        cell = position.reshape(ea.shape)[:, :, None] * dist.shape[1] + graph.u[eb][:, None, :]
+        # padding (no candidate) gives an infinite route: impossible
+        head = np.where(ea >= 0, graph.length[ea] - oa, np.inf)
+        route = np.add(head[:, :, None], np.take(dist.ravel(), cell))
+        route += np.where(eb >= 0, ob, np.inf)[:, None, :]
+        # the same edge, not driven backwards: the distance ahead on it
+        ia, ka, kb = np.nonzero(ea[:, :, None] == np.where(eb >= 0, eb, -2)[:, None, :])
+        ahead = ob[ia, kb] - oa[ia, ka]
+        fwd = ahead >= -BACK_TOLERANCE_M
+        route[ia[fwd], ka[fwd], kb[fwd]] = np.maximum(ahead[fwd], 0.0)
+        straight = np.hypot(x[bi] - x[ai], y[bi] - y[ai])
+        reach = p.max_speed_ms * (t[bi] - t[ai]) + 2 * p.radius_m
         bound = np.minimum(straight + p.max_detour_m, reach)
-        ok = (ea >= 0)[:, :, None] & (eb >= 0)[:, None, :] & (route <= bound[:, None, None])
-        score = -np.abs(route - straight[:, None, None]) / p.beta_m
-        out[lo : lo + _CHUNK] = np.where(ok, score, -np.inf)
+        ok = route <= bound[:, None, None]
+        score = np.subtract(route, straight[:, None, None], out=route)
+        np.abs(score, out=score)
+        np.divide(score, -p.beta_m, out=score)  # -|route - straight| / beta, exactly
+        np.copyto(score, -np.inf, where=~ok)
+        out[lo : lo + _CHUNK] = score
     return out
 
 
-def _viterbi(emission: np.ndarray, trans: np.ndarray, starts: np.ndarray, lengths: np.ndarray):
+def _viterbi(graph, e, o, emission, x, y, t, starts, lengths, p: _Params):
     """Return the best candidate of each fix and the fixes where the match broke.
 
     All chains (trips) advance together: step ``j`` handles the ``j``-th fix of every
-    chain that long, vectorised over chains and candidates.
+    chain that long, vectorised over chains and candidates, with the transitions into
+    those fixes (:func:`_transitions`, never all held at once). The fixes are laid out
+    step by step, chains longest first, so that each step's fixes and the fixes before
+    them are slices.
     """
     n = len(emission)
-    position = np.arange(n) - np.repeat(starts, lengths)
-    by_step = np.argsort(position, kind="stable")
-    bounds = np.r_[0, np.cumsum(np.bincount(position, minlength=1))]
-    score = emission.copy()
+    if graph.keeps_rows:  # every distance row the transitions need, in one search
+        ends = np.zeros(n, dtype=bool)
+        ends[starts + lengths - 1] = True
+        sources = e[~ends]
+        graph.rows(graph.v[sources[sources >= 0]])
+    order = np.argsort(-lengths, kind="stable")  # chains by length, longest first
+    count = np.bincount(lengths, minlength=1)[::-1].cumsum()[::-1][1:]  # chains > j fixes
+    bounds = np.r_[0, np.cumsum(count)]
+    step = np.repeat(np.arange(len(count)), count)
+    layout = starts[order[np.arange(n) - bounds[step]]] + step  # fix at each place
+    score = emission[layout]
     back = np.full(emission.shape, -1, dtype=np.int64)
     broken = np.zeros(n, dtype=bool)
-    for step in range(1, len(bounds) - 1):
-        cur = by_step[bounds[step] : bounds[step + 1]]
-        cand = score[cur - 1][:, :, None] + trans[cur - 1]
+    for j in range(1, len(count)):
+        cur = slice(bounds[j], bounds[j + 1])
+        prev = slice(bounds[j - 1], bounds[j - 1] + count[j])
+        trans = _transitions(graph, e, o, x, y, t, layout[prev], p)
+        cand = score[prev][:, :, None] + trans
         arg = cand.argmax(axis=1)
         best = np.take_along_axis(cand, arg[:, None, :], axis=1)[:, 0, :]
         stop = ~np.isfinite(best).any(axis=1)
-        score[cur] = np.where(stop[:, None], emission[cur], best + emission[cur])
+        score[cur] = np.where(stop[:, None], score[cur], best + score[cur])
         back[cur] = np.where(stop[:, None], -1, arg)
         broken[cur] = stop
     choice = np.full(n, -1, dtype=np.int64)
-    ends = starts + lengths - 1
-    choice[ends] = score[ends].argmax(axis=1)
-    for step in range(len(bounds) - 2, 0, -1):
-        cur = by_step[bounds[step] : bounds[step + 1]]
+    last = bounds[lengths[order] - 1] + np.arange(len(order))  # each chain's last place
+    choice[last] = score[last].argmax(axis=1)
+    for j in range(len(count) - 1, 0, -1):
+        cur = np.arange(bounds[j], bounds[j + 1])
+        prev = slice(bounds[j - 1], bounds[j - 1] + count[j])
         prev_best = back[cur, choice[cur]]
-        choice[cur - 1] = np.where(prev_best >= 0, prev_best, score[cur - 1].argmax(axis=1))
-    return choice, broken
+        choice[prev] = np.where(prev_best >= 0, prev_best, score[prev].argmax(axis=1))
+    out_choice, out_broken = np.empty(n, np.int64), np.empty(n, bool)
+    out_choice[layout], out_broken[layout] = choice, broken
+    return out_choice, out_broken
 
 
 def _walk(graph, src: np.ndarray, dst: np.ndarray):
@@ -286,11 +340,8 @@ def _match_frame(pings: pd.DataFrame, graph, p: _Params) -> tuple[pd.DataFrame, 
     chain_start = np.r_[True, cm[1:] != cm[:-1]] if len(cm) else np.zeros(0, bool)
     starts = np.flatnonzero(chain_start)
     lengths = np.diff(np.r_[starts, len(cm)])
-    pairs = np.flatnonzero(~chain_start[1:]) if len(cm) else np.zeros(0, np.int64)
-    trans = np.full((len(cm), e.shape[1], e.shape[1]), -np.inf, dtype=np.float32)
-    trans[pairs] = _transitions(graph, e, o, xm, ym, tm, pairs, p)
     emission = np.where(e >= 0, -0.5 * (np.nan_to_num(d) / p.sigma_m) ** 2, -np.inf)
-    choice, broken = _viterbi(emission, trans, starts, lengths)
+    choice, broken = _viterbi(graph, e, o, emission, xm, ym, tm, starts, lengths, p)
     pick = np.arange(len(cm))
     me, mo, md = e[pick, choice], o[pick, choice], d[pick, choice]
     breaks = np.zeros(n, np.int64)
@@ -338,7 +389,7 @@ def _match_frame(pings: pd.DataFrame, graph, p: _Params) -> tuple[pd.DataFrame, 
     path["edge_length_m"] = graph.length[edge[first_row]]
     for column, when, row in (("entry_ts", t_in, first_row), ("exit_ts", t_out, last_row)):
         ns = origin[matched[fix[row]]] + np.round(when[row] * 1e9).astype(np.int64)
-        path[column] = pd.to_datetime(ns, utc=True).astype(s.PING_DTYPES[s.TS])
+        path[column] = utc_times(ns)
     new_trip = np.r_[True, path[s.OBU_ID].to_numpy()[1:] != path[s.OBU_ID].to_numpy()[:-1]]
     new_trip |= np.r_[True, path[TRIP_ID].to_numpy()[1:] != path[TRIP_ID].to_numpy()[:-1]]
     tid = np.cumsum(new_trip) - 1

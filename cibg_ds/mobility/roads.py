@@ -14,6 +14,7 @@ from cibg_ds.errors import ParameterError
 from cibg_ds.io.roads import SEGMENT
 from cibg_ds.mobility.aggregate import aggregate_places
 from cibg_ds.mobility.geo import METRIC_CRS, to_metric
+from cibg_ds.mobility.segments import SegmentGrid
 from cibg_ds.mobility.tracks import gap_ns
 
 SNAP_DISTANCE_M = 30.0
@@ -36,11 +37,12 @@ def default_roads():
 class RoadSnapper:
     """Places each point on the nearest road segment within ``max_distance_m``.
 
-    One STR-tree over the segments, queried for all points at once (every segment within
-    the radius, then the nearest by exact distance); a point farther than
+    A grid of the segments' pieces (:class:`cibg_ds.mobility.segments.SegmentGrid`, the map
+    matcher's too), queried for all points at once (every segment within the radius, then
+    the nearest by exact distance, as GEOS answers); a point farther than
     ``max_distance_m`` from every segment gets no segment (``<NA>``). Of equidistant
     segments (a point on a junction) the first in the table wins. Pickles without its
-    tree, so it travels to Dask workers cheaply.
+    grid, so it travels to Dask workers cheaply.
 
     Parameters
     ----------
@@ -100,7 +102,7 @@ class RoadSnapper:
     def _snap(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x, y = to_metric(lon, lat)
         if self._tree is None:
-            self._tree = _SegmentGrid(self.lines, self.max_distance_m)
+            self._tree = SegmentGrid(self.lines, self.max_distance_m)
         return self._tree.nearest(x, y)
 
     def snap_geos(self, lon, lat) -> tuple[np.ndarray, np.ndarray]:
@@ -129,102 +131,6 @@ class RoadSnapper:
         ids = pd.array(self.ids[np.maximum(rows, 0)])
         ids[rows < 0] = pd.NA
         return ids
-
-
-class _SegmentGrid:
-    """The straight pieces of every line, binned on a square grid, for nearest-line queries.
-
-    A point's candidates are the pieces registered in its grid cell: those whose bounding
-    box, widened by the radius, covers the cell. Distances are computed as GEOS computes
-    them (``Distance::pointToSegment``, the same operations in the same order, so the same
-    bits); a line's distance is the least of its pieces'.
-    """
-
-    CELL_M = 60.0
-    CHUNK = 16_384  # points per batch: bounded memory for the candidate pairs
-
-    def __init__(self, lines, radius: float):
-        import shapely
-
-        parts, line_of_part = shapely.get_parts(lines, return_index=True)
-        xy, part = shapely.get_coordinates(parts, return_index=True)
-        same = part[1:] == part[:-1]  # consecutive vertices of one part make a piece
-        self.ax, self.ay = xy[:-1][same, 0], xy[:-1][same, 1]
-        self.bx, self.by = xy[1:][same, 0], xy[1:][same, 1]
-        self.line = line_of_part[part[:-1][same]].astype(np.int64)
-        self.radius = radius
-        lo_x = np.minimum(self.ax, self.bx) - radius
-        hi_x = np.maximum(self.ax, self.bx) + radius
-        lo_y = np.minimum(self.ay, self.by) - radius
-        hi_y = np.maximum(self.ay, self.by) + radius
-        self.x0 = float(lo_x.min()) if len(lo_x) else 0.0
-        self.y0 = float(lo_y.min()) if len(lo_y) else 0.0
-        c = self.CELL_M
-        c0, c1 = ((lo_x - self.x0) // c).astype(np.int64), ((hi_x - self.x0) // c).astype(np.int64)
-        r0, r1 = ((lo_y - self.y0) // c).astype(np.int64), ((hi_y - self.y0) // c).astype(np.int64)
-        self.cols = int(c1.max()) + 1 if len(c1) else 1
-        self.rows = int(r1.max()) + 1 if len(r1) else 1
-        # every (cell, piece) of each piece's widened box, as one sorted array
-        nc, nr = c1 - c0 + 1, r1 - r0 + 1
-        count = nc * nr
-        piece = np.repeat(np.arange(len(count)), count)
-        k = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
-        cell = (r0[piece] + k // nc[piece]) * self.cols + c0[piece] + k % nc[piece]
-        order = np.lexsort((piece, cell))
-        self.piece = piece[order]
-        self.offsets = np.searchsorted(cell[order], np.arange(self.rows * self.cols + 1))
-
-    def nearest(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return the nearest line within the radius (-1: none; ties: first) and its distance."""
-        rows = np.full(len(x), -1, dtype=np.int64)
-        distance = np.full(len(x), np.nan)
-        for lo in range(0, len(x), self.CHUNK):
-            hi = min(lo + self.CHUNK, len(x))
-            rows[lo:hi], distance[lo:hi] = self._nearest(x[lo:hi], y[lo:hi])
-        return rows, distance
-
-    def _nearest(self, x, y):
-        n = len(x)
-        rows, distance = np.full(n, -1, dtype=np.int64), np.full(n, np.nan)
-        col = np.floor((x - self.x0) / self.CELL_M)
-        row = np.floor((y - self.y0) / self.CELL_M)
-        inside = (col >= 0) & (col < self.cols) & (row >= 0) & (row < self.rows)
-        inside &= np.isfinite(x) & np.isfinite(y)
-        cell = np.where(inside, row * self.cols + col, 0).astype(np.int64)
-        start, stop = self.offsets[cell], self.offsets[cell + 1]
-        count = np.where(inside, stop - start, 0)
-        if not count.sum():
-            return rows, distance
-        point = np.repeat(np.arange(n), count)
-        k = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
-        piece = self.piece[np.repeat(start, count) + k]
-        d = _point_to_segment(x[point], y[point], self.ax[piece], self.ay[piece],
-                              self.bx[piece], self.by[piece])  # fmt: skip
-        near = d <= self.radius
-        point, line, d = point[near], self.line[piece[near]], d[near]
-        if not len(point):
-            return rows, distance
-        # pairs come by point; per point the least distance, then the first line at it
-        first = np.flatnonzero(np.r_[True, point[1:] != point[:-1]])
-        least = np.minimum.reduceat(d, first)
-        at_least = d == np.repeat(least, np.diff(np.r_[first, len(point)]))
-        best = np.minimum.reduceat(np.where(at_least, line, np.iinfo(np.int64).max), first)
-        rows[point[first]], distance[point[first]] = best, least
-        return rows, distance
-
-
-def _point_to_segment(px, py, ax, ay, bx, by) -> np.ndarray:
-    """GEOS' ``Distance::pointToSegment``, vectorised: the same operations, in its order."""
-    dx, dy = bx - ax, by - ay
-    len2 = dx * dx + dy * dy
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = ((px - ax) * dx + (py - ay) * dy) / len2
-        s = ((ay - py) * dx - (ax - px) * dy) / len2
-        across = np.abs(s) * np.sqrt(len2)
-    to_a = np.sqrt((px - ax) * (px - ax) + (py - ay) * (py - ay))
-    to_b = np.sqrt((px - bx) * (px - bx) + (py - by) * (py - by))
-    degenerate = (ax == bx) & (ay == by)
-    return np.where(degenerate | (r <= 0.0), to_a, np.where(r >= 1.0, to_b, across))
 
 
 def aggregate_roads(
