@@ -80,3 +80,21 @@ def test_shuffle_method_follows_the_setting_then_the_partition_count():
     assert shuffle_method(small) == "tasks" and shuffle_method(large) is None
     with dask.config.set({"dataframe.shuffle.method": "p2p"}):
         assert shuffle_method(small) == "p2p"
+
+
+def test_workers_started_here_get_the_malloc_settings(monkeypatch):
+    import dask
+
+    from cibg_ds.cluster import WORKER_MALLOC
+
+    name = "MALLOC_MMAP_THRESHOLD_"
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    monkeypatch.delenv(name, raising=False)
+    with client_session(n_workers=1, quiet=True) as client:
+        got = client.run(lambda: __import__("os").environ.get(name))
+    assert list(got.values()) == [WORKER_MALLOC[name]]
+    monkeypatch.delenv(name, raising=False)  # the nanny set it here to spawn the worker
+    mine = {"distributed.nanny.pre-spawn-environ": {name: "1048576"}}
+    with dask.config.set(mine), client_session(n_workers=1, quiet=True) as client:
+        got = client.run(lambda: __import__("os").environ.get(name))
+    assert list(got.values()) == ["1048576"]  # the user's own setting wins
