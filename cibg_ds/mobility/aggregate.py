@@ -101,10 +101,25 @@ def distinct_by_group(groups: np.ndarray, values, n_groups: int) -> np.ndarray:
         groups, values = groups[rest], np.asarray(values)[rest]
     units = pd.factorize(values)[0]
     n_units = int(units.max()) + 1 if len(units) else 1
-    pairs = np.sort(groups.astype(np.int64) * n_units + units)
-    first = np.r_[True, pairs[1:] != pairs[:-1]] if len(pairs) else np.zeros(0, bool)
-    counted = np.bincount(pairs[first] // n_units, minlength=n_groups)
+    pairs = groups.astype(np.int64) * n_units + units
+    if _few_distinct(pairs):  # a dense feed: hash the pairs, sort nothing
+        distinct = pd.unique(pairs)
+    else:
+        pairs = np.sort(pairs)
+        distinct = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
+    counted = np.bincount(distinct // n_units, minlength=n_groups)
     return counted if single is None else out + counted
+
+
+def _few_distinct(values: np.ndarray) -> bool:
+    """Tell whether a sample of ``values`` has under a quarter of distinct values.
+
+    Then hashing them (and sorting only the distinct ones) beats sorting them all.
+    """
+    if len(values) < 4096:
+        return False
+    sample = values[:: max(1, len(values) // 65536)]
+    return len(pd.unique(sample)) * 4 < len(sample)
 
 
 def _alone(groups: np.ndarray, n_groups: int):
@@ -227,6 +242,12 @@ def _group_codes(binned: pd.DataFrame, keys: list[str], wide: bool = True):
         lookup = np.zeros(span, dtype=np.int64)
         lookup[present] = np.arange(len(present))
         groups = lookup[mixed]
+    elif _few_distinct(mixed):  # hash, then sort the distinct keys only
+        codes, uniques = pd.factorize(mixed)
+        order = np.argsort(uniques)
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        present, groups = uniques[order], rank[codes]
     else:
         present, groups = np.unique(mixed, return_inverse=True)
     columns, rest = {}, present
