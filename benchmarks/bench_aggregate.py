@@ -20,6 +20,8 @@ spatial extension is not on PyPI for this DuckDB); ours is
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import math
 import os
 import threading
@@ -173,26 +175,34 @@ def duckdb_side(path: Path, threads: int) -> tuple[pd.DataFrame, float, float]:
 
 
 class PeakMemory:
-    """Sample the summed resident memory of this process and the cluster's processes."""
+    """Sample the summed resident memory of this process and the cluster's processes.
+
+    The workers of a LocalCluster are local processes: they are read with psutil from
+    this process (no call into the workers, so the sampling costs them no CPU time), and
+    what they spilled is the size of the files under their local directories.
+    """
 
     def __init__(self, client):
-        self.client, self.peak, self.spilled = client, 0.0, 0.0
+        import psutil
+
+        self.peak, self.spilled = 0.0, 0.0
+        pids = client.run(os.getpid).values()
+        self.processes = [psutil.Process(p) for p in {*pids, os.getpid()}]
+        self.directories = list(client.run(_local_directory).values())
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _rss(self) -> float:
-        import psutil
-
-        workers = self.client.run(lambda: psutil.Process().memory_info().rss)
-        scheduler = self.client.run_on_scheduler(lambda: psutil.Process().memory_info().rss)
-        return (sum(workers.values()) + scheduler + psutil.Process().memory_info().rss) / 2**20
+        return sum(p.memory_info().rss for p in self.processes) / 2**20
 
     def _spilled(self) -> float:
-        def disk(dask_worker):
-            total = getattr(dask_worker.data, "spilled_total", None)
-            return total.disk if total is not None else 0
-
-        return sum(self.client.run(disk).values()) / 2**20
+        total = 0
+        for directory in self.directories:
+            for folder, _, files in os.walk(directory):
+                for name in files:
+                    with contextlib.suppress(OSError):  # a file removed meanwhile
+                        total += os.path.getsize(os.path.join(folder, name))
+        return total / 2**20
 
     def _run(self):
         while not self._stop.wait(0.5):
@@ -208,17 +218,32 @@ class PeakMemory:
         self._thread.join()
 
 
+def _local_directory(dask_worker) -> str:
+    return dask_worker.local_directory
+
+
+def _import_all() -> None:
+    for module in ("cibg_ds.mobility", "dask.dataframe", "pyarrow.parquet", "pyproj"):
+        __import__(module)
+
+
 def ours(path: Path, threads: int, memory_limit: str | None, blocksize: str = "64MB",
-         measures=("speed",)):  # fmt: skip
+         measures=("speed",), plain_workers: bool = False):  # fmt: skip
     from distributed import Client, LocalCluster
 
+    from cibg_ds.cluster import worker_environment
     from cibg_ds.io import read_pings
     from cibg_ds.mobility import aggregate
 
-    cluster = LocalCluster(n_workers=threads, threads_per_worker=1, host="127.0.0.1",
-                           memory_limit=memory_limit or "auto", dashboard_address=None)  # fmt: skip
+    # the workers cibg_ds starts (see cibg_ds.cluster), unless Dask's own are asked for
+    with contextlib.nullcontext() if plain_workers else worker_environment():
+        cluster = LocalCluster(n_workers=threads, threads_per_worker=1, host="127.0.0.1",
+                               memory_limit=memory_limit or "auto",
+                               dashboard_address=None)  # fmt: skip
     with cluster, Client(cluster) as client, PeakMemory(client) as memory:
-        client.run(lambda: __import__("cibg_ds.mobility"))  # imports are not the work
+        # imports are not the work (DuckDB's are outside its timing too), here and in workers
+        client.run(_import_all)
+        _import_all()
         start, cpu = time.perf_counter(), cluster_cpu(client)
         pings = read_pings(path, blocksize=blocksize)
         table = aggregate(pings, cell="250m", by="hour", measures=measures)
@@ -260,13 +285,19 @@ def main() -> None:
         default=Path("/tmp/cibg_ds-bench"),
         help="where the benchmark data are made once",
     )
+    parser.add_argument(
+        "--plain-workers",
+        action="store_true",
+        help="workers with Dask's malloc settings, not cibg_ds's (WORKER_MALLOC)",
+    )
     args = parser.parse_args()
+    run_ours = functools.partial(ours, plain_workers=args.plain_workers)
     base = dataset(args.data) if args.feed == "simulated" or args.scale else None
     if args.scale:
         rows = []
         for copies in args.scale:
             path = base if copies == 1 else scaled(base, copies)
-            table, seconds, peak, spilled, _ = ours(
+            table, seconds, peak, spilled, _ = run_ours(
                 path, args.threads, args.memory_limit, args.blocksize
             )
             rows.append((copies, int(table["n_fixes"].sum()), seconds, peak))
@@ -281,7 +312,7 @@ def main() -> None:
         path = base if args.copies == 1 else scaled(base, args.copies)
     for run in range(args.repeat):
         peer, peer_s, peer_cpu = duckdb_side(path, args.threads)
-        table, ours_s, peak, _, ours_cpu = ours(
+        table, ours_s, peak, _, ours_cpu = run_ours(
             path, args.threads, args.memory_limit, args.blocksize
         )
         compare(peer, table)
@@ -292,7 +323,7 @@ def main() -> None:
               f"wall, {ours_cpu / peer_cpu:.2f} CPU; load average "
               f"{os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
     if args.defaults:
-        _, plain_s, _, _, _ = ours(path, args.threads, args.memory_limit, args.blocksize,
+        _, plain_s, _, _, _ = run_ours(path, args.threads, args.memory_limit, args.blocksize,
                                  measures=DEFAULT_MEASURES)  # fmt: skip
         print(f"plain call (default measures {DEFAULT_MEASURES}): {plain_s:.2f} s, "
               f"{plain_s / ours_s:.2f}x the speed-only call of the last run")  # fmt: skip

@@ -122,7 +122,8 @@ def main() -> None:
 
     t0 = time.perf_counter()
     map_match(raw, roads=roads)
-    print(f"cibg_ds warm-up (graph, segment grid, distance table): {time.perf_counter() - t0:.1f} s")
+    took = time.perf_counter() - t0
+    print(f"cibg_ds warm-up (graph, segment grid, distance table): {took:.1f} s")
     t0 = time.perf_counter()
     ours_small = map_match(small, roads=roads)
     ours_small_s = time.perf_counter() - t0

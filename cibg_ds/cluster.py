@@ -32,16 +32,6 @@ log = logging.getLogger(__name__)
 
 
 TASKS_SHUFFLE_MAX_PARTITIONS = 128
-WORKER_MALLOC = {"MALLOC_MMAP_THRESHOLD_": 32 * 2**20}
-"""glibc settings of the local workers: blocks up to 32 MiB come from the reused heap.
-
-Dask sets ``MALLOC_TRIM_THRESHOLD_`` for its workers (memory goes back to the system
-sooner), and setting it switches off glibc's growing mmap threshold: every NumPy temporary
-over 128 KiB is then mapped and faulted in afresh. Map matching the demo week on a worker
-spent as much CPU in the kernel as in NumPy (4.3 s of 9 s); with 32 MiB (the ceiling
-glibc's own threshold grows to) 0.7-1.0 s. Dask's trim threshold stays; a setting of the
-same name in ``distributed.nanny.pre-spawn-environ`` or the environment wins.
-"""
 
 
 def shuffle_method(frame) -> str | None:
@@ -58,6 +48,34 @@ def shuffle_method(frame) -> str | None:
     if chosen is not None:
         return chosen
     return "tasks" if frame.npartitions <= TASKS_SHUFFLE_MAX_PARTITIONS else None
+
+
+WORKER_MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(32 * 2**20)}
+"""glibc ``malloc`` settings of the worker processes cibg_ds starts.
+
+Dask starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which also freezes glibc's
+``mmap`` threshold at 128 KiB: every array above it is mapped fresh from the kernel and
+unmapped when freed, so each temporary of a numpy kernel pays its page faults again
+(in ``aggregate`` on 5 M fixes, half of the workers' CPU time was system time; map
+matching the demo week on a worker spent 4.3 of 9 s in the kernel). Arrays up
+to 32 MiB (the largest threshold glibc takes) come from the heap instead, and freed heap
+memory is still trimmed. On a cluster of your own, set the same variable in
+``distributed.nanny.pre-spawn-environ``.
+"""
+
+
+@contextlib.contextmanager
+def worker_environment() -> Iterator[None]:
+    """Start the worker processes of a LocalCluster built in this block with :data:`WORKER_MALLOC`.
+
+    Values of ``distributed.nanny.pre-spawn-environ`` set by the user (or the process's
+    environment variables) win.
+    """
+    import dask
+
+    current = dask.config.get("distributed.nanny.pre-spawn-environ", None) or {}
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": {**WORKER_MALLOC, **current}}):
+        yield
 
 
 def machine_size() -> tuple[int, int]:
@@ -97,18 +115,6 @@ def local_cluster_kwargs(n_workers: int | None = None, memory_fraction: float = 
         "host": "127.0.0.1",
         "dashboard_address": "127.0.0.1:8787",
     }
-
-
-@contextlib.contextmanager
-def worker_environ() -> Iterator[None]:
-    """Within this block, new local workers start with :data:`WORKER_MALLOC`."""
-    import dask
-
-    given = dask.config.get("distributed.nanny.pre-spawn-environ", {}) or {}
-    extra = {f"distributed.nanny.pre-spawn-environ.{k}": v for k, v in WORKER_MALLOC.items()
-             if k not in given}  # fmt: skip
-    with dask.config.set(extra):
-        yield
 
 
 def active_client() -> Client | None:
@@ -190,7 +196,7 @@ def get_client(
             how = f"scheduler {address} (from {origin})"
             _wait_for_a_worker(client, address, origin, worker_timeout)
         else:
-            with worker_environ():
+            with worker_environment():
                 client = Client(**local_cluster_kwargs(n_workers), set_as_default=True)
             how = "new LocalCluster"
     log.info("Dask %s, dashboard %s", how, client.dashboard_link)

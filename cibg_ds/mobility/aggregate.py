@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
 from cibg_ds import checks
 from cibg_ds import schema as s
-from cibg_ds.cluster import shuffle_method
+from cibg_ds.cluster import compute, shuffle_method
 from cibg_ds.config import get_settings
 from cibg_ds.frames import compute_frame, is_dask
+from cibg_ds.mobility.buckets import by_key_ranges
 from cibg_ds.mobility.geo import to_lonlat
-from cibg_ds.mobility.grid import CELL, cell_codes, cell_labels, cell_size, time_bins
+from cibg_ds.mobility.grid import CELL, cell_codes, cell_label_array, cell_size, time_bins
 from cibg_ds.mobility.tracks import Tracks, gap_ns, require_fixes
 from cibg_ds.mobility.units import regroup, unit_keys
 
@@ -40,9 +43,10 @@ class GridCells:
         """Return the int64 cell code of each point (labelled once, after aggregation)."""
         return cell_codes(lon, lat, self.cell)
 
-    def label(self, codes) -> np.ndarray:
-        """Return the standard cell ids of codes."""
-        return cell_labels(codes, self.cell)
+    def label(self, codes) -> pd.api.extensions.ExtensionArray:
+        """Return the standard cell ids of codes (a pandas ``str`` array)."""
+        labels = cell_label_array(codes, self.cell)
+        return pd.StringDtype("pyarrow", na_value=np.nan).__from_arrow__(labels)
 
 
 def _keys(place, by: str) -> list[str]:
@@ -89,11 +93,45 @@ def distinct_by_group(groups: np.ndarray, values, n_groups: int) -> np.ndarray:
     >>> distinct_by_group(np.array([0, 0, 1, 1, 1]), np.array(["a", "a", "a", "b", "c"]), 2)
     array([1, 3])
     """
+    groups = np.asarray(groups)
+    single, out = _alone(groups, n_groups)
+    if single is not None:  # a group of one row has one value: only the rest are sorted
+        out[groups[single]] = 1
+        rest = ~single
+        groups, values = groups[rest], np.asarray(values)[rest]
     units = pd.factorize(values)[0]
     n_units = int(units.max()) + 1 if len(units) else 1
-    pairs = np.sort(groups.astype(np.int64) * n_units + units)
-    first = np.r_[True, pairs[1:] != pairs[:-1]] if len(pairs) else np.zeros(0, bool)
-    return np.bincount(pairs[first] // n_units, minlength=n_groups)
+    pairs = groups.astype(np.int64) * n_units + units
+    if _few_distinct(pairs):  # a dense feed: hash the pairs, sort nothing
+        distinct = pd.unique(pairs)
+    else:
+        pairs = np.sort(pairs)
+        distinct = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
+    counted = np.bincount(distinct // n_units, minlength=n_groups)
+    return counted if single is None else out + counted
+
+
+def _few_distinct(values: np.ndarray) -> bool:
+    """Tell whether a sample of ``values`` has under a quarter of distinct values.
+
+    Then hashing them (and sorting only the distinct ones) beats sorting them all.
+    """
+    if len(values) < 4096:
+        return False
+    sample = values[:: max(1, len(values) // 65536)]
+    return len(pd.unique(sample)) * 4 < len(sample)
+
+
+def _alone(groups: np.ndarray, n_groups: int):
+    """Flag the rows alone in their group, when they are many (else None); and zeros.
+
+    The per-group sorts then sort only the other rows: on a sparse feed (a fix or two per
+    cell-hour) most rows are alone.
+    """
+    counts = np.bincount(groups, minlength=n_groups)
+    if len(groups) < 1024 or (counts == 1).sum() * 8 < len(groups):
+        return None, None
+    return counts[groups] == 1, np.zeros(n_groups, dtype=np.int64)
 
 
 def _sorted_within_groups(g: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -136,7 +174,11 @@ def quantiles_by_group(groups: np.ndarray, values: np.ndarray, n_groups: int, qs
     >>> quantiles_by_group(np.array([0, 0, 0]), np.array([3.0, 1.0, 2.0]), 1, (0.5, 1.0))
     [array([2.]), array([3.])]
     """
+    groups = np.asarray(groups)
+    single, _ = _alone(groups, n_groups)
     keep = ~np.isnan(values)
+    if single is not None:  # a group of one row: its quantiles are its value
+        keep &= ~single
     g, v = _sorted_within_groups(groups[keep], values[keep])
     counts = np.bincount(g, minlength=n_groups)
     starts = np.r_[0, np.cumsum(counts)[:-1]]
@@ -151,17 +193,21 @@ def quantiles_by_group(groups: np.ndarray, values: np.ndarray, n_groups: int, qs
         frac, diff = h - lo, high - low
         # numpy's own lerp, so the results are equal to the last bit
         out[has] = np.where(frac >= 0.5, high - diff * (1 - frac), low + diff * frac)
+        if single is not None:
+            out[groups[single]] = values[single]  # NaN for a missing value, as a group's
         results.append(out)
     return results
 
 
-def _group_codes(binned: pd.DataFrame, keys: list[str]):
+def _group_codes(binned: pd.DataFrame, keys: list[str], wide: bool = True):
     """Return each row's group (0 .. n - 1, in the order of ``keys``) and the groups' keys.
 
-    Each key column becomes order-preserving integer codes (small integers by offset, the
-    rest factorised and sorted), mixed into one number; the groups are its distinct
-    values, found by counting when their range is small and by sorting otherwise.
-    Returns None when a key is missing somewhere or the mixed codes would overflow.
+    The keys come as a dict of arrays. Each key column becomes order-preserving integer
+    codes (integers by offset, the rest factorised and sorted), mixed into one number;
+    the groups are its distinct values, found by counting when their range is small and
+    by one sort otherwise. Integers of a wide range (grid cell codes) are offset too when
+    the mixed range fits in 62 bits (``wide``), else factorised. Returns None when a key
+    is missing somewhere or the mixed codes would overflow.
     """
     parts, sizes, decode = [], [], []
     for key in keys:
@@ -170,7 +216,7 @@ def _group_codes(binned: pd.DataFrame, keys: list[str]):
         values = column.to_numpy() if kind in "iu" else np.zeros(0, dtype=object)
         if kind in "iu" and len(values):
             low, high = int(values.min()), int(values.max())
-            if high - low < 2**24:
+            if high - low < 2**24 or (wide and high < 2**63):
                 parts.append(values.astype(np.int64) - low)
                 sizes.append(high - low + 1)
                 decode.append(lambda c, low=low, dtype=values.dtype: (c + low).astype(dtype))
@@ -186,7 +232,7 @@ def _group_codes(binned: pd.DataFrame, keys: list[str]):
         sizes.append(max(len(uniques), 1))
         decode.append(lambda c, rows=first, array=column.array: array.take(rows[c]))
     if float(np.prod(np.array(sizes, dtype=float))) >= 2**62:
-        return None
+        return _group_codes(binned, keys, wide=False) if wide else None
     mixed = np.zeros(len(binned), dtype=np.int64)
     for part, size in zip(parts, sizes, strict=True):
         mixed = mixed * size + part
@@ -196,14 +242,19 @@ def _group_codes(binned: pd.DataFrame, keys: list[str]):
         lookup = np.zeros(span, dtype=np.int64)
         lookup[present] = np.arange(len(present))
         groups = lookup[mixed]
+    elif _few_distinct(mixed):  # hash, then sort the distinct keys only
+        codes, uniques = pd.factorize(mixed)
+        order = np.argsort(uniques)
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        present, groups = uniques[order], rank[codes]
     else:
         present, groups = np.unique(mixed, return_inverse=True)
     columns, rest = {}, present
     for key, size, back in reversed(list(zip(keys, sizes, decode, strict=True))):
         columns[key] = back(rest % size)
         rest = rest // size
-    index = pd.MultiIndex.from_arrays([columns[k] for k in keys], names=keys)
-    return groups, index
+    return groups, {k: columns[k] for k in keys}
 
 
 def _share_columns(binned: pd.DataFrame, groups, n_groups: int, fixes) -> dict:
@@ -231,17 +282,19 @@ def _share_columns(binned: pd.DataFrame, groups, n_groups: int, fixes) -> dict:
 
 def _stats(binned: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Per place and bin; every group must be whole (all its fixes in ``binned``)."""
-    binned = binned[binned[keys[0]].notna()]  # fixes in no place
+    missing = binned[keys[0]].isna()
+    if missing.any():
+        binned = binned[~missing]  # fixes in no place
     coded = _group_codes(binned, keys)
     if coded is None:
         grouped = binned.groupby(keys, sort=True, observed=True)
-        index = grouped.size().index
-        codes = grouped.ngroup().to_numpy()
+        index = grouped.size().index.to_frame(index=False)
+        codes, out = grouped.ngroup().to_numpy(), {k: index[k].array for k in keys}
     else:
-        codes, index = coded
-    n = len(index)
+        codes, out = coded
+    n = len(out[keys[0]])
     fixes = np.bincount(codes, minlength=n)
-    out = pd.DataFrame({"n_fixes": fixes}, index=index)
+    out["n_fixes"] = fixes
     out["n_vehicles"] = distinct_by_group(codes, binned[UNIT].to_numpy(), n)
     if s.SPEED in binned.columns:
         speed = binned[s.SPEED].to_numpy(float)
@@ -251,9 +304,8 @@ def _stats(binned: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         with np.errstate(invalid="ignore", divide="ignore"):
             out["speed_mean"] = np.where(counted > 0, total / counted, np.nan)
         out["speed_p85"] = quantile_by_group(codes, speed, n, 0.85)
-    for name, values in _share_columns(binned, codes, n, fixes).items():
-        out[name] = values
-    return out.reset_index()
+    out.update(_share_columns(binned, codes, n, fixes))
+    return pd.DataFrame(out)
 
 
 def _vkm(pings: pd.DataFrame, place, by, tz, gap, fix_places=None, tracks=None) -> pd.DataFrame:
@@ -288,9 +340,16 @@ def _non_decreasing(labels) -> bool:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    try:
-        values = pa.array(np.asarray(labels, dtype=object), type=pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+    if hasattr(labels, "__arrow_array__"):  # pandas str arrays: their arrow data, no copy
+        values = pa.array(labels)
+    else:
+        try:
+            values = pa.array(np.asarray(labels, dtype=object), type=pa.string())
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return False
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
         return False
     return len(values) < 2 or bool(pc.all(pc.less_equal(values[:-1], values[1:])).as_py())
 
@@ -382,15 +441,42 @@ def aggregate_places(
         return finish_places(stats, vkm, place, keys)
     meta = _binned(pings._meta, place, by, tz, measures)
     binned = pings.map_partitions(_binned, place, by, tz, measures, meta=meta)
-    stats = compute_frame(stats_of_binned(binned, keys), "aggregate")
-    stats = stats.sort_values(keys, ignore_index=True)
     vkm = None
     if "vkm" in measures:
         parts = regroup(pings).map_partitions(
             _vkm, place, by, tz, gap, meta=_vkm(pings._meta, place, by, tz, gap)
         )
         vkm = merge_place_vkm(compute_frame(parts, "vehicle-km"), keys)
-    return finish_places(stats, vkm, place, keys)
+    dtype = meta[place.key].dtype
+    if binned.npartitions == 1 or not (isinstance(dtype, np.dtype) and dtype.kind in "iu"):
+        stats = compute_frame(stats_of_binned(binned, keys), "aggregate")
+        return finish_places(stats.sort_values(keys, ignore_index=True), vkm, place, keys)
+    # integer places: buckets of place ranges, reduced (and labelled) on the workers
+    label = place if vkm is None and hasattr(place, "label") else None
+    tasks = by_key_ranges(binned, place.key, functools.partial(_bucket_stats, keys, label))
+    buckets = compute(tasks, "aggregate")
+    stats = pd.concat([b for b, _ in buckets if len(b)] or [buckets[0][0]], ignore_index=True)
+    runs = None
+    if label is not None:
+        runs = pd.concat([pd.Series(r, copy=False) for _, r in buckets], ignore_index=True)
+    return finish_places(stats, vkm, place, keys, runs)
+
+
+def _bucket_stats(keys: list[str], place, binned: pd.DataFrame):
+    """Return the statistics of a bucket sorted by ``keys``, and the labels of its places.
+
+    One label per run of a place; None when ``place`` is None.
+    """
+    stats = _stats(binned, keys)
+    if place is None:
+        return stats, None
+    codes = stats[keys[0]].to_numpy()
+    return stats, place.label(codes[_run_starts(codes)])
+
+
+def _run_starts(values: np.ndarray) -> np.ndarray:
+    """Return the positions where a run of equal values starts."""
+    return np.flatnonzero(np.r_[True, values[1:] != values[:-1]]) if len(values) else values[:0]
 
 
 def whole_groups(frame, on):
@@ -416,18 +502,28 @@ def merge_place_vkm(parts: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return parts.groupby(keys, sort=True, observed=True)["vkm"].sum().reset_index()
 
 
-def finish_places(stats: pd.DataFrame, vkm, place, keys: list[str]) -> pd.DataFrame:
-    """Join the statistics and the vehicle-km (or None) of places; label and order them."""
+def finish_places(stats: pd.DataFrame, vkm, place, keys: list[str], runs=None) -> pd.DataFrame:
+    """Join the statistics and the vehicle-km (or None) of places; label and order them.
+
+    ``runs``: the labels of the places of ``stats`` (sorted by ``keys``, no ``vkm``), one
+    per run of a place, when the workers made them.
+    """
     out = stats
     if vkm is not None:
         out = stats.merge(vkm, on=keys, how="outer")
         out[["n_fixes", "n_vehicles"]] = out[["n_fixes", "n_vehicles"]].fillna(0)
         out["vkm"] = out["vkm"].fillna(0.0)
     out = out.astype({"n_fixes": "int64", "n_vehicles": "int64"})
-    if hasattr(place, "label"):
+    if runs is not None:
+        codes = out[place.key].to_numpy()
+        lengths = np.diff(np.r_[_run_starts(codes), len(codes)])
+        out[place.key] = runs.take(np.repeat(np.arange(len(runs)), lengths)).array
+        if not _non_decreasing(runs.array):  # grid ids of one length sort as their codes do
+            out = out.sort_values(keys, ignore_index=True)
+    elif hasattr(place, "label"):
         labels = place.label(out[place.key].to_numpy())
         out[place.key] = labels
-        if not _non_decreasing(labels):  # grid ids of one length sort as their codes do
+        if not _non_decreasing(labels):
             out = out.sort_values(keys, ignore_index=True)
     first = [*keys, "n_fixes", "n_vehicles", "vkm", "speed_mean", "speed_p85"]
     first = [c for c in first if c in out.columns]

@@ -46,11 +46,23 @@ def cell_codes(lon, lat, cell="250m") -> np.ndarray:
 
 def cell_labels(codes, cell="250m") -> np.ndarray:
     """Return the standard ids (``CRS3035RES250mN3080000E3960000``) of cell codes."""
+    return cell_label_array(codes, cell).to_numpy(zero_copy_only=False)
+
+
+def cell_label_array(codes, cell="250m"):
+    """Return the ids of cell codes as a pyarrow string array (built by pyarrow compute).
+
+    >>> cell_label_array(cell_codes([4.3517], [50.8467])).to_pylist()
+    ['CRS3035RES250mN3097000E3923500']
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     size = cell_size(cell)
     codes = np.asarray(codes, dtype=np.int64)
-    north = pd.Series((codes >> 32) * size).astype(str)
-    east = pd.Series(((codes & 0xFFFFFFFF) - _OFFSET) * size).astype(str)
-    return (north.radd(f"CRS3035RES{size}mN") + "E" + east).to_numpy(dtype=object)
+    north = pc.cast(pa.array((codes >> 32) * size), pa.string())
+    east = pc.cast(pa.array(((codes & 0xFFFFFFFF) - _OFFSET) * size), pa.string())
+    return pc.binary_join_element_wise(f"CRS3035RES{size}mN", north, "E", east, "")
 
 
 def cell_ids(lon, lat, cell="250m") -> np.ndarray:

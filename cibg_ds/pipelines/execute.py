@@ -164,9 +164,12 @@ class SharedCluster:
             return
         from distributed import LocalCluster
 
-        from cibg_ds.cluster import local_cluster_kwargs, worker_environ
+        from cibg_ds.cluster import local_cluster_kwargs, worker_environment
 
-        with contextlib.chdir(ROOT), worker_environ():  # the workers work where the notebooks do
+        with (
+            contextlib.chdir(ROOT),
+            worker_environment(),
+        ):  # the workers work where the notebooks do
             # the scheduler runs in this process: its shuffle chatter would reach the terminal
             self.cluster = LocalCluster(**local_cluster_kwargs(), silence_logs=logging.ERROR)
         os.environ["DASK_SCHEDULER_ADDRESS"] = self.cluster.scheduler_address
