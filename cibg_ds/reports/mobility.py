@@ -7,6 +7,7 @@ pipeline ships; each table has passed :func:`cibg_ds.privacy.check_publishable`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 from pathlib import Path
@@ -50,6 +51,29 @@ def select_period(pings, start: str | None = None, end: str | None = None, tz=No
     if hi is not None:
         keep = keep & (pings[s.TS] < hi)
     return pings if keep is True else pings[keep]
+
+
+def _matching_beside(kept, roads, k: int):
+    """Start the matched tables; return a function that waits for them and returns them.
+
+    On a Dask cluster they are computed in a thread of their own, so that the workers
+    match the fixes while they compute the other indicators (the demo week is one
+    partition: one worker for each instead of one after the other). Otherwise they are
+    computed when asked for.
+    """
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cibg_ds.cluster import active_client
+    from cibg_ds.reports.bottlenecks import matched_tables
+
+    if not (is_dask(kept) and active_client() is not None):
+        return functools.partial(matched_tables, kept, roads, k)
+    pool = ThreadPoolExecutor(1, thread_name_prefix="map-matching")
+    # in this thread's context: a client made current by ``as_current`` is one of its values
+    future = pool.submit(contextvars.copy_context().run, matched_tables, kept, roads, k)
+    pool.shutdown(wait=False)  # the thread ends with its one task
+    return future.result
 
 
 def _vehicles_at_least(vkm: pd.DataFrame, keys: list[str]) -> pd.Series:
@@ -273,6 +297,8 @@ def mobility_report(
         raise ParameterError(
             f"no clean fixes between {start or 'the start'} and {end or 'the end'}"
         )
+    # map matching is independent of the other tables: on a cluster it runs beside them
+    matching = _matching_beside(kept, roads, k) if matched else None
     # one pass over each partition of units: sorted, cut, projected and snapped once
     fixes = indicator_tables(kept, cell=cell, roads=roads, by="daytype", tz=tz, gap=gap)
     trips, stops, vkm = fixes["trips"], fixes["stops"], fixes["vkm"]
@@ -288,9 +314,7 @@ def mobility_report(
         "anomalies": unusual_days(_daily_by_commune(vkm), min_vehicles=k),  # same day type
     }
     if matched:
-        from cibg_ds.reports.bottlenecks import matched_tables
-
-        raw.update(matched_tables(kept, roads, k))
+        raw.update(matching())
     unsnapped = raw["roads"].attrs.get("unsnapped_fixes", 0)
     tables, suppression = {}, {}
     for name, table in raw.items():

@@ -44,3 +44,27 @@ def test_every_published_column_is_in_the_data_dictionary(report):
     for name in ("matched_roads", "bottlenecks", "bottleneck_hours"):
         columns = report[name].drop(columns="geometry", errors="ignore").columns
         assert not [c for c in columns if describe_column(c)[0] == UNKNOWN], name
+
+
+@pytest.mark.cluster
+def test_on_a_cluster_the_matching_runs_beside_the_other_tables_with_the_same_result(
+    two_days, dask_client, report
+):
+    """The matched tables are computed in a thread of their own, on the cluster's workers."""
+    import dask.dataframe as dd
+    import pandas as pd
+
+    units = two_days["obu_id"].drop_duplicates().sort_values().head(60)
+    fixes = dd.from_pandas(two_days[two_days["obu_id"].isin(units)], npartitions=2)
+    dask_client.run(lambda dask_worker: dask_worker.state.log.clear())  # count from here
+    with dask_client.as_current():
+        on_dask = mobility_report(fixes, k=5, matched=True)
+    done = dask_client.run(lambda dask_worker: [str(e[0]) for e in dask_worker.state.log])
+    assert any("_match_frame" in key for keys in done.values() for key in keys)  # not locally
+    for name in ("matched_roads", "bottlenecks", "bottleneck_hours"):
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(on_dask[name]).reset_index(drop=True),
+            pd.DataFrame(report[name]).reset_index(drop=True),
+            check_dtype=False,
+            obj=name,
+        )
