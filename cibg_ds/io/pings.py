@@ -264,7 +264,14 @@ def _parse_ts(values: pd.Series, assume_tz: str | None) -> pd.Series:
         return _localize(values, assume_tz, values).dt.tz_convert("UTC").astype(dtype)
     text = values.astype("string").str.strip()
     given = text.notna() & (text != "")
-    if given.any() and text[given].str.fullmatch(r"-?\d{9,14}(?:\.\d*)?").all():
+    first = np.flatnonzero(given.to_numpy(dtype=bool, na_value=False))[:1]
+    epoch = r"-?\d{9,14}(?:\.\d*)?"
+    # all numbers? the first time given says no at once in nearly every feed
+    if (
+        len(first)
+        and text.iloc[first].str.fullmatch(epoch).all()
+        and text[given].str.fullmatch(epoch).all()
+    ):
         raise InputError(
             f"column 'ts' holds numbers such as {text[given].iloc[0]!r} (epoch seconds or "
             "milliseconds?), not times: convert them, e.g. pd.to_datetime(ts, unit='ms', "
