@@ -111,8 +111,7 @@ def repeated(hashes: pd.DataFrame) -> np.ndarray:
     if not same.any():
         return flags
     twice = np.unique(ordered[1:][same])
-    at = np.minimum(np.searchsorted(twice, h1), len(twice) - 1)
-    candidates = np.flatnonzero(twice[at] == h1)
+    candidates = np.flatnonzero(pd.Series(h1).isin(twice).to_numpy())  # a hash table
     flags[candidates] = hashes[["h1", "h2"]].iloc[candidates].duplicated(keep=False).to_numpy()
     return flags
 
