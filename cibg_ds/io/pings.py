@@ -532,7 +532,9 @@ def read_pings(
         ``ts`` column has no time zone is refused, and CSV times without an offset become
         null (the quality suite then rejects those rows, so none is silently lost).
     blocksize : str
-        Target partition size; small Parquet files are combined up to it, in file order.
+        Target partition size (uncompressed). Parquet: as many partitions as the row
+        groups' bytes over ``blocksize``, each of consecutive row groups (small files read
+        together) with about the same number of rows, in file order; CSV: Dask's blocks.
     sep : str, optional
         CSV field separator; by default the one of ``, ; | TAB`` the header line has most
         (every file of a dataset must use the same).
