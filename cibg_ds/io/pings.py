@@ -264,7 +264,14 @@ def _parse_ts(values: pd.Series, assume_tz: str | None) -> pd.Series:
         return _localize(values, assume_tz, values).dt.tz_convert("UTC").astype(dtype)
     text = values.astype("string").str.strip()
     given = text.notna() & (text != "")
-    if given.any() and text[given].str.fullmatch(r"-?\d{9,14}(?:\.\d*)?").all():
+    first = np.flatnonzero(given.to_numpy(dtype=bool, na_value=False))[:1]
+    epoch = r"-?\d{9,14}(?:\.\d*)?"
+    # all numbers? the first time given says no at once in nearly every feed
+    if (
+        len(first)
+        and text.iloc[first].str.fullmatch(epoch).all()
+        and text[given].str.fullmatch(epoch).all()
+    ):
         raise InputError(
             f"column 'ts' holds numbers such as {text[given].iloc[0]!r} (epoch seconds or "
             "milliseconds?), not times: convert them, e.g. pd.to_datetime(ts, unit='ms', "
@@ -525,7 +532,9 @@ def read_pings(
         ``ts`` column has no time zone is refused, and CSV times without an offset become
         null (the quality suite then rejects those rows, so none is silently lost).
     blocksize : str
-        Target partition size; small Parquet files are combined up to it, in file order.
+        Target partition size (uncompressed). Parquet: as many partitions as the row
+        groups' bytes over ``blocksize``, each of consecutive row groups (small files read
+        together) with about the same number of rows, in file order; CSV: Dask's blocks.
     sep : str, optional
         CSV field separator; by default the one of ``, ; | TAB`` the header line has most
         (every file of a dataset must use the same).
@@ -582,22 +591,86 @@ def read_pings(
     source_columns = [inverse.get(c, c) for c in canonical]
     detected = _same_layout(files, source_columns, parquet[0])  # also checks Parquet schemas
     sep = sep or detected
-    if parquet[0]:
-        # small files (a day's spill-over past midnight) are read together, in order
-        raw = dd.read_parquet(
-            [str(f) for f in files],
-            columns=source_columns,
-            blocksize=blocksize,
-            aggregate_files=True,
-        )
-    else:
-        raw = dd.read_csv(
-            [str(f) for f in files], dtype=str, usecols=source_columns, blocksize=blocksize,
-            sep=sep, encoding_errors="replace", keep_default_na=False, na_values=[""],
-        )  # fmt: skip
     meta = empty_pings()[canonical]
     if keep_raw:
         meta[s.RAW_VALUES] = pd.Series(dtype="string")
-    return raw.map_partitions(
-        to_canonical, rename, assume_tz, units, keep_raw, check_text=not parquet[0], meta=meta
-    )
+    if parquet[0]:
+        # small files (a day's spill-over past midnight) are read together, in order, in
+        # partitions of about equal rows (Dask's byte-filled blocks left one worker idle)
+        convert = (rename, assume_tz, units, keep_raw)
+        return dd.from_map(
+            _read_parquet_part,
+            parquet_parts(files, blocksize),
+            columns=source_columns,
+            convert=convert,
+            meta=meta,
+            label="read-pings",
+            enforce_metadata=False,
+        )
+    raw = dd.read_csv(
+        [str(f) for f in files], dtype=str, usecols=source_columns, blocksize=blocksize,
+        sep=sep, encoding_errors="replace", keep_default_na=False, na_values=[""],
+    )  # fmt: skip
+    return raw.map_partitions(to_canonical, rename, assume_tz, units, keep_raw, meta=meta)
+
+
+def parquet_parts(files: Sequence[Path], blocksize: str | int) -> list[tuple]:
+    """Split Parquet files into partitions of consecutive row groups with about equal rows.
+
+    As many partitions as Dask's ``blocksize`` gives (the uncompressed bytes of the row
+    groups over ``blocksize``, at most one per row group), cut where the running row count
+    passes each equal share: partitions stay in file and row order.
+
+    Parameters
+    ----------
+    files : sequence of Path
+        Parquet files, in order.
+    blocksize : str or int
+        Target partition size (``"64MB"``), uncompressed.
+
+    Returns
+    -------
+    list of tuple
+        Per partition, ``((file, (row_group, ...)), ...)``.
+    """
+    import pyarrow.parquet as pq
+    from dask.utils import parse_bytes
+
+    pieces, rows, size = [], [], 0
+    for file in files:
+        meta = pq.read_metadata(file)
+        for g in range(meta.num_row_groups):
+            group = meta.row_group(g)
+            pieces.append((str(file), g))
+            rows.append(group.num_rows)
+            size += group.total_byte_size
+    n = int(np.clip(np.ceil(size / parse_bytes(blocksize)), 1, len(pieces)))
+    ends = np.cumsum(rows)
+    cuts = np.searchsorted(ends, ends[-1] * np.arange(1, n) / n, side="left") + 1
+    cuts = np.unique(np.clip(cuts, 1, len(pieces) - 1)) if n > 1 else np.array([], int)
+    parts = []
+    for chunk in np.split(np.arange(len(pieces)), cuts):
+        by_file: dict[str, list[int]] = {}
+        for i in chunk:
+            by_file.setdefault(pieces[i][0], []).append(pieces[i][1])
+        parts.append(tuple((f, tuple(g)) for f, g in by_file.items()))
+    return parts
+
+
+def _read_parquet_part(part: tuple, columns: list[str], convert: tuple) -> pd.DataFrame:
+    """Read one partition of :func:`parquet_parts` and convert it to the canonical schema."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tables = []
+    for file, groups in part:
+        handle = pq.ParquetFile(file)
+        if len(groups) == handle.metadata.num_row_groups:
+            table = handle.read(columns=columns)
+        else:
+            table = handle.read_row_groups(list(groups), columns=columns)
+        tables.append(table.replace_schema_metadata(None))  # a RangeIndex per partition
+    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="default")
+    df = table.to_pandas(self_destruct=True)
+    rename, assume_tz, units, keep_raw = convert
+    return to_canonical(df, rename, assume_tz, units, keep_raw, check_text=False)

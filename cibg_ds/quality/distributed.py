@@ -61,30 +61,39 @@ def _mix(x: np.ndarray, salt: int) -> np.ndarray:
         return z ^ (z >> np.uint64(31))
 
 
-def _column_hash(column: pd.Series, key: str, salt: int) -> np.ndarray:
+def _column_hash(column: pd.Series, key: str, salt: int, factorized=None) -> np.ndarray:
     """Return a 64-bit hash of each value; nulls all hash alike (as ``duplicated`` sees them)."""
     if pd.api.types.is_datetime64_any_dtype(column.dtype):
         return _mix(to_ns(column).view("uint64"), salt)
     if pd.api.types.is_integer_dtype(column.dtype) and isinstance(column.dtype, np.dtype):
         return _mix(column.to_numpy().astype("int64").view("uint64"), salt)
     # text and the rest: hash the distinct values once, then look the codes up
-    codes, uniques = pd.factorize(column)
+    codes, uniques = factorized if factorized is not None else pd.factorize(column)
     hashed = pd.util.hash_array(np.asarray(uniques, dtype=object), hash_key=key)
     return np.append(hashed, np.uint64(salt))[codes]  # code -1 (null) -> the last one
+
+
+def _numeric(column: pd.Series) -> bool:
+    dtype = column.dtype
+    return pd.api.types.is_datetime64_any_dtype(dtype) or (
+        pd.api.types.is_integer_dtype(dtype) and isinstance(dtype, np.dtype)
+    )
 
 
 def key_hashes(keys: pd.DataFrame) -> pd.DataFrame:
     """Return a 128-bit hash per key row as two uint64 columns ``h1``, ``h2``.
 
-    Each column is hashed on its own (text through its distinct values, times and integers
-    as numbers) and the column hashes are mixed; the two halves use independent keys.
+    Each column is hashed on its own (text through its distinct values, factorised once
+    for both halves; times and integers as numbers) and the column hashes are mixed; the
+    two halves use independent keys.
     """
     out = {}
     salts = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F)
+    factorized = {c: None if _numeric(keys[c]) else pd.factorize(keys[c]) for c in keys.columns}
     for name, key, salt in zip(("h1", "h2"), _HASH_KEYS, salts, strict=True):
         h = np.zeros(len(keys), dtype=np.uint64)
         for col in keys.columns:
-            h = _mix(h ^ _column_hash(keys[col], key, salt), salt)
+            h = _mix(h ^ _column_hash(keys[col], key, salt, factorized[col]), salt)
         out[name] = h
     return pd.DataFrame(out, index=keys.index)
 
@@ -92,19 +101,17 @@ def key_hashes(keys: pd.DataFrame) -> pd.DataFrame:
 def repeated(hashes: pd.DataFrame) -> np.ndarray:
     """Flag the rows whose 128-bit hash occurs more than once (all copies).
 
-    The first 64 bits, sorted, pick the few candidates quickly; the full pair decides.
+    The first 64 bits, sorted (values only, no permutation), give the few repeated ones;
+    the rows holding them are the candidates and the full pair decides.
     """
     h1 = hashes["h1"].to_numpy()
     flags = np.zeros(len(h1), dtype=bool)
-    order = np.argsort(h1)
-    ordered = h1[order]
+    ordered = np.sort(h1)
     same = ordered[1:] == ordered[:-1]
     if not same.any():
         return flags
-    in_run = np.zeros(len(h1), dtype=bool)  # sorted rows sharing their h1 with a neighbour
-    in_run[1:] |= same
-    in_run[:-1] |= same
-    candidates = np.sort(order[in_run])
+    twice = np.unique(ordered[1:][same])
+    candidates = np.flatnonzero(pd.Series(h1).isin(twice).to_numpy())  # a hash table
     flags[candidates] = hashes[["h1", "h2"]].iloc[candidates].duplicated(keep=False).to_numpy()
     return flags
 
@@ -130,11 +137,12 @@ class Plan:
 
 
 def _buckets(hashes: pd.DataFrame, n: int) -> list[pd.DataFrame]:
-    bucket = hashes["h1"].to_numpy() % np.uint64(n)
-    order = np.argsort(bucket, kind="stable")
-    ends = np.cumsum(np.bincount(bucket.astype(np.int64), minlength=n))
-    rows = np.split(order, ends[:-1])
-    return [hashes.iloc[r].reset_index(drop=True) for r in rows]
+    """Split the hashes into ``n`` ranges of ``h1`` (a counting sort on the bucket number)."""
+    h1 = hashes["h1"].to_numpy()
+    bucket = (((h1 >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32)).astype(np.uint8)
+    order = np.argsort(bucket, kind="stable")  # radix sort: 8-bit keys
+    ends = np.cumsum(np.bincount(bucket, minlength=n))
+    return [hashes.iloc[r].reset_index(drop=True) for r in np.split(order, ends[:-1])]
 
 
 def _validate_part(df, spec, suite: Suite, parameters, n_buckets, evaluator, index):

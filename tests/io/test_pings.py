@@ -44,6 +44,31 @@ def test_parquet_folder_glob_and_file_give_the_same_rows(tmp_path, pings):
     assert len(read_pings(tmp_path / "date=2026-11-04" / "a.parquet").compute()) == half
 
 
+def test_parquet_partitions_have_about_equal_rows_in_file_and_row_order(tmp_path, pings):
+    # one big file of several row groups, then small files: Dask's byte-filled blocks
+    # made one big and one small partition; ours cut by rows, within files if need be
+    big = len(pings) * 2 // 3
+    pq.write_table(pa.Table.from_pandas(pings.iloc[:big], preserve_index=False),
+                   tmp_path / "a.parquet", row_group_size=big // 8)  # fmt: skip
+    for k, chunk in enumerate(range(big, len(pings), 500)):
+        write_parquet_atomic(pings.iloc[chunk : chunk + 500], tmp_path / f"b{k:03d}.parquet")
+    size = sum(
+        pq.read_metadata(f).row_group(g).total_byte_size
+        for f in sorted(tmp_path.glob("*.parquet"))
+        for g in range(pq.read_metadata(f).num_row_groups)
+    )
+    ddf = read_pings(tmp_path, blocksize=size // 3 + 1)
+    assert ddf.npartitions == 3
+    parts = [p.compute() for p in ddf.to_delayed()]
+    rows = [len(p) for p in parts]
+    assert max(rows) - min(rows) <= big // 8 + 500  # at most one row group or file apart
+    for part in parts:
+        _assert_canonical(part)
+        assert part.index.equals(pd.RangeIndex(len(part)))
+    got = pd.concat(parts, ignore_index=True)
+    pd.testing.assert_frame_equal(got, pings, check_categorical=False)
+
+
 def test_csv_with_other_names_and_offsets(tmp_path, pings):
     raw = pings.rename(columns={"obu_id": "unit", "speed_kmh": "speed"})
     raw["ts"] = pings["ts"].dt.tz_convert("Europe/Brussels").dt.strftime("%Y-%m-%dT%H:%M:%S%z")
