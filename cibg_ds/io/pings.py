@@ -597,11 +597,13 @@ def read_pings(
     if parquet[0]:
         # small files (a day's spill-over past midnight) are read together, in order, in
         # partitions of about equal rows (Dask's byte-filled blocks left one worker idle)
-        convert = (rename, assume_tz, units, keep_raw)
+        # the columns travel in ``convert``: a ``columns`` argument would let Dask push a
+        # selection of the frame's columns (``pings["ts"]``) down to the reader, and the
+        # conversion needs the fix columns whatever is selected after it
+        convert = (source_columns, rename, assume_tz, units, keep_raw)
         return dd.from_map(
             _read_parquet_part,
             parquet_parts(files, blocksize),
-            columns=source_columns,
             convert=convert,
             meta=meta,
             label="read-pings",
@@ -657,10 +659,12 @@ def parquet_parts(files: Sequence[Path], blocksize: str | int) -> list[tuple]:
     return parts
 
 
-def _read_parquet_part(part: tuple, columns: list[str], convert: tuple) -> pd.DataFrame:
+def _read_parquet_part(part: tuple, convert: tuple) -> pd.DataFrame:
     """Read one partition of :func:`parquet_parts` and convert it to the canonical schema."""
     import pyarrow as pa
     import pyarrow.parquet as pq
+
+    columns, rename, assume_tz, units, keep_raw = convert
 
     tables = []
     for file, groups in part:
@@ -672,5 +676,4 @@ def _read_parquet_part(part: tuple, columns: list[str], convert: tuple) -> pd.Da
         tables.append(table.replace_schema_metadata(None))  # a RangeIndex per partition
     table = tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="default")
     df = table.to_pandas(self_destruct=True)
-    rename, assume_tz, units, keep_raw = convert
     return to_canonical(df, rename, assume_tz, units, keep_raw, check_text=False)
