@@ -100,6 +100,7 @@ def _explain(run_dir: Path, manifest: dict, files: list[Path], agency, k) -> dic
         "run_id": manifest["run_id"],
         "agency": agency or "",
         "created": dt.datetime.now(dt.UTC).date().isoformat(),
+        "k": resolve_k(k),  # the suppression threshold in force, named in README.txt
         "quality": quality_verdicts(_relevant_quality(manifest, tasks), lang),
     }
     members["index.html"] = index_html(reports=reports, products=products, facts=facts,

@@ -424,8 +424,8 @@ def readme_text(*, facts: dict, reports, lang: str = "en") -> str:
         "",
         _(
             "Privacy: no table holds a vehicle identifier or a single GPS position; cells with "
-            "fewer than k distinct trucks are blanked and marked suppressed."
-        ),
+            "fewer than {k} distinct trucks are blanked and marked suppressed."
+        ).format(k=facts.get("k") or "k"),
         _("Data quality"),
         *[f"  {q}" for q in facts.get("quality", [])],
     ]

@@ -82,7 +82,9 @@ def plot_hourly(profile: pd.DataFrame, by: str = "weekday", lang: str = "en", k=
               bbox_to_anchor=(1.0, 1.0))  # fmt: skip
     ax.grid(alpha=0.3)
     ax.annotate(
-        _("Gaps: hours suppressed (fewer than k distinct trucks) or without traffic."),
+        _("Gaps: hours suppressed (fewer than {k} distinct trucks) or without traffic.").format(
+            k=k if k is not None else "k"
+        ),
         (0, -0.22), xycoords="axes fraction", fontsize=7, color="#555555",
     )  # fmt: skip
     busiest = profile.groupby("hour_of_day")["vkm"].mean().astype(float)

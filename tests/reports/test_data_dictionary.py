@@ -151,6 +151,7 @@ def test_a_french_bundle_carries_a_french_dictionary(tmp_path):
     rule = f"vide lorsque moins de {resolve_k()} camions distincts"  # the number, not "k"
     assert all(r["règle_de_confidentialité"].startswith(rule) for r in rows)
     assert "Ouvrez index.html" in readme  # the same language as the rest of the bundle
+    assert f"moins de {resolve_k()} camions distincts sont vidées" in readme
 
 
 @pytest.mark.parametrize(("lang", "word"), [("en", "none: every row is blank"),

@@ -180,6 +180,8 @@ def test_hourly_chart_marks_suppressed_hours_on_every_hour(week):
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels[:7] == ["lun", "mar", "mer", "jeu", "ven", "sam", "dim"]
     assert "masqué (moins de 5 camions)" in labels
+    notes = [t.get_text() for t in ax.texts]  # the threshold in force, not the letter k
+    assert any("moins de 5 camions distincts" in n for n in notes), notes
 
 
 @pytest.mark.parametrize("lang", ["fr", "nl"])
