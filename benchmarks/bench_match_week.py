@@ -19,13 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_report import ROOT, baseline_tree, simulate_feed
+from bench_report import run as run_measure
 
 BASELINE = "06a9541"
 
@@ -68,13 +68,8 @@ def measure(feed: Path, repeat: int, out: Path, profile: bool = False) -> dict:
 
 def run(feed: Path, repeat: int, tree: Path | None, out: Path, profile: bool) -> dict:
     """Measure in a fresh process; ``tree`` first on its path (the baseline), or the worktree."""
-    env = dict(os.environ)
-    if tree is not None:
-        env["PYTHONPATH"] = os.pathsep.join([str(tree), env.get("PYTHONPATH", "")]).rstrip(":")
-    command = [sys.executable, __file__, "--measure", str(feed), "--repeat", str(repeat),
-               "--out", str(out)] + (["--profile"] if profile else [])  # fmt: skip
-    done = subprocess.run(command, env=env, check=True, stdout=subprocess.PIPE, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    extra = ("--out", out, *(["--profile"] if profile else []))
+    return run_measure(feed, repeat, tree, script=__file__, extra=extra, quiet=False)
 
 
 def main() -> None:

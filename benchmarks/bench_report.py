@@ -89,15 +89,18 @@ def baseline_tree(commit: str) -> Path:
 
 
 def run(feed: Path, repeat: int, tree: Path | None, matched: bool = False,
-        script: str = __file__) -> dict:  # fmt: skip
-    """Measure in a fresh process running ``script --measure``; ``tree`` first on its path
-    (the baseline), or the worktree."""
+        script: str = __file__, extra: tuple = (), quiet: bool = True) -> dict:  # fmt: skip
+    """Measure in a fresh process running ``script --measure`` (and ``extra`` arguments);
+    ``tree`` first on its path (the baseline), or the worktree. Its stderr is shown
+    unless ``quiet``; its last line of stdout is the JSON it measured."""
     env = dict(os.environ)
     if tree is not None:  # workers are spawned with the client's path: they import it too
         env["PYTHONPATH"] = os.pathsep.join([str(tree), env.get("PYTHONPATH", "")]).rstrip(":")
     command = [sys.executable, script, "--measure", str(feed), "--repeat", str(repeat)]
     command += ["--matched"] if matched else []
-    done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    command += [str(a) for a in extra]
+    done = subprocess.run(command, env=env, check=True, stdout=subprocess.PIPE, text=True,
+                          stderr=subprocess.PIPE if quiet else None)  # fmt: skip
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
