@@ -633,7 +633,7 @@ def parquet_parts(files: Sequence[Path], blocksize: str | int) -> list[tuple]:
     Returns
     -------
     list of tuple
-        Per partition, ``((file, (row_group, ...)), ...)``.
+        Per partition, ``((file, (row_group, ...)), ...)``, files as absolute paths.
     """
     import pyarrow.parquet as pq
     from dask.utils import parse_bytes
@@ -643,7 +643,7 @@ def parquet_parts(files: Sequence[Path], blocksize: str | int) -> list[tuple]:
         meta = pq.read_metadata(file)
         for g in range(meta.num_row_groups):
             group = meta.row_group(g)
-            pieces.append((str(file), g))
+            pieces.append((str(Path(file).absolute()), g))  # workers may work elsewhere
             rows.append(group.num_rows)
             size += group.total_byte_size
     n = int(np.clip(np.ceil(size / parse_bytes(blocksize)), 1, len(pieces)))

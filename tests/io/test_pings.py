@@ -78,6 +78,16 @@ def test_a_selection_of_columns_reads_and_converts_the_whole_feed(tmp_path, ping
     pd.testing.assert_series_equal(ddf[["lat", "ts"]].compute()["lat"], pings["lat"])
 
 
+@pytest.mark.cluster
+def test_a_relative_path_is_read_by_workers_that_work_elsewhere(tmp_path, pings, dask_client,
+                                                                 monkeypatch):  # fmt: skip
+    write_parquet_atomic(pings, tmp_path / "feed" / "part-0.parquet")
+    monkeypatch.chdir(tmp_path)  # the workers' own folder is another one
+    with dask_client.as_current():
+        got = read_pings("feed").compute()
+    pd.testing.assert_frame_equal(got, pings, check_categorical=False)
+
+
 def test_csv_with_other_names_and_offsets(tmp_path, pings):
     raw = pings.rename(columns={"obu_id": "unit", "speed_kmh": "speed"})
     raw["ts"] = pings["ts"].dt.tz_convert("Europe/Brussels").dt.strftime("%Y-%m-%dT%H:%M:%S%z")
