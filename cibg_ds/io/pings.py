@@ -609,6 +609,10 @@ def read_pings(
             label="read-pings",
             enforce_metadata=False,
         )
+    from fsspec.utils import infer_compression
+
+    if any(infer_compression(str(f)) for f in files):
+        blocksize = None  # a compressed file is one block (Dask would warn and do so)
     raw = dd.read_csv(
         [str(f) for f in files], dtype=str, usecols=source_columns, blocksize=blocksize,
         sep=sep, encoding_errors="replace", keep_default_na=False, na_values=[""],
