@@ -41,6 +41,8 @@ def _transformer(source: str, target: str):
     from pyproj.transformer import TransformerGroup
 
     chosen = Transformer.from_crs(source, target, always_xy=True)
+    if not (chosen.source_crs.is_geographic or chosen.target_crs.is_geographic):
+        return chosen  # the probes are degrees: between two projections, no shortcut
     group = TransformerGroup(source, target, always_xy=True)
     if not group.transformers or group.unavailable_operations:
         return chosen
