@@ -79,3 +79,17 @@ def test_languages_translate_and_bad_language_is_refused():
     assert cd.i18n.gettext("en")("Period") == "Period"
     with pytest.raises(InputError, match="lang='de'"):
         cd.i18n.gettext("de")
+
+
+def test_notebooks_show_no_untranslated_markdown():
+    # a Markdown cell reaches the client page as written, in English whatever `lang` says:
+    # headings a reader sees go through cd.viz.section(_(...)); Markdown is for the notebook's
+    # own introduction, tagged to stay out of the page
+    from cibg_ds.reports.export import HIDE
+
+    shown = []
+    for path in sorted((ROOT / "notebooks").rglob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            if cell["cell_type"] == "markdown" and HIDE not in cell["metadata"].get("tags", []):
+                shown.append((path.relative_to(ROOT).as_posix(), "".join(cell["source"])[:40]))
+    assert not shown, f"Markdown cells in the client page, untranslated: {shown}"

@@ -407,9 +407,18 @@ def readable(
         )
     kinds = {COLUMNS.get(c, Column(c)).kind for c in headers}
     names = commune_names(lang) if "commune" in kinds else {}
-    out = {}
+    row_decimals = _row_decimals(table)
+    out, by_row = {}, {}
     for column, header in headers.items():
         values = pd.Series(table[column].to_numpy(), name=column)
+        if row_decimals is not None and column in IN_ROW_UNIT:
+            numbers = pd.to_numeric(values, errors="coerce").astype(float)
+            values = pd.Series(
+                [round(v, d) for v, d in zip(numbers, row_decimals, strict=True)], dtype="Float64"
+            )
+            out[header or label(column, lang)] = values
+            by_row[header or label(column, lang)] = row_decimals
+            continue
         numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
         spec = COLUMNS.get(column, Column(column, "num" if numeric else "text"))
         if spec.kind == "int":
@@ -440,7 +449,28 @@ def readable(
         elif column == "reason":
             values = values.map(lambda r: tr(CLEAN_REASONS[r]) if r in CLEAN_REASONS else r)
         out[header or label(column, lang)] = values.reset_index(drop=True)
-    return pd.DataFrame(out)
+    frame = pd.DataFrame(out)
+    frame.attrs["decimals_by_row"] = by_row  # read by show()
+    return frame
+
+
+IN_ROW_UNIT = ("value", "region_mean", "region_median")
+"""Columns of a long table (one indicator a row) that hold values in the row's unit."""
+
+
+def _row_decimals(table: pd.DataFrame) -> list[int] | None:
+    """Return each row's decimals where the rows name their indicator, else None.
+
+    A long table (a commune's profile: income in EUR beside shares in %) shows each row
+    with its own indicator's decimals; a column's single format would write 38 349,0 EUR.
+    """
+    key = next((c for c in ("column", "indicator") if c in table.columns), None)
+    if key is None or not any(c in table.columns for c in IN_ROW_UNIT):
+        return None
+    specs = [COLUMNS.get(name) for name in table[key]]
+    if not any(specs):
+        return None
+    return [spec.decimals if spec else Column("").decimals for spec in specs]
 
 
 def number(value, decimals: int = 0, lang: str = "en", sign: bool = False) -> str:
@@ -485,6 +515,14 @@ def show(frame: pd.DataFrame, lang: str = "en", caption: str = "", *, na: str = 
             formats[column] = lambda v, d=decimals: na if pd.isna(v) else number(v, d, lang)
     text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     styler = frame.style.hide(axis="index").format(formats, na_rep=na)
+    for column, decimals in frame.attrs.get("decimals_by_row", {}).items():
+        if column not in frame.columns:
+            continue
+        for row, d in enumerate(decimals):  # a long table: each row in its indicator's unit
+            styler = styler.format(
+                lambda v, d=d: na if pd.isna(v) else number(v, d, lang),
+                subset=pd.IndexSlice[frame.index[row], [column]],
+            )
     styler = styler.set_table_attributes('class="dataframe"')  # notebook and report styling
     blank = frame.isna().to_numpy().any()
     if blank and na not in caption:  # say what a blank cell means

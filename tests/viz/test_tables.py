@@ -42,6 +42,23 @@ def test_codes_become_names_counts_integers_and_shares_percent():
         cd.viz.readable(table, "en", ["nope"])
 
 
+def test_a_long_table_writes_each_row_in_its_indicators_unit():
+    # a commune's profile: income in EUR beside shares in %, one indicator a row
+    table = pd.DataFrame(
+        {
+            "column": ["share_65plus_pct", "income_eur"],
+            "value": [12.3456, 38349.04],
+            "region_mean": [14.25, 35830.6],
+            "z": [-0.5612, -1.0804],
+        }
+    )
+    fr = cd.viz.readable(table, "fr", {"column": "Indicateur", "value": "Uccle", "z": "z"})
+    assert fr["Uccle"].tolist() == [12.3, 38349]
+    text = cd.viz.show_table(fr, "fr").to_html().replace("\u202f", " ")
+    assert ">38 349<" in text and ">12,3<" in text  # not 38 349,0 beside 12,3
+    assert ">-1,08<" in text  # z-scores keep their own 2 decimals
+
+
 def test_cells_are_described_by_their_commune():
     from cibg_ds.mobility.grid import cell_ids
 
