@@ -34,6 +34,15 @@ from cibg_ds.reports.header import source_name
 from cibg_ds.schema import NAME_FR, NAME_NL, NIS
 
 
+def both_names(fr: str, nl: str) -> str:
+    """Return a commune's French and Dutch names, once where they are the same.
+
+    >>> both_names("Bruxelles", "Brussel"), both_names("Anderlecht", "Anderlecht")
+    ('Bruxelles / Brussel', 'Anderlecht')
+    """
+    return fr if fr == nl else f"{fr} / {nl}"
+
+
 @dataclasses.dataclass
 class DivideReport:
     """Every table of the digital-divide analysis for one set of inputs and choices."""
@@ -112,6 +121,7 @@ class DivideReport:
             "nis": nis,
             "name_fr": ind.loc[nis, NAME_FR],
             "name_nl": ind.loc[nis, NAME_NL],
+            "name": both_names(ind.loc[nis, NAME_FR], ind.loc[nis, NAME_NL]),
             "comparison": comparison,
             "index": row(self.index.table),
             "skills": row(self.skills),
@@ -126,6 +136,7 @@ class DivideReport:
     def _summary(self, p: dict, lang: str = "en") -> list[str]:
         """Return the profile's key figures as sentences (Markdown) in ``lang``."""
         from cibg_ds.i18n import gettext
+        from cibg_ds.viz.maps import LISA_LABELS
         from cibg_ds.viz.tables import number, typology_table
 
         _ = gettext(lang)
@@ -139,7 +150,7 @@ class DivideReport:
         groups = typology_table(self.typology, lang).set_index(_("Group"))
         profile = groups.iloc[:, -1].get(p["group"], "")
         lines = [
-            f"**{p['name_fr']} / {p['name_nl']}** (NIS {p['nis']})",
+            f"**{p['name']}** (NIS {p['nis']})",
             _("Exclusion-risk rank **{rank}** of {n} (90 % interval {lo:.0f} to {hi:.0f}; "
               "1 = highest risk)").format(
                 rank=idx["rank"], n=len(self.index.table), lo=idx["rank_lo"], hi=idx["rank_hi"]
@@ -153,9 +164,11 @@ class DivideReport:
             ),
             _("Group {group} ({profile})").format(group=p["group"], profile=profile),
             _("Local Moran quadrant of the index: {quadrant} (p = {p}); ").format(
-                quadrant=lisa["quadrant"]
+                quadrant=_(LISA_LABELS[lisa["quadrant"]])
                 if lisa["significant"]
-                else _("{quadrant}, not significant").format(quadrant=lisa["quadrant"]),
+                else _("{quadrant}, not significant").format(
+                    quadrant=_(LISA_LABELS[lisa["quadrant"]])
+                ),
                 p=number(lisa["p_sim"], 3, lang),
             )
             + _(self.meta["moran_note"]),
@@ -170,6 +183,37 @@ class DivideReport:
         if self.meta["illustrative_spaces"]:
             lines.append(_("Computer spaces: the illustrative sample, not real places."))
         return lines
+
+    def method(self, lang: str = "en") -> str:
+        """Return the paragraph on the method, naming the choices this report was made with.
+
+        The choices come from the report itself (a profile that reads the overview's products
+        states the overview's choices, not its own defaults), by name in ``lang``.
+
+        >>> report = DivideReport(*[None] * 8, meta={"choices": {"normalisation": "rank",
+        ...     "weighting": "equal", "aggregation": "geometric", "n_sim": 200},
+        ...     "typology": {"method": "kmeans", "k": 3}})
+        >>> report.method("en")[:88]
+        'A composite index after the OECD/JRC Handbook: indicators normalised (ranks), weighted ('
+        """
+        from cibg_ds.i18n import gettext
+        from cibg_ds.viz.tables import METHODS
+
+        _ = gettext(lang)
+        choices = self.meta["choices"]
+        weighting = choices["weighting"] if isinstance(choices["weighting"], str) else "custom"
+        return _(
+            "A composite index after the OECD/JRC Handbook: indicators normalised "
+            "({normalisation}), weighted ({weighting}) and aggregated ({aggregation}); rank "
+            "intervals from {n} Monte Carlo runs; skill estimates calibrated to the regional "
+            "figures; typology ({typology}); Moran's I on Queen contiguity."
+        ).format(
+            normalisation=_(METHODS[choices["normalisation"]]),
+            weighting=_(METHODS[weighting]),
+            aggregation=_(METHODS[choices["aggregation"]]),
+            n=choices["n_sim"],
+            typology=_(METHODS[self.meta["typology"]["method"]]),
+        )
 
     def write(self, directory: str | os.PathLike, facts: dict | None = None) -> list[Path]:
         """Write every table as CSV, the map as GeoJSON and ``summary.json``, atomically.

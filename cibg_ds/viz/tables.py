@@ -147,6 +147,7 @@ METHODS = {
     "pca": _("PCA weights"),
     "kmeans": _("k-means"),
     "hierarchical": _("hierarchical"),
+    "custom": _("weights set by the user"),
 }
 CHOICES = {
     "weights": _("weights"),

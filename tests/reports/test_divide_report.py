@@ -6,7 +6,7 @@ import pytest
 
 from cibg_ds.errors import ParameterError
 from cibg_ds.privacy import check_publishable
-from cibg_ds.reports import divide_report
+from cibg_ds.reports import divide_report, read_divide_report
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +65,6 @@ def test_reports_show_themselves_in_a_notebook(report):
 
 
 def test_a_report_read_back_from_its_products_profiles_every_commune_the_same(report, tmp_path):
-    from cibg_ds.reports import read_divide_report
-
     report.write(tmp_path, facts={"title": "overview"})
     back = read_divide_report(tmp_path)
     for name, table in report.tables().items():
@@ -88,8 +86,21 @@ def test_a_report_read_back_from_its_products_profiles_every_commune_the_same(re
 
 def test_reading_a_folder_without_a_report_names_what_is_missing(tmp_path):
     from cibg_ds.errors import InputError
-    from cibg_ds.reports import read_divide_report
-
     (tmp_path / "index.csv").write_text("nis\n")
     with pytest.raises(InputError, match=r"missing indicators\.csv, .*summary\.json.*report_dir"):
         read_divide_report(tmp_path)
+
+
+def test_a_profile_speaks_in_names_and_states_the_reports_own_method(report, tmp_path):
+    fr = report.profile("21001", "fr")
+    assert fr["name"] == "Anderlecht" and report.profile("21004")["name"] == "Bruxelles / Brussel"
+    quadrant = next(line for line in fr["summary"] if "Moran" in line)
+    assert not any(code in quadrant.split() for code in ("HH", "HL", "LH", "LL", "HH,"))
+    method = report.method("fr")
+    assert "(normalisation min-max)" in method and "poids égaux" in method
+    assert "minmax" not in method and "arithmetic" not in method
+    # a profile that reads the overview's products states the overview's choices
+    other = divide_report(n_sim=20, seed=3, normalisation="rank", aggregation="geometric")
+    other.write(tmp_path)
+    back = read_divide_report(tmp_path).method("nl")
+    assert "rangen" in back and "meetkundig gemiddelde" in back and "20 Monte" in back
