@@ -17,6 +17,7 @@ from cibg_ds.reports.header import (
     reference_period,
     source_name,
     source_text,
+    zone_text,
 )
 from cibg_ds.reports.mobility import MobilityReport, data_days, mobility_report, select_period
 
@@ -39,4 +40,5 @@ __all__ = [
     "select_period",
     "source_name",
     "source_text",
+    "zone_text",
 ]

@@ -63,10 +63,32 @@ def format_number(value, lang: str = "en", decimals: int = 0) -> str:
     >>> format_number(1500.0, "nl"), format_number(0.25, "fr", 2)
     ('1.500', '0,25')
     """
-    from babel.numbers import format_decimal
+    from cibg_ds.viz.tables import number
 
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(round(float(value), decimals), format=pattern, locale=check_lang(lang))
+    return number(round(float(value), decimals), decimals, check_lang(lang))
+
+
+def zone_text(tz: str, lang: str = "en") -> str:
+    """Return a time zone as a reader names it: "Brussels time", else its IANA name.
+
+    Parameters
+    ----------
+    tz : str
+        An IANA time zone (``Europe/Brussels``).
+    lang : str
+        ``en``, ``fr`` or ``nl``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> zone_text("Europe/Brussels", "fr"), zone_text("UTC", "nl")
+    ('heure de Bruxelles', 'UTC')
+    """
+    _ = gettext(check_lang(lang))
+    return _("Brussels time") if tz == "Europe/Brussels" else str(tz)
 
 
 def period_text(start, end, lang: str = "en") -> str:

@@ -12,7 +12,7 @@ import pandas as pd
 from cibg_ds import _docs
 from cibg_ds.i18n import gettext
 from cibg_ds.viz.figures import axes, describe
-from cibg_ds.viz.tables import number
+from cibg_ds.viz.tables import number, weight_class_label
 
 #: Euro 0 to 5 in reds (darkest: oldest), Euro 6 in blue: the low-emission-zone split.
 EURO_COLOURS = ["#67000d", "#a50f15", "#cb181d", "#ef3b2c", "#fc9272", "#fcbba1", "#2171b5"]
@@ -182,7 +182,8 @@ def plot_through(share: pd.DataFrame, by: str = "hour", lang: str = "en", k=None
     for x in positions[~present.to_numpy()]:
         ax.text(x, top * 0.02, _("no trips"), rotation=90, ha="center", va="bottom",
                 fontsize=7, color="#555555")  # fmt: skip
-    ax.set_xticks(positions, [str(x) for x in keys], fontsize=8)
+    ticks = [str(x) if by == "hour" else weight_class_label(x, lang) for x in keys]
+    ax.set_xticks(positions, ticks, fontsize=8)
     ax.set_xlim(-0.6, len(keys) - 0.4)
     ax.set_ylabel(_("through trips (% of trips)"))
     ax.set_xlabel(_("hour of day (Brussels time)") if by == "hour" else _("weight class"))

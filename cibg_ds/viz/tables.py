@@ -31,7 +31,7 @@ class Column:
     ``kind`` is ``int`` (a count), ``num`` (a measure), ``share`` (a fraction shown in %),
     ``pct`` (already in %), ``commune`` (a NIS code or ``outside``), ``cell`` (a grid cell
     id, shown as the commune it lies in), ``segment`` (a road segment id), ``date``,
-    ``daytype``, ``bool`` or ``text``.
+    ``daytype``, ``weight`` (a weight class), ``bool`` or ``text``.
     """
 
     label: str
@@ -55,7 +55,7 @@ COLUMNS = {
     "weekday": Column(_("Weekday"), "text"),
     "hour": Column(_("Hour of day"), "int"),
     "hour_of_day": Column(_("Hour of day"), "int"),
-    "weight_class": Column(_("Weight class"), "text"),
+    "weight_class": Column(_("Weight class"), "weight"),
     # traffic
     "n_fixes": Column(_("Positions"), "int"),
     "n_vehicles": Column(_("Distinct trucks"), "int"),
@@ -437,6 +437,8 @@ def readable(
             values = _segment_names(values, roads, lang).astype("string")
         elif spec.kind == "date":
             values = _date_text(values, lang)
+        elif spec.kind == "weight":
+            values = values.map(lambda w: weight_class_label(w, lang) if pd.notna(w) else pd.NA)
         elif spec.kind == "daytype":
             values = values.map(lambda d: tr(DAYTYPES.get(d, d)) if pd.notna(d) else pd.NA)
         elif spec.kind == "bool":
@@ -472,6 +474,19 @@ def _row_decimals(table: pd.DataFrame) -> list[int] | None:
     if not any(specs):
         return None
     return [spec.decimals if spec else Column("").decimals for spec in specs]
+
+
+def weight_class_label(weight_class: str, lang: str = "en") -> str:
+    """Write a weight class (``3.5-12t``, ``>32t``) with the decimal mark of ``lang``.
+
+    >>> weight_class_label("3.5-12t", "fr"), weight_class_label(">32t", "nl")
+    ('3,5-12 t', '> 32 t')
+    """
+    import re
+
+    text = re.sub(r"^>\s*", "> ", str(weight_class))
+    text = re.sub(r"\s*t$", " t", text)
+    return text.replace(".", "," if check_lang(lang) in ("fr", "nl") else ".")
 
 
 def number(value, decimals: int = 0, lang: str = "en", sign: bool = False) -> str:

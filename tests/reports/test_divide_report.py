@@ -86,6 +86,7 @@ def test_a_report_read_back_from_its_products_profiles_every_commune_the_same(re
 
 def test_reading_a_folder_without_a_report_names_what_is_missing(tmp_path):
     from cibg_ds.errors import InputError
+
     (tmp_path / "index.csv").write_text("nis\n")
     with pytest.raises(InputError, match=r"missing indicators\.csv, .*summary\.json.*report_dir"):
         read_divide_report(tmp_path)

@@ -108,3 +108,10 @@ def test_bottleneck_roads_fall_back_on_their_kind():
         "op- of afrit van de autosnelweg",
     ]
     assert road_label(ranking, "en").tolist() == ["Rue de la Loi", "R20", "motorway slip road"]
+
+
+def test_weight_classes_and_zones_are_written_as_readers_write_them():
+    table = pd.DataFrame({"weight_class": ["3.5-12t", ">32t"], "n_trips": [9809, 5415]})
+    assert cd.viz.readable(table, "fr")["Classe de poids"].tolist() == ["3,5-12 t", "> 32 t"]
+    assert cd.viz.readable(table, "en").iloc[:, 0].tolist() == ["3.5-12 t", "> 32 t"]
+    assert cd.reports.zone_text("Europe/Brussels", "nl") == "Brusselse tijd"
