@@ -110,6 +110,7 @@ def plot_delay_profiles(hours: pd.DataFrame, ranking: pd.DataFrame, lang: str = 
         ax,
         _("Line chart of truck delay per hour of day on the {n} worst bottlenecks; the most "
           "delay is lost in the hour starting at {hour}:00.").format(n=len(ranking), hour=peak),
+        lang=lang,
     )  # fmt: skip
     return ax
 

@@ -70,6 +70,7 @@ def plot_rank_intervals(result, lang: str = "en", ax=None):
           "{name} (interval {lo:.0f} to {hi:.0f}).").format(
             name=_names(first.to_frame().T, lang).iloc[0], lo=first["rank_lo"], hi=first["rank_hi"]
         ),
+        lang=lang,
     )  # fmt: skip
     return ax
 
@@ -151,7 +152,7 @@ def plot_skills(estimates, lang: str = "en", ax=None):
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8, loc="lower right")
     top = labels.iloc[-1] if len(t) else "-"
-    describe(ax, _("Bar chart: {title}; most in {name}.").format(title=title, name=top))
+    describe(ax, _("Bar chart: {title}; most in {name}.").format(title=title, name=top), lang=lang)
     return ax
 
 
@@ -189,6 +190,7 @@ def plot_sensitivity(result, lang: str = "en", ax=None):
             what=labels[-1] if labels else "-",
             shift=number(float(s["mean_abs_shift"].iloc[-1]) if len(s) else 0.0, 1, lang),
         ),
+        lang=lang,
     )  # fmt: skip
     return ax
 
@@ -250,6 +252,7 @@ def plot_profile(comparison, title: str = "", lang: str = "en", ax=None):
         _("Bar chart: {title}. Higher risk than the mean of the communes for: {names}.").format(
             title=ax.get_title(), names=", ".join(higher) or "-"
         ),
+        lang=lang,
     )
     return ax
 

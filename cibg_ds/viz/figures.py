@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import html
 import io
 import os
@@ -25,10 +26,55 @@ def axes(ax, size: tuple[float, float]):
     return plt.subplots(figsize=size)[1] if ax is None else ax
 
 
-def describe(ax, text: str):
-    """Attach a description of the figure of ``ax`` (what a reader who cannot see it needs)."""
+def describe(ax, text: str, lang: str | None = None):
+    """Attach a description of the figure of ``ax`` (what a reader who cannot see it needs).
+
+    With ``lang``, the figure's numeric tick labels (axes and colour bars) are written as
+    that language writes numbers: ``0,25`` and ``80 000`` in French, ``80.000`` in Dutch.
+    """
     setattr(ax.figure, ALT, text)
+    if lang is not None:
+        localise_ticks(ax.figure, lang)
     return ax
+
+
+def localise_ticks(figure, lang: str) -> None:
+    """Write the plain numeric tick labels of ``figure`` in ``lang`` (dates, logs, text kept)."""
+    from matplotlib.ticker import ScalarFormatter
+
+    for ax in figure.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if type(axis.get_major_formatter()) is ScalarFormatter:
+                axis.set_major_formatter(_number_formatter()(lang))
+
+
+@functools.cache
+def _number_formatter():
+    """Return the tick formatter class (made on first use: matplotlib is imported lazily)."""
+    import numpy as np
+    from matplotlib.ticker import Formatter
+
+    from cibg_ds.viz.tables import _decimals, number
+
+    def decimals(values) -> int:
+        finite = np.asarray(values, float)
+        finite = finite[np.isfinite(finite)]
+        return _decimals(finite) if finite.size else 0
+
+    class NumberFormatter(Formatter):
+        """Tick labels as ``lang`` writes numbers, all with the decimals the ticks need."""
+
+        def __init__(self, lang: str):
+            self.lang = lang
+
+        def format_ticks(self, values):
+            d = decimals(values)
+            return [number(v, d, self.lang) for v in values]
+
+        def __call__(self, x, pos=None):
+            return number(x, decimals([x]), self.lang)
+
+    return NumberFormatter
 
 
 def description(figure) -> str:

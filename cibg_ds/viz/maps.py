@@ -218,7 +218,7 @@ def static_map(
     note = _note(gdf, communes, tr=tr)
     if note:
         ax.annotate(note, (0.01, 0.01), xycoords="axes fraction", fontsize=8, color="#b00020")
-    describe(ax, _map_description(data, column, title, communes, lang))
+    describe(ax, _map_description(data, column, title, communes, lang), lang=lang)
     credits = _credits(gdf, communes, tr=tr)
     if credits:
         ax.annotate(credits, (0.01, -0.02), xycoords="axes fraction", fontsize=7, color="#555555")
@@ -347,6 +347,7 @@ def lisa_map(gdf, *, alpha: float = 0.05, what: str = "", lang: str = "en", ax=N
             alpha=number(alpha, 2, lang),
             names=", ".join(map(str, significant)) or "-",
         ),
+        lang=lang,
     )
     return ax
 
@@ -400,14 +401,24 @@ class SvgMap:
         )
 
 
-def _fmt(value) -> str:
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+def _fmt(value, lang: str = "en") -> str:
+    """Write a legend bound or a tooltip value as ``lang`` writes numbers.
+
+    >>> _fmt(2.2149, "fr"), _fmt(1586.4, "fr").replace("\u202f", " "), _fmt(3, "nl"), _fmt(None)
+    ('2,21', '1 586', '3', '–')
+    """
+    import numbers
+
+    from cibg_ds.viz.tables import number
+
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return "–"
-    if isinstance(value, float):
-        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return str(value)
+    if isinstance(value, numbers.Integral) or abs(value) >= 100:
+        return number(round(float(value)), 0, lang)
+    decimals = len(f"{value:.2f}".rstrip("0").partition(".")[2])
+    return number(float(value), decimals, lang)
 
 
 def _svg_path(geom, origin, scale) -> str:
@@ -430,7 +441,7 @@ def _svg_path(geom, origin, scale) -> str:
     return ""
 
 
-def _colours(values: pd.Series, scheme, k, cmap):
+def _colours(values: pd.Series, scheme, k, cmap, lang: str = "en"):
     """Return a hex colour per value and the legend entries ``[(colour, label)]``."""
     import matplotlib as mpl
     import numpy as np
@@ -458,7 +469,7 @@ def _colours(values: pd.Series, scheme, k, cmap):
         lo = numbers.min()
         for i, hi in enumerate(bins):
             colour = mpl.colors.to_hex(palette(0.15 + 0.85 * i / max(len(bins) - 1, 1)))
-            legend.append((colour, f"{_fmt(float(lo))} – {_fmt(float(hi))}"))
+            legend.append((colour, f"{_fmt(float(lo), lang)} – {_fmt(float(hi), lang)}"))
             lo = hi
         colours[numbers.index] = [legend[c][0] for c in cls]
         return colours, legend
@@ -466,7 +477,7 @@ def _colours(values: pd.Series, scheme, k, cmap):
     scaled = (numbers - lo) / (hi - lo) if hi > lo else numbers * 0 + 0.5
     colours[numbers.index] = [mpl.colors.to_hex(palette(0.15 + 0.85 * t)) for t in scaled]
     for t in np.linspace(0, 1, 5):
-        legend.append((mpl.colors.to_hex(palette(0.15 + 0.85 * t)), _fmt(lo + t * (hi - lo))))
+        legend.append((mpl.colors.to_hex(palette(0.15 + 0.85 * t)), _fmt(lo + t * (hi - lo), lang)))
     return colours, legend
 
 
@@ -538,7 +549,7 @@ def interactive_map(
     vw, vh = (maxx - minx) * scale, (maxy - miny) * scale
     tol = 2 / scale  # two view-box units: invisible at any sane zoom
     lines = data.geom_type.str.contains("Line").all()
-    colours, legend = _colours(data[column], scheme, k, cmap)
+    colours, legend = _colours(data[column], scheme, k, cmap, lang)
     fields = tooltip if isinstance(tooltip, dict) else {c: c for c in (tooltip or [column])}
     map_id = f"cibg-map-{next(_MAP_IDS)}"
     shapes = []
@@ -546,7 +557,7 @@ def interactive_map(
     for i, (idx, geom) in enumerate(zip(data.index, geoms, strict=True)):
         if geom is None or geom.is_empty:
             continue
-        tip = "&#10;".join(f"{escape(str(label))}: {escape(_fmt(data[c].iloc[i]))}"
+        tip = "&#10;".join(f"{escape(str(label))}: {escape(_fmt(data[c].iloc[i], lang))}"
                            for c, label in fields.items() if c in data.columns)  # fmt: skip
         paint = (f"fill='none' stroke='{colours[idx]}' stroke-width='3'" if lines
                  else f"fill='{colours[idx]}'")  # fmt: skip

@@ -93,6 +93,7 @@ def plot_hourly(profile: pd.DataFrame, by: str = "weekday", lang: str = "en", k=
         ax,
         _("Line chart of truck vehicle-kilometres per hour of day, one line per day; "
           "the busiest hour on average starts at {hour}:00.").format(hour=peak),
+        lang=lang,
     )  # fmt: skip
     return ax
 
@@ -137,7 +138,7 @@ def plot_od(matrix: pd.DataFrame, names: dict | None = None, lang: str = "en", a
                  "{b}.").format(a=labels[i], b=(names or {}).get(matrix.columns[j], matrix.columns[j]))  # fmt: skip # noqa: E501
     else:
         text = _("Heat map of truck trips between communes: every pair is suppressed.")
-    describe(ax, text)
+    describe(ax, text, lang=lang)
     return ax
 
 
@@ -202,6 +203,7 @@ def plot_through(share: pd.DataFrame, by: str = "hour", lang: str = "en", k=None
             key=best,
             n=int(hidden.sum()),
         ),
+        lang=lang,
     )
     return ax
 
@@ -248,7 +250,7 @@ def plot_euro(shares: pd.DataFrame, label: str = "commune", lang: str = "en", ax
         first = shares[label].astype(str).iloc[int(np.argmax(old.to_numpy()))]
         text = _("Stacked bar chart of the Euro classes of truck vehicle-kilometres per "
                  "commune; the largest share of Euro 5 and older is {value} % in {name}.")  # fmt: skip # noqa: E501
-        describe(ax, text.format(value=f"{old.max():.0f}", name=first))
+        describe(ax, text.format(value=f"{old.max():.0f}", name=first), lang=lang)
     return ax
 
 

@@ -35,7 +35,11 @@ def plot_unexpected(result: ValidationResult, n: int = 15, lang: str = "en", ax=
     if worst.empty:
         ax.text(0.5, 0.5, _("no unexpected rows"), ha="center", va="center")
         ax.set_axis_off()
-        describe(ax, _("Every expectation of the suite {suite} passed.").format(suite=result.suite))
+        describe(
+            ax,
+            _("Every expectation of the suite {suite} passed.").format(suite=result.suite),
+            lang=lang,
+        )
         return ax
     shares = worst["unexpected_percent"].astype(float).fillna(0)
     bars = ax.barh(worst["expectation"], shares, color="#cf222e")
@@ -55,6 +59,7 @@ def plot_unexpected(result: ValidationResult, n: int = 15, lang: str = "en", ax=
             name=worst["expectation"].iloc[-1],
             share=number(shares.iloc[-1], 2, lang),
         ),
+        lang=lang,
     )  # fmt: skip
     ax.margins(x=0.15)
     return ax

@@ -202,3 +202,15 @@ def test_profile_sentences_in_the_language(divide):
     assert "niet significant" in nl[4] and "19 gemeenten" in nl[4]
     en = divide.profile(quiet)["summary"]
     assert en[1].startswith("Exclusion-risk rank") and "not significant" in en[4]
+
+
+@pytest.mark.parametrize(("lang", "mark"), [("fr", ","), ("nl", ",")])
+def test_chart_axes_write_numbers_in_the_language(divide, lang, mark):
+    profile = cd.viz.plot_profile(divide.profile("21016")["comparison"], lang=lang)
+    skills = cd.viz.plot_skills(divide.skills, lang=lang)
+    for ax in (profile, skills):
+        ax.figure.canvas.draw()
+    ticks = [t.get_text() for t in profile.get_xticklabels()]
+    assert any(mark in t for t in ticks) and not any("." in t for t in ticks), ticks
+    thousands = [t.get_text() for t in skills.get_xticklabels() if len(t.get_text()) > 3]
+    assert thousands and all(("\u202f" if lang == "fr" else ".") in t for t in thousands)

@@ -12,7 +12,7 @@ from cibg_ds.io import load_communes
 
 def test_interactive_map_draws_every_commune_with_its_name_and_loads_nothing():
     communes = load_communes()
-    scored = communes.assign(score=np.arange(19, dtype=float))
+    scored = communes.assign(score=np.arange(19, dtype=float) / 4 + 0.01)
     scored.loc[scored.index[0], "score"] = np.nan  # suppressed: grey, and said so
     m = cd.viz.interactive_map(scored, "score", scheme="quantiles", k=4, lang="nl",
                                tooltip={"name_nl": "Gemeente", "score": "Score"})  # fmt: skip
@@ -23,6 +23,8 @@ def test_interactive_map_draws_every_commune_with_its_name_and_loads_nothing():
     labels = re.findall(r"<text [^>]*>([^<]+)</text>", html)
     assert len(labels) == 19 and "Ukkel" in labels  # Dutch names for a Dutch reader
     assert "Gemeente: Ukkel" in html
+    assert "0,26 – " in html and "0.26" not in html  # legend and tooltips in Dutch numbers
+    assert "Score: 4,51" in html
     assert not re.search(r"https?://|<script[^>]+src=|<link", html)
     assert len(html) < 60_000
 
