@@ -211,7 +211,7 @@ def stationary_frame(tracks: Tracks, first: np.ndarray, last: np.ndarray) -> pd.
     duration = (t[last] - t[first]) / 10**9  # as Timedelta.total_seconds() divides
     return pd.DataFrame(
         {
-            s.OBU_ID: pd.array(tracks.df[s.OBU_ID].array.take(first), dtype=pd.StringDtype()),
+            s.OBU_ID: tracks.ids(first),
             "start_ts": utc_times(t[first]),
             "end_ts": utc_times(t[last]),
             "lat": centre_lat,
