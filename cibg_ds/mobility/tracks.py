@@ -160,7 +160,7 @@ class Tracks:
         units, order = unit_order(pings, t, units)
         if order is not None:
             units, t = units[order], t[order]
-        duplicate = ~unit_starts(units) & np.r_[False, t[1:] == t[:-1]]
+        duplicate = ~unit_starts(units) & np.concatenate(([False], t[1:] == t[:-1]))
         self.duplicates = int(duplicate.sum())
         self.same_rows = order is None and not self.duplicates
         rows = order
@@ -181,7 +181,7 @@ class Tracks:
         self.trip_id = piece - np.maximum.accumulate(np.where(first, piece, 0))
         self.unit_first = first
         self.starts = np.flatnonzero(new)
-        self.ends = np.r_[self.starts[1:] - 1, len(t) - 1].astype(np.int64)
+        self.ends = np.concatenate((self.starts[1:] - 1, [len(t) - 1])).astype(np.int64)
 
     def _fixes(self, column: str) -> np.ndarray:
         values = self._pings[column]
