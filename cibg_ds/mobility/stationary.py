@@ -131,7 +131,7 @@ def _windows(tracks: Tracks, min_ns: int) -> np.ndarray:
     rel = t - t[start_of]  # time within the piece, and pieces laid end to end, apart
     span = rel[tracks.ends] + min_ns + 1
     if span.sum() < 2**62:
-        key = rel + np.repeat(np.r_[0, np.cumsum(span)[:-1]], tracks.ends - starts + 1)
+        key = rel + np.repeat(np.concatenate(([0], np.cumsum(span)[:-1])), tracks.ends - starts + 1)
         first = np.searchsorted(key, key - min_ns, side="right")
     else:  # too long to lay end to end in int64: piece by piece
         first = np.concatenate([lo + np.searchsorted(t[lo : hi + 1], t[lo : hi + 1] - min_ns,
@@ -164,7 +164,7 @@ def _candidates(tracks: Tracks, window: np.ndarray, max_diameter: float) -> np.n
     kx_hi, ky_lo = _k_per_degree(np.minimum.reduceat(absolute, starts))
     ratio = np.maximum(kx_hi, ky_hi) / np.minimum(kx_lo, ky_lo)
     bound = np.repeat(max_diameter * ratio * QUIET_MARGIN, size)
-    step = np.r_[0.0, _local_metres(lon[:-1], lat[:-1], lon[1:], lat[1:])]
+    step = np.concatenate(([0.0], _local_metres(lon[:-1], lat[:-1], lon[1:], lat[1:])))
     loud = np.cumsum(step > bound)  # steps too long for a stop, up to each fix
     spanned = _local_metres(lon[window], lat[window], lon, lat)
     idx = np.arange(n)
@@ -211,7 +211,7 @@ def stationary_frame(tracks: Tracks, first: np.ndarray, last: np.ndarray) -> pd.
     duration = (t[last] - t[first]) / 10**9  # as Timedelta.total_seconds() divides
     return pd.DataFrame(
         {
-            s.OBU_ID: pd.array(tracks.df[s.OBU_ID].array.take(first), dtype=pd.StringDtype()),
+            s.OBU_ID: tracks.ids(first),
             "start_ts": utc_times(t[first]),
             "end_ts": utc_times(t[last]),
             "lat": centre_lat,
@@ -234,14 +234,14 @@ def _medians(values: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndar
     (``(upper + lower) / 2``, pandas' own formula). NaN are skipped (pandas, then).
     """
     sizes = last - first + 1  # the runs' rows, as one index array
-    members = np.repeat(first - np.r_[0, np.cumsum(sizes)[:-1]], sizes) + np.arange(sizes.sum())
+    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+    members = np.repeat(first - offsets, sizes) + np.arange(sizes.sum())
     run = np.repeat(np.arange(len(first)), sizes)
     picked = values[members]
     if np.isnan(picked).any():  # rare: let pandas skip the missing values
         frame = pd.DataFrame({"run": run, "v": picked})
         return frame.groupby("run")["v"].median().reindex(range(len(first))).to_numpy()
     ordered = picked[np.lexsort((picked, run))]
-    offsets = np.r_[0, np.cumsum(sizes)[:-1]].astype(np.int64)
     upper = ordered[offsets + sizes // 2]
     lower = ordered[offsets + np.maximum(sizes - 1, 0) // 2]
     return np.where(sizes % 2 == 1, upper, (upper + lower) / 2)

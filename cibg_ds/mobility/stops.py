@@ -14,7 +14,14 @@ from cibg_ds import schema as s
 from cibg_ds.frames import compute_frame, is_dask
 from cibg_ds.mobility.geo import commune_of, to_metric
 from cibg_ds.mobility.stationary import stationary_centres, stationary_rows
-from cibg_ds.mobility.tracks import TRIPS_HINT, Tracks, gap_ns, require_fixes, utc_times
+from cibg_ds.mobility.tracks import (
+    TRIPS_HINT,
+    Tracks,
+    gap_ns,
+    require_fixes,
+    table,
+    utc_array,
+)
 from cibg_ds.mobility.units import by_unit
 
 STOP_COLUMNS = {
@@ -27,6 +34,7 @@ STOP_COLUMNS = {
     "duration_s": "float64",
     "kind": pd.StringDtype(),
 }
+_KINDS = pd.array(["silence", "stationary"], dtype=pd.StringDtype())
 
 
 def silence_stops(trips: pd.DataFrame) -> pd.DataFrame:
@@ -80,25 +88,26 @@ def stops_of_tracks(tracks: Tracks, max_diameter, min_duration, communes) -> pd.
     before, after = ends[nxt], starts[nxt + 1]  # a silence: from the fix before to the one after
     first, last = stationary_rows(tracks, max_diameter, min_duration)
     centre_lat, centre_lon = stationary_centres(tracks, first, last)
-    begin, end = np.r_[before, first], np.r_[after, last]  # each stop's first and last fix
-    lat, lon = np.r_[tracks.lat[before], centre_lat], np.r_[tracks.lon[before], centre_lon]
-    silent = np.r_[np.ones(len(before), bool), np.zeros(len(first), bool)]
+    join = np.concatenate
+    begin, end = join([before, first]), join([after, last])  # each stop's first and last fix
+    lat, lon = join([tracks.lat[before], centre_lat]), join([tracks.lon[before], centre_lon])
+    silent = join([np.ones(len(before), bool), np.zeros(len(first), bool)])
     missing_ids = len(tracks) and tracks.units[0] < 0
     # rows are in unit then time order, and no two stops start at one fix: sort by that row
     order = slice(None) if missing_ids else np.argsort(begin, kind="stable")
     begin, end, lat, lon, silent = begin[order], end[order], lat[order], lon[order], silent[order]
     x, y = to_metric(lon, lat)  # these points only
     t = tracks.t
-    stops = pd.DataFrame(
+    stops = table(
         {
-            s.OBU_ID: pd.array(tracks.df[s.OBU_ID].array.take(begin), dtype=pd.StringDtype()),
-            "start_ts": utc_times(t[begin]),
-            "end_ts": utc_times(t[end]),
+            s.OBU_ID: tracks.ids(begin),
+            "start_ts": utc_array(t[begin]),
+            "end_ts": utc_array(t[end]),
             "lat": lat,
             "lon": lon,
             "commune": pd.array(commune_of(x, y, communes), dtype=pd.StringDtype()),
             "duration_s": ((t[end] - t[begin]) / 10**9).astype(np.float64),
-            "kind": pd.array(np.where(silent, "silence", "stationary"), dtype=pd.StringDtype()),
+            "kind": _KINDS.take(np.where(silent, 0, 1)),
         }
     )
     if missing_ids:  # missing unit ids: sorted as pandas sorts them

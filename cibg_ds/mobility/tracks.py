@@ -19,7 +19,7 @@ import pandas as pd
 from cibg_ds import checks
 from cibg_ds import schema as s
 from cibg_ds.mobility.geo import to_metric
-from cibg_ds.mobility.units import unit_order, unit_starts
+from cibg_ds.mobility.units import unit_codes, unit_order, unit_starts
 
 REQUIRED = (s.OBU_ID, s.TS, s.LAT, s.LON)
 """The only columns the trajectory functions need; the others are used when present."""
@@ -38,6 +38,14 @@ def require_fixes(columns, function: str) -> None:
 
 def gap_ns(gap, name: str = "gap") -> int:
     """Return a gap (``"5min"``, a Timedelta or seconds) in nanoseconds."""
+    try:
+        return _gap_ns(gap, name)
+    except TypeError:  # unhashable: checked (and refused) without the cache
+        return int(checks.duration(name, gap).value)
+
+
+@functools.lru_cache(maxsize=256, typed=True)
+def _gap_ns(gap, name: str) -> int:
     return int(checks.duration(name, gap).value)
 
 
@@ -49,9 +57,58 @@ def utc_times(ns: np.ndarray) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("M8[ns]"), tz="UTC")
 
 
+_UTC = pd.DatetimeTZDtype("ns", "UTC")
+
+
+def utc_array(ns: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Return int64 nanoseconds (a fresh array) as a UTC datetime array, for :func:`table`.
+
+    The array of :func:`utc_times`, wrapping ``ns`` without a copy or a check.
+    """
+    new = getattr(pd.arrays.DatetimeArray, "_simple_new", None)
+    ns = np.asarray(ns, dtype=np.int64)
+    if new is None or not ns.flags.c_contiguous:
+        return utc_times(ns).array
+    return new(ns.view("M8[ns]"), dtype=_UTC)
+
+
 def nulls(column: str, n: int) -> pd.api.extensions.ExtensionArray:
-    """Return ``n`` nulls of the canonical dtype of ``column``."""
-    return pd.array([None] * n, dtype=s.PING_DTYPES[column])
+    """Return ``n`` nulls of the canonical dtype of ``column``.
+
+    Taken from an empty array of that dtype: the same array as ``pd.array([None] * n,
+    dtype)``, without parsing ``n`` Python objects.
+    """
+    return _empty(column).take(np.full(n, -1, dtype=np.int64), allow_fill=True)
+
+
+@functools.cache
+def _empty(column: str) -> pd.api.extensions.ExtensionArray:
+    return pd.array([], dtype=s.PING_DTYPES[column])
+
+
+def table(columns: dict) -> pd.DataFrame:
+    """Return a frame of ``columns`` (name: values), each given in its final dtype.
+
+    The values must be fresh 1-D NumPy arrays or pandas extension arrays of one length,
+    which the frame then owns (no copy): the same frame as ``pd.DataFrame(columns)``,
+    built without re-checking each column (6-8x faster on a small table). Anything else
+    (a Series, an index, a list) goes through ``pd.DataFrame``.
+    """
+    values = list(columns.values())
+    n = len(values[0]) if values else 0
+    plain = all(
+        isinstance(v, (np.ndarray, pd.api.extensions.ExtensionArray)) and v.ndim == 1
+        and len(v) == n for v in values
+    )  # fmt: skip
+    build = getattr(pd.DataFrame, "_from_arrays", None)
+    if not plain or build is None:
+        return pd.DataFrame(columns)
+    return build(values, _names(tuple(columns)), pd.RangeIndex(n), verify_integrity=False)
+
+
+@functools.lru_cache(maxsize=64)
+def _names(names: tuple) -> pd.Index:
+    return pd.Index(list(names))
 
 
 def column_or_null(df: pd.DataFrame, column: str, rows=None) -> np.ndarray | pd.Series:
@@ -59,7 +116,7 @@ def column_or_null(df: pd.DataFrame, column: str, rows=None) -> np.ndarray | pd.
     if column in df.columns:
         values = df[column]
     else:
-        values = pd.Series(pd.array([None] * len(df), dtype=s.PING_DTYPES[column]))
+        values = pd.Series(nulls(column, len(df)))
     values = values.astype(s.PING_DTYPES[column]) if column in s.PING_DTYPES else values
     return values.iloc[rows].reset_index(drop=True) if rows is not None else values
 
@@ -99,19 +156,23 @@ class Tracks:
         require_fixes(pings.columns, function)
         self.gap_ns = gap_ns(gap) if gap is not None else np.iinfo(np.int64).max
         t = s.to_ns(pings[s.TS])  # once: for the order and for everything after
-        units, order = unit_order(pings, t)
-        if order is None:
-            df = pings.reset_index(drop=True)
-        else:
-            df, units, t = pings.take(order).reset_index(drop=True), units[order], t[order]
-        duplicate = ~unit_starts(units) & np.r_[False, t[1:] == t[:-1]]
+        units, self._ids = unit_codes(pings)
+        units, order = unit_order(pings, t, units)
+        if order is not None:
+            units, t = units[order], t[order]
+        duplicate = ~unit_starts(units) & np.concatenate(([False], t[1:] == t[:-1]))
         self.duplicates = int(duplicate.sum())
         self.same_rows = order is None and not self.duplicates
+        rows = order
         if self.duplicates:  # MovingPandas keeps the first fix of equal times
-            df, units, t = df[~duplicate].reset_index(drop=True), units[~duplicate], t[~duplicate]
-        self.df, self.units, self.t = df, units, t
-        self.lon = df[s.LON].to_numpy(dtype=float, na_value=np.nan)
-        self.lat = df[s.LAT].to_numpy(dtype=float, na_value=np.nan)
+            keep = ~duplicate
+            rows = np.flatnonzero(keep) if order is None else order[keep]
+            units, t = units[keep], t[keep]
+        self._pings, self._rows = pings, rows  # the rows of ``df``: None, all in order
+        self.columns = pings.columns
+        self.units, self.t = units, t
+        self.lon = self._fixes(s.LON)
+        self.lat = self._fixes(s.LAT)
         first = unit_starts(units)
         new = first.copy()
         new[1:] |= (self.t[1:] - self.t[:-1]) > self.gap_ns
@@ -120,7 +181,46 @@ class Tracks:
         self.trip_id = piece - np.maximum.accumulate(np.where(first, piece, 0))
         self.unit_first = first
         self.starts = np.flatnonzero(new)
-        self.ends = np.r_[self.starts[1:] - 1, len(df) - 1].astype(np.int64)
+        self.ends = np.concatenate((self.starts[1:] - 1, [len(t) - 1])).astype(np.int64)
+
+    def _fixes(self, column: str) -> np.ndarray:
+        values = self._pings[column]
+        if values.dtype == np.float64:  # as they are (NaN for missing): no conversion
+            values = values.to_numpy()
+        else:
+            values = values.to_numpy(dtype=float, na_value=np.nan)
+        return values if self._rows is None else values[self._rows]
+
+    @functools.cached_property
+    def df(self) -> pd.DataFrame:
+        """The fixes sorted by unit then time, without the later fixes of equal times."""
+        if self._rows is None:
+            return self._pings.reset_index(drop=True)
+        return self._pings.take(self._rows).reset_index(drop=True)
+
+    def column(self, name: str) -> pd.Series:
+        """Return column ``name`` of :attr:`df` (without building the whole of ``df``)."""
+        if "df" in self.__dict__ or self._rows is not None:
+            return self.df[name]
+        return self._pings[name].reset_index(drop=True)
+
+    def ids(self, rows: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        """Return the unit ids of ``rows`` as the canonical string dtype.
+
+        Taken from the few distinct ids (not from every fix): the same strings as
+        ``df[obu_id]`` at ``rows`` gives them.
+        """
+        if len(self.units) and self.units[0] < 0:  # missing ids (coded -1, first)
+            values = self.df[s.OBU_ID].array.take(rows)
+        elif isinstance(self._ids.dtype, pd.StringDtype):  # the few ids as Python strings
+            values = self._id_strings[self.units[rows]]
+        else:
+            values = self._ids.take(self.units[rows])
+        return pd.array(values, dtype=pd.StringDtype())
+
+    @functools.cached_property
+    def _id_strings(self) -> np.ndarray:
+        return np.asarray(self._ids, dtype=object)
 
     def __len__(self) -> int:
         return len(self.t)

@@ -19,6 +19,8 @@ from cibg_ds.mobility.tracks import (
     gap_ns,
     nulls,
     require_fixes,
+    table,
+    utc_array,
     utc_times,
 )
 from cibg_ds.mobility.units import by_unit
@@ -120,14 +122,15 @@ def trips_of_tracks(tracks: Tracks, communes=None) -> pd.DataFrame:
         return empty_trips()
     keep = tracks.is_trip
     starts, ends = tracks.starts[keep], tracks.ends[keep]
-    df, t = tracks.df, tracks.t
+    t = tracks.t
     x, y = tracks.xy
     inside = np.zeros(len(x), dtype=np.int64)
     finite = np.isfinite(x) & np.isfinite(y)
     inside[finite] = shapely.contains_xy(region(communes), x[finite], y[finite])
     lat, lon = tracks.lat, tracks.lon
     n = len(starts)
-    ends_code = commune_of(np.r_[x[starts], x[ends]], np.r_[y[starts], y[ends]], communes)
+    ends_code = commune_of(np.concatenate([x[starts], x[ends]]),
+                           np.concatenate([y[starts], y[ends]]), communes)  # fmt: skip
     piece_starts = tracks.starts
     distance = np.add.reduceat(tracks.step_m, piece_starts)[keep] / 1000 if n else np.zeros(0)
     n_inside = np.add.reduceat(inside, piece_starts)[keep] if n else np.zeros(0, np.int64)
@@ -136,16 +139,16 @@ def trips_of_tracks(tracks: Tracks, communes=None) -> pd.DataFrame:
         speed = np.where(duration > 0, distance / (duration / 3600), 0.0)
     classes = {}
     for column in (s.WEIGHT_CLASS, s.EURO_CLASS):
-        if column in df.columns:
-            values = column_or_null(df, column)
+        if column in tracks.columns:
+            values = tracks.column(column).astype(s.PING_DTYPES[column])
             classes[column] = _first_valid(values, piece_starts, tracks.ends)[keep].array
         else:  # a feed without the column: nulls, no per-fix work
             classes[column] = nulls(column, n)
     columns = {
-        s.OBU_ID: _strings(df[s.OBU_ID].array.take(starts)),
+        s.OBU_ID: tracks.ids(starts),
         TRIP_ID: tracks.trip_id[starts].astype(np.int64),
-        "start_ts": utc_times(t[starts]),
-        "end_ts": utc_times(t[ends]),
+        "start_ts": utc_array(t[starts]),
+        "end_ts": utc_array(t[ends]),
         "start_lat": lat[starts],
         "start_lon": lon[starts],
         "end_lat": lat[ends],
@@ -159,7 +162,7 @@ def trips_of_tracks(tracks: Tracks, communes=None) -> pd.DataFrame:
         "n_fixes_inside": n_inside.astype(np.int64),
         **classes,
     }
-    return pd.DataFrame({c: columns[c] for c in TRIP_COLUMNS})
+    return table({c: columns[c] for c in TRIP_COLUMNS})
 
 
 def trips_of(pings: pd.DataFrame, gap, communes) -> pd.DataFrame:

@@ -25,12 +25,31 @@ def sort_by_unit(pings: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return pings.take(order).reset_index(drop=True), codes[order]
 
 
-def unit_order(pings: pd.DataFrame, t=None) -> tuple[np.ndarray, np.ndarray | None]:
+def unit_codes(pings: pd.DataFrame) -> tuple[np.ndarray, object]:
+    """Return the unit codes (integers in the order of the ids; missing: -1) and the ids.
+
+    ``pd.factorize(ids, sort=True)``; for text ids done as it does them, with the few
+    distinct ids sorted here (a third of its time on a small feed).
+    """
+    ids = pings[s.OBU_ID]
+    if not isinstance(ids.dtype, pd.StringDtype):
+        return pd.factorize(ids, sort=True)
+    codes, uniques = ids.array.factorize()  # what pd.factorize does, then sorts the ids
+    if not len(uniques):
+        return codes, uniques
+    sorter = uniques.argsort()
+    rank = np.empty(len(sorter), dtype=codes.dtype)
+    rank[sorter] = np.arange(len(sorter), dtype=codes.dtype)
+    return np.where(codes >= 0, rank[np.maximum(codes, 0)], -1), uniques.take(sorter)
+
+
+def unit_order(pings: pd.DataFrame, t=None, codes=None) -> tuple[np.ndarray, np.ndarray | None]:
     """Return the unit codes and the order sorting rows by unit then time (None: sorted).
 
-    ``t``: the times as int64 nanoseconds when the caller has them already.
+    ``t``: the times as int64 nanoseconds, ``codes``: the :func:`unit_codes`, when the
+    caller has them already.
     """
-    codes, _ = pd.factorize(pings[s.OBU_ID], sort=True)
+    codes = unit_codes(pings)[0] if codes is None else codes
     t = s.to_ns(pings[s.TS]) if t is None else t
     step_unit, step_t = np.diff(codes), np.diff(t)
     if ((step_unit > 0) | ((step_unit == 0) & (step_t >= 0))).all():  # sorted already
