@@ -1,0 +1,93 @@
+"""Grid cells of WGS84 points compiled (numba): PROJ's EPSG:3035 formulas, pyproj at the edges.
+
+EPSG:3035 is the ellipsoidal Lambert azimuthal equal-area projection (GRS80, origin 52 N
+10 E, false easting 4,321,000 m and northing 3,210,000 m); pyproj projects WGS84 to it
+with PROJ's ``laea`` forward formulas (Snyder 1987, pp. 187-188), no datum shift. They
+are written out here, one pass over the points, with no temporary arrays. A cell only
+needs the floor of the coordinates over the cell size: where a point lies within
+:data:`EDGE_M` of a cell edge (or outside the safe domain, or not finite), its cell is
+left to pyproj, so every cell is pyproj's own. The formulas agree with pyproj to about
+1e-9 m over Europe (the tests check it and the cells on millions of points), far inside
+that margin.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+EDGE_M = 1e-3
+"""Points this close to a cell edge (metres) are placed by pyproj."""
+
+_A, _F = 6378137.0, 1 / 298.257222101  # GRS80
+_ES = 2 * _F - _F * _F
+_E = math.sqrt(_ES)
+_ONE_ES = 1 - _ES
+_PHI0, _LAM0 = math.radians(52.0), math.radians(10.0)
+_X0, _Y0 = 4321000.0, 3210000.0
+
+
+def _qsfn(sinphi: float) -> float:
+    con = _E * sinphi
+    return _ONE_ES * (sinphi / (1 - con * con) - (0.5 / _E) * math.log((1 - con) / (1 + con)))
+
+
+_QP = _qsfn(1.0)
+_RQ = math.sqrt(0.5 * _QP)
+_SINB1 = _qsfn(math.sin(_PHI0)) / _QP
+_COSB1 = math.sqrt(1 - _SINB1 * _SINB1)
+_DD = math.cos(_PHI0) / (math.sqrt(1 - _ES * math.sin(_PHI0) ** 2) * _RQ * _COSB1)
+_XMF, _YMF = _RQ * _DD, _RQ / _DD
+_DEG = math.pi / 180
+
+
+@numba.njit(cache=True)
+def _cells(lon, lat, size, edge, codes, unsure, offset):
+    """Fill ``codes`` (row * 2**32 + column + offset) and flag the points left to pyproj."""
+    lo, hi = edge / size, 1.0 - edge / size
+    for i in range(len(lon)):
+        x, y = lon[i], lat[i]
+        if not (abs(x - 10.0) < 150.0 and abs(y) < 85.0):  # NaN too
+            unsure[i] = True
+            continue
+        lam = x * _DEG - _LAM0
+        sinphi = math.sin(y * _DEG)
+        con = _E * sinphi
+        log = math.log((1.0 - con) / (1.0 + con))
+        q = _ONE_ES * (sinphi / (1.0 - con * con) - (0.5 / _E) * log)
+        sinb = q / _QP
+        cosb = math.sqrt(1.0 - sinb * sinb)
+        coslam = math.cos(lam)
+        b = math.sqrt(2.0 / (1.0 + _SINB1 * sinb + _COSB1 * cosb * coslam))
+        east = (_A * (_XMF * b * cosb * math.sin(lam)) + _X0) / size
+        north = (_A * (_YMF * b * (_COSB1 * sinb - _SINB1 * cosb * coslam)) + _Y0) / size
+        column, row = math.floor(east), math.floor(north)
+        fe, fn = east - column, north - row
+        if fe < lo or fe > hi or fn < lo or fn > hi:
+            unsure[i] = True
+            continue
+        codes[i] = (np.int64(row) << 32) + np.int64(column) + offset
+
+
+def grid_cells(lon, lat, size: int, offset: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the int64 cell codes of points and the flags of those left to pyproj.
+
+    The codes of flagged points are meaningless: the caller places them with pyproj.
+
+    >>> codes, unsure = grid_cells(np.array([4.3517]), np.array([50.8467]), 250, 2**31)
+    >>> int(codes[0] >> 32) * 250, int((codes[0] & 0xFFFFFFFF) - 2**31) * 250, bool(unsure[0])
+    (3097000, 3923500, False)
+    """
+    lon = np.ascontiguousarray(lon, dtype=np.float64)
+    lat = np.ascontiguousarray(lat, dtype=np.float64)
+    codes = np.empty(len(lon), dtype=np.int64)
+    unsure = np.zeros(len(lon), dtype=np.bool_)
+    _cells(lon, lat, float(size), EDGE_M, codes, unsure, np.int64(offset))
+    return codes, unsure
+
+
+def compile_cells() -> None:
+    """Compile :func:`grid_cells` (or load it from numba's cache): for installers."""
+    grid_cells(np.array([4.35]), np.array([50.85]), 250, 2**31)
