@@ -36,8 +36,8 @@ def cell_codes(lon, lat, cell="250m") -> np.ndarray:
     """Return an int64 code of the grid cell of each point (fast to group; see :func:`cell_labels`).
 
     The code packs the cell's row and column (``row * 2**32 + column + 2**31``). Cells are
-    found by compiled formulas (:mod:`cibg_ds.mobility.laea`), by pyproj for a point
-    near a cell edge: pyproj's cells, several times faster.
+    found by PROJ's formulas in numpy (:mod:`cibg_ds.mobility.laea`), by pyproj for a
+    point near a cell edge: pyproj's cells, about twice as fast.
     """
     from cibg_ds.mobility.laea import grid_cells
 
@@ -52,7 +52,7 @@ def cell_codes(lon, lat, cell="250m") -> np.ndarray:
 
 
 def projected_cell_codes(lon, lat, cell="250m") -> np.ndarray:
-    """:func:`cell_codes` by pyproj alone (the reference of the compiled formulas)."""
+    """:func:`cell_codes` by pyproj alone (the reference of the formulas)."""
     size = cell_size(cell)
     x, y = _to_grid().transform(np.asarray(lon, float), np.asarray(lat, float))
     row = np.floor(np.asarray(y) / size).astype(np.int64)
