@@ -202,3 +202,25 @@ def test_local_hours_by_utc_hour_equal_pandas(tz):
         pd.testing.assert_series_equal(got["hour"], want.rename("hour"))
         local = time_bins(ts.dt.tz_convert("Europe/Brussels"), "hour", tz)
         pd.testing.assert_frame_equal(local, got)
+
+
+@pytest.mark.cluster
+@pytest.mark.parametrize("measures", [("speed",), ("speed", "shares"), ()])
+def test_a_parquet_feed_read_in_part_gives_the_pandas_table(kept, dask_client, tmp_path,
+                                                             measures):  # fmt: skip
+    # aggregate selects the columns its measures need; read_pings reads only those
+    from cibg_ds.io import read_pings, write_parquet_atomic
+    from cibg_ds.mobility.aggregate import used_columns
+
+    for k, part in enumerate(np.array_split(np.arange(len(kept)), 3)):
+        write_parquet_atomic(kept.iloc[part], tmp_path / f"part-{k}.parquet")
+    pings = read_pings(tmp_path, blocksize=1)
+    assert pings.npartitions == 3
+    want = aggregate(kept, cell="250m", by="hour", measures=measures)
+    with dask_client.as_current():
+        got = aggregate(pings, cell="250m", by="hour", measures=measures)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    used = used_columns(pings.columns, measures)
+    assert len(used) < len(pings.columns)
+    optimized = pings[used].optimize(fuse=False).expr  # the reader takes the selection
+    assert [list(e.columns) for e in optimized.walk() if hasattr(e, "columns_operand")] == [used]
