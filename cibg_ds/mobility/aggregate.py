@@ -368,7 +368,8 @@ def aggregate(
     Parameters
     ----------
     pings : pandas.DataFrame or dask.dataframe.DataFrame
-        Clean canonical pings.
+        Clean canonical pings. On Dask only the columns the measures use are selected
+        (:func:`used_columns`), which :func:`cibg_ds.io.read_pings` reads alone.
     cell : str or int
         ``"100m"``, ``"250m"``, ``"1km"`` (EPSG:3035 grid) or a size in metres.
     by : str
