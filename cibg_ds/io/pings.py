@@ -597,9 +597,9 @@ def read_pings(
     if parquet[0]:
         # small files (a day's spill-over past midnight) are read together, in order, in
         # partitions of about equal rows (Dask's byte-filled blocks left one worker idle)
-        # the columns travel in ``convert``: a ``columns`` argument would let Dask push a
-        # selection of the frame's columns (``pings["ts"]``) down to the reader, and the
-        # conversion needs the fix columns whatever is selected after it
+        # the reader's ``columns`` lets Dask push a selection of the frame's columns
+        # (``pings[["ts", "speed_kmh"]]``) down to it: it reads those and the fix columns
+        # (the conversion needs them), see :func:`_read_parquet_part`
         convert = (source_columns, rename, assume_tz, units, keep_raw)
         return dd.from_map(
             _read_parquet_part,
@@ -663,12 +663,35 @@ def parquet_parts(files: Sequence[Path], blocksize: str | int) -> list[tuple]:
     return parts
 
 
-def _read_parquet_part(part: tuple, convert: tuple) -> pd.DataFrame:
-    """Read one partition of :func:`parquet_parts` and convert it to the canonical schema."""
+def read_columns(source_columns: Sequence[str], rename: Mapping[str, str], wanted) -> list[str]:
+    """Return the source columns to read for the canonical columns ``wanted`` (None: all).
+
+    The fix columns are always read (the conversion needs them), and every column when
+    the raw values are wanted (they are those of every converted column).
+
+    >>> read_columns(["unit", "ts", "lat", "lon", "speed_kmh", "heading_deg"],
+    ...              {"unit": "obu_id"}, ["speed_kmh"])
+    ['unit', 'ts', 'lat', 'lon', 'speed_kmh']
+    """
+    if wanted is None or s.RAW_VALUES in wanted:
+        return list(source_columns)
+    keep = {*s.FIX_COLUMNS, *wanted}
+    return [c for c in source_columns if rename.get(c, c) in keep]
+
+
+def _read_parquet_part(part: tuple, convert: tuple, columns=None) -> pd.DataFrame:
+    """Read one partition of :func:`parquet_parts` and convert it to the canonical schema.
+
+    ``columns``: the canonical columns to return (Dask passes the frame's selection; None:
+    all). Only the source columns they need are read (:func:`read_columns`).
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    columns, rename, assume_tz, units, keep_raw = convert
+    source_columns, rename, assume_tz, units, keep_raw = convert
+    wanted = None if columns is None else list(columns)
+    columns = read_columns(source_columns, rename, wanted)
+    keep_raw = keep_raw and (wanted is None or s.RAW_VALUES in wanted)
 
     tables = []
     for file, groups in part:
@@ -680,4 +703,5 @@ def _read_parquet_part(part: tuple, convert: tuple) -> pd.DataFrame:
         tables.append(table.replace_schema_metadata(None))  # a RangeIndex per partition
     table = tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="default")
     df = table.to_pandas(self_destruct=True)
-    return to_canonical(df, rename, assume_tz, units, keep_raw, check_text=False)
+    out = to_canonical(df, rename, assume_tz, units, keep_raw, check_text=False)
+    return out if wanted is None else out[wanted]

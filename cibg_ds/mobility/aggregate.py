@@ -368,7 +368,8 @@ def aggregate(
     Parameters
     ----------
     pings : pandas.DataFrame or dask.dataframe.DataFrame
-        Clean canonical pings.
+        Clean canonical pings. On Dask only the columns the measures use are selected
+        (:func:`used_columns`), which :func:`cibg_ds.io.read_pings` reads alone.
     cell : str or int
         ``"100m"``, ``"250m"``, ``"1km"`` (EPSG:3035 grid) or a size in metres.
     by : str
@@ -439,6 +440,9 @@ def aggregate_places(
         if "vkm" in measures:
             vkm = _vkm(pings, place, by, tz, gap, binned[place.key].array)
         return finish_places(stats, vkm, place, keys)
+    used = used_columns(pings.columns, measures)
+    if len(used) < len(pings.columns):
+        pings = pings[used]  # pushed down to the reader: the other columns are not read
     meta = _binned(pings._meta, place, by, tz, measures)
     binned = pings.map_partitions(_binned, place, by, tz, measures, meta=meta)
     vkm = None
@@ -460,6 +464,26 @@ def aggregate_places(
     if label is not None:
         runs = pd.concat([pd.Series(r, copy=False) for _, r in buckets], ignore_index=True)
     return finish_places(stats, vkm, place, keys, runs)
+
+
+def used_columns(columns, measures) -> list[str]:
+    """Return the columns of a feed that :func:`aggregate_places` reads for ``measures``.
+
+    The fix columns, ``speed_kmh`` for ``speed``, the class columns for ``shares``; every
+    column with ``vkm`` (the tracks are built from the whole feed).
+
+    >>> used_columns(["obu_id", "ts", "lat", "lon", "speed_kmh", "country"], ("speed",))
+    ['obu_id', 'ts', 'lat', 'lon', 'speed_kmh']
+    """
+    columns = list(columns)
+    if "vkm" in measures:
+        return columns
+    wanted = {*s.FIX_COLUMNS}
+    if "speed" in measures:
+        wanted.add(s.SPEED)
+    if "shares" in measures:
+        wanted.update((s.WEIGHT_CLASS, s.EURO_CLASS, s.COUNTRY))
+    return [c for c in columns if c in wanted]
 
 
 def _bucket_stats(keys: list[str], place, binned: pd.DataFrame):

@@ -78,6 +78,28 @@ def test_a_selection_of_columns_reads_and_converts_the_whole_feed(tmp_path, ping
     pd.testing.assert_series_equal(ddf[["lat", "ts"]].compute()["lat"], pings["lat"])
 
 
+def test_a_selection_is_pushed_down_and_reads_its_columns_and_the_fixes(tmp_path, pings,
+                                                                      monkeypatch):  # fmt: skip
+    # Dask passes a selection to the reader: it reads those columns and the fix columns
+    # (the conversion needs them), not the others, and converts them as a full read does
+    write_parquet_atomic(pings, tmp_path / "feed.parquet")
+    read = []
+    original = pq.ParquetFile.read
+
+    def spy(self, *args, columns=None, **kwargs):
+        read.append(list(columns))
+        return original(self, *args, columns=columns, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetFile, "read", spy)
+    selected = read_pings(tmp_path)[["speed_kmh", "ts"]].compute(scheduler="sync")
+    assert read == [["obu_id", "ts", "lat", "lon", "speed_kmh"]]
+    pd.testing.assert_frame_equal(selected, pings[["speed_kmh", "ts"]])
+    read.clear()
+    whole = read_pings(tmp_path).compute(scheduler="sync")
+    assert read == [list(schema.PING_COLUMNS)]
+    pd.testing.assert_frame_equal(whole, pings, check_categorical=False)
+
+
 @pytest.mark.cluster
 def test_a_relative_path_is_read_by_workers_that_work_elsewhere(tmp_path, pings, dask_client,
                                                                  monkeypatch):  # fmt: skip

@@ -161,3 +161,66 @@ def test_dask_buckets_give_the_pandas_table_exactly(kept, dask_client, by, measu
     pd.testing.assert_frame_equal(got, want, check_exact=True)
     keys = ["cell_id", *{"weekday_hour": ["weekday", "hour"]}.get(by, [by])]
     assert got[keys].equals(got[keys].sort_values(keys, ignore_index=True))  # as text
+
+
+@pytest.mark.parametrize("cell", [1, "100m", "250m", "1km"])
+def test_compiled_cells_are_pyprojs_cells(cell):
+    from cibg_ds.mobility.grid import _to_grid, cell_codes, cell_size, projected_cell_codes
+    from cibg_ds.mobility.laea import grid_cells
+
+    rng = np.random.default_rng(11)
+    lon, lat = rng.uniform(-30, 50, 400_000), rng.uniform(25, 80, 400_000)
+    # points on cell corners (by pyproj's inverse) and a hair either side: the edge cases
+    size = cell_size(cell)
+    east = np.floor(rng.uniform(2.5e6, 6.5e6, 20_000) / size) * size
+    north = np.floor(rng.uniform(1.5e6, 5.0e6, 20_000) / size) * size
+    corners = _to_grid().transform(east, north, direction="INVERSE")
+    hair = np.repeat([0.0, 1e-9, -1e-9, 1e-6, -1e-6], len(east))
+    lon = np.r_[lon, np.tile(corners[0], 5) + hair, np.nan, 4.35, 200.0, -170.0]
+    lat = np.r_[lat, np.tile(corners[1], 5) - hair, 50.0, np.nan, 50.0, 89.9]
+    np.testing.assert_array_equal(cell_codes(lon, lat, cell), projected_cell_codes(lon, lat, cell))
+    _, unsure = grid_cells(corners[0], corners[1], size, 2**31)
+    assert unsure.all()  # a corner is left to pyproj
+
+
+@pytest.mark.parametrize(
+    "tz", ["Europe/Brussels", "UTC", "Asia/Kolkata", "America/St_Johns", "Australia/Lord_Howe"]
+)
+def test_local_hours_by_utc_hour_equal_pandas(tz):
+    from cibg_ds.mobility.grid import time_bins
+
+    rng = np.random.default_rng(5)
+    low, high = pd.Timestamp("2015-01-01").value, pd.Timestamp("2027-01-01").value
+    times = pd.to_datetime(rng.integers(low, high, 200_000), utc=True)
+    # every minute around the changes of 2026 (30 March and 25 October, 01:00 UTC)
+    changes = [pd.date_range(d, periods=300, freq="1min", tz="UTC")
+               for d in ("2026-03-28 22:00", "2026-10-24 22:00")]  # fmt: skip
+    for ts in (times, changes[0].append(changes[1]).as_unit("us")):
+        ts = pd.Series(ts, index=np.arange(len(ts)) * 2)
+        got = time_bins(ts, "hour", tz)
+        want = ts.dt.tz_convert(tz).dt.hour.astype("int8")
+        pd.testing.assert_series_equal(got["hour"], want.rename("hour"))
+        local = time_bins(ts.dt.tz_convert("Europe/Brussels"), "hour", tz)
+        pd.testing.assert_frame_equal(local, got)
+
+
+@pytest.mark.cluster
+@pytest.mark.parametrize("measures", [("speed",), ("speed", "shares"), ()])
+def test_a_parquet_feed_read_in_part_gives_the_pandas_table(kept, dask_client, tmp_path,
+                                                             measures):  # fmt: skip
+    # aggregate selects the columns its measures need; read_pings reads only those
+    from cibg_ds.io import read_pings, write_parquet_atomic
+    from cibg_ds.mobility.aggregate import used_columns
+
+    for k, part in enumerate(np.array_split(np.arange(len(kept)), 3)):
+        write_parquet_atomic(kept.iloc[part], tmp_path / f"part-{k}.parquet")
+    pings = read_pings(tmp_path, blocksize=1)
+    assert pings.npartitions == 3
+    want = aggregate(kept, cell="250m", by="hour", measures=measures)
+    with dask_client.as_current():
+        got = aggregate(pings, cell="250m", by="hour", measures=measures)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    used = used_columns(pings.columns, measures)
+    assert len(used) < len(pings.columns)
+    optimized = pings[used].optimize(fuse=False).expr  # the reader takes the selection
+    assert [list(e.columns) for e in optimized.walk() if hasattr(e, "columns_operand")] == [used]
