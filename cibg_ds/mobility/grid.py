@@ -55,8 +55,9 @@ def projected_cell_codes(lon, lat, cell="250m") -> np.ndarray:
     """:func:`cell_codes` by pyproj alone (the reference of the formulas)."""
     size = cell_size(cell)
     x, y = _to_grid().transform(np.asarray(lon, float), np.asarray(lat, float))
-    row = np.floor(np.asarray(y) / size).astype(np.int64)
-    column = np.floor(np.asarray(x) / size).astype(np.int64)
+    with np.errstate(invalid="ignore"):  # a point without coordinates has no cell (any code)
+        row = np.floor(np.asarray(y) / size).astype(np.int64)
+        column = np.floor(np.asarray(x) / size).astype(np.int64)
     return (row << 32) + (column + _OFFSET)
 
 
