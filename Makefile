@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name cibg-ds --display-name "cibg-ds" >/dev/null
 	$(BIN)/python -c "from cibg_ds.mobility.stopwalk import compile_walk; compile_walk()"  # numba's cache
+	$(BIN)/python -c "from cibg_ds.divide.spatial import warm_kernels as w; w(); from cibg_ds.viz.maps import _mapclassify as m; m()"  # esda's and mapclassify's numba cache
 	@touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install the pinned package, dev tools and the cibg-ds kernel

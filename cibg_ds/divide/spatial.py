@@ -7,6 +7,7 @@ result carries that note.
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -39,6 +40,43 @@ def queen_weights(gdf, *, id_column: str = NIS, allow_islands: bool = False):
         raise ParameterError(f"units {w.islands} have no Queen neighbour; check the geometry")
     w.transform = "r"
     return w
+
+
+@functools.cache
+def cache_esda_kernels() -> int:
+    """Let numba keep esda's permutation kernels on disk; return how many it keeps.
+
+    esda compiles its conditional-permutation engine (``esda.crand``, the local Moran
+    statistic) with numba on the first :func:`local_moran` of each process, without a disk
+    cache: about 30 s of CPU every time. With caching on, a process loads the compiled
+    code another one left (``make install`` leaves it); the code is the same, and so are
+    the results. ``compute_chunk`` takes the statistic as an argument, which numba cannot
+    key on disk: it is still compiled per process (about 6 s). Where the cache cannot be
+    written, nothing changes.
+    """
+    import esda.crand
+    import esda.moran
+    import esda.significance
+    from numba.core.registry import CPUDispatcher
+
+    cached = 0
+    for module in (esda.crand, esda.moran, esda.significance):
+        for kernel in vars(module).values():
+            if isinstance(kernel, CPUDispatcher) and kernel.__module__ == module.__name__:
+                try:
+                    kernel.enable_caching()
+                except RuntimeError:  # no cache folder numba can write
+                    continue
+                cached += 1
+    return cached
+
+
+def warm_kernels() -> None:
+    """Compile esda's permutation kernels into numba's disk cache (``make install`` does)."""
+    from cibg_ds.io import load_communes
+
+    communes = load_communes()
+    local_moran(communes.assign(area=communes.geometry.area), "area", permutations=9)
 
 
 def _values(gdf, column: str) -> np.ndarray:
@@ -152,6 +190,7 @@ def local_moran(
 
     y = _values(gdf, column)
     w = queen_weights(gdf, id_column=id_column)
+    cache_esda_kernels()
     with warnings.catch_warnings():  # esda 2.9 announces a future change of its default
         warnings.filterwarnings("ignore", "The alternative hypothesis", DeprecationWarning)
         lisa = esda.Moran_Local(y, w, permutations=permutations, seed=seed)

@@ -105,44 +105,126 @@ def _static_leg(net, a: int, b: int) -> _Leg:
     return found
 
 
-def _leg(net, a: int, b: int, t0: float, weekday: bool, rng) -> dict:
-    """Pings of one leg from place ``a`` leaving at ``t0`` (s after midnight) to place ``b``.
+def _with_zero_by(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """:func:`_with_zero` of each run of ``counts`` values of ``values``, concatenated.
 
-    The truck follows the roads' vertices; each edge is driven at its free-flow speed
-    (varied per leg) times the congestion factor at the time the truck reaches it.
+    Bit for bit the per-run results: each run is summed from its own start, in order (a
+    cumulative sum along the rows of a zero-padded grid).
     """
-    leg = _static_leg(net, int(a), int(b))
-    if len(leg.x) < 2:
-        empty = np.empty(0)
-        return {"t": empty, "x": empty, "y": empty, "speed": empty, "heading": empty,
-                "end": float(t0), "leg": leg}  # fmt: skip
-    piece, piece_edge = leg.piece, leg.piece_edge
-    free = leg.speed_kmh * rng.uniform(0.88, 1.05)
-    free_cum = _with_zero(leg.length / (free / 3.6))
-    factor = congestion((t0 + free_cum[:-1]) / 3600.0, leg.peak_factor, weekday)
+    rows = np.repeat(np.arange(len(counts)), counts)
+    cols = np.arange(len(values)) - np.repeat(np.cumsum(counts) - counts, counts) + 1
+    grid = np.zeros((len(counts), int(counts.max(initial=0)) + 1))
+    grid[rows, cols] = values
+    np.cumsum(grid, axis=1, out=grid)
+    return grid[np.arange(grid.shape[1]) <= counts[:, None]]
+
+
+class _Timing(NamedTuple):
+    """Speeds and times along many legs (their arrays concatenated, leg after leg)."""
+
+    speed: np.ndarray
+    """Per edge: the speed driven (km/h)."""
+    factor: np.ndarray
+    """Per edge: the congestion factor when the truck reaches it."""
+    piece_edge: np.ndarray
+    """Per piece: its edge, a position in ``speed``."""
+    t_cum: np.ndarray
+    """Per leg, ``n_pieces + 1`` values: the time at each vertex (s after midnight)."""
+    n_pieces: np.ndarray
+
+
+def _timing(legs: list[_Leg], t0: np.ndarray, free_factor: np.ndarray, weekday: bool) -> _Timing:
+    """Drive the legs leaving at ``t0``, free-flow speeds times ``free_factor``, at once.
+
+    Each edge is driven at its free-flow speed (times the leg's factor) times the
+    congestion factor at the time the truck reaches it. The values are those of the legs
+    one by one, bit for bit: element-wise operations on the concatenated arrays, and
+    cumulative sums restarted at each leg.
+    """
+    n_edges = np.array([len(leg.speed_kmh) for leg in legs])
+    n_pieces = np.array([len(leg.piece) for leg in legs])
+    free = np.concatenate([leg.speed_kmh for leg in legs]) * np.repeat(free_factor, n_edges)
+    length = np.concatenate([leg.length for leg in legs])
+    free_cum = _with_zero_by(length / (free / 3.6), n_edges)
+    entered = np.ones(len(free_cum), dtype=bool)  # each edge's start: all but the leg's end
+    entered[np.cumsum(n_edges + 1) - 1] = False
+    hour = (np.repeat(t0, n_edges) + free_cum[entered]) / 3600.0
+    factor = congestion(hour, np.concatenate([leg.peak_factor for leg in legs]), weekday)
     speed = free * factor
-    piece_speed = speed[piece_edge]
-    t_cum = t0 + _with_zero(piece / (piece_speed / 3.6))
-    end = t_cum[-1]
-    times = np.arange(t0 + rng.uniform(0, 5), end, PING_INTERVAL_S)
-    times = times + rng.normal(0, 0.3, len(times))
-    times = times[(times >= t0) & (times < end)]
-    n = len(times)
-    dist = np.interp(times, t_cum, leg.d_cum)
-    x = np.interp(dist, leg.d_cum, leg.x)
-    y = np.interp(dist, leg.d_cum, leg.y)
+    first_edge = np.repeat(np.cumsum(n_edges) - n_edges, n_pieces)
+    piece_edge = np.concatenate([leg.piece_edge for leg in legs]) + first_edge
+    piece = np.concatenate([leg.piece for leg in legs])
+    t_cum = np.repeat(t0, n_pieces + 1) + _with_zero_by(piece / (speed[piece_edge] / 3.6), n_pieces)
+    return _Timing(speed, factor, piece_edge, t_cum, n_pieces)
+
+
+_KEYS = ("t", "x", "y", "speed", "heading")
+
+
+class _Day:
+    """A truck-day being driven: its random stream, clock, fixes so far and legs."""
+
+    __slots__ = ("legs", "pieces", "plan", "rng", "t")
+
+    def __init__(self, plan: DayPlan, seed: int, day: dt.date):
+        self.plan = plan
+        self.rng = np.random.default_rng([seed, plan.truck.index, day.toordinal(), 1])
+        self.t = plan.depart_s
+        self.pieces: list = []
+        self.legs: list[dict] = []
+
+
+def _drive_legs(todo: list, weekday: bool) -> list[dict]:
+    """Drive one leg of each truck-day of ``todo`` (``(_Day, _Leg)`` pairs); return fixes.
+
+    Each truck-day's random draws are taken in the order and sizes of one leg at a time
+    (free-flow factor, first ping, time jitter, heading noise, speed spread, stop-and-go),
+    so the fixes are the same as driving each truck alone; the arithmetic is done for all
+    legs at once. Fixes inside tunnels are lost.
+    """
+    legs = [leg for _, leg in todo]
+    t0 = np.array([day.t for day, _ in todo])
+    free_factor = np.array([day.rng.uniform(0.88, 1.05) for day, _ in todo])
+    timing = _timing(legs, t0, free_factor, weekday)
+    n_pieces = timing.n_pieces
+    stops = np.cumsum(n_pieces + 1)
+    parts = []
+    for j, (day, leg) in enumerate(todo):
+        rng, depart = day.rng, day.t
+        t_cum = timing.t_cum[stops[j] - n_pieces[j] - 1 : stops[j]]
+        end = t_cum[-1]
+        times = np.arange(depart + rng.uniform(0, 5), end, PING_INTERVAL_S)
+        times = times + rng.normal(0, 0.3, len(times))
+        times = times[(times >= depart) & (times < end)]
+        n = len(times)
+        dist = np.interp(times, t_cum, leg.d_cum)
+        parts.append((
+            times, np.interp(dist, leg.d_cum, leg.x), np.interp(dist, leg.d_cum, leg.y),
+            t_cum.searchsorted(times, side="right") - 1,
+            rng.normal(0, 3, n), rng.lognormal(0, 0.12, n), rng.random(n), rng.uniform(0, 6, n),
+        ))  # fmt: skip
+        day.t = float(end)
+    counts = np.array([len(p[0]) for p in parts])
+    columns = (np.concatenate(c) for c in zip(*parts, strict=True))
+    times, x, y, at, turn, spread, draw, crawl = columns
+    owner = np.repeat(np.arange(len(todo)), counts)
     # t_cum[0] <= times < t_cum[-1]: the piece driven is always one of the leg's
-    at = np.minimum(np.maximum(t_cum.searchsorted(times, side="right") - 1, 0), len(piece) - 1)
-    edge = piece_edge[at]
-    heading = (leg.angle[at] + rng.normal(0, 3, n)) % 360
-    v = speed[edge] * rng.lognormal(0, 0.12, n)
-    stop_go = (factor[edge] < 0.8) & (rng.random(n) < 0.12)
-    v = np.where(stop_go, rng.uniform(0, 6, n), v)
-    keep = ~leg.tunnel[edge]
-    return {
-        "t": times[keep], "x": x[keep], "y": y[keep], "speed": v[keep],
-        "heading": heading[keep], "end": float(end), "leg": leg,
-    }  # fmt: skip
+    first_piece = (np.cumsum(n_pieces) - n_pieces)[owner]
+    at = np.minimum(np.maximum(at, 0), (n_pieces - 1)[owner]) + first_piece
+    edge = timing.piece_edge[at]
+    heading = (np.concatenate([leg.angle for leg in legs])[at] + turn) % 360
+    v = timing.speed[edge] * spread
+    stop_go = (timing.factor[edge] < 0.8) & (draw < 0.12)
+    v = np.where(stop_go, crawl, v)
+    keep = ~np.concatenate([leg.tunnel for leg in legs])[edge]
+    cuts = np.cumsum(np.bincount(owner[keep], minlength=len(todo)))[:-1]
+    columns = [np.split(a[keep], cuts) for a in (times, x, y, v, heading)]
+    return [dict(zip(_KEYS, arrays, strict=True)) for arrays in zip(*columns, strict=True)]
+
+
+def _no_fixes() -> dict:
+    empty = np.empty(0)
+    return dict.fromkeys(_KEYS, empty)
 
 
 def _stationary(x: float, y: float, t_arrive: float, dwell: float, rng) -> dict:
@@ -156,40 +238,55 @@ def _stationary(x: float, y: float, t_arrive: float, dwell: float, rng) -> dict:
     }  # fmt: skip
 
 
+def drive_many(
+    plans: list[DayPlan], net: RoadNetwork, weekday: bool, seed: int, day: dt.date
+) -> list[dict]:
+    """Return the fixes of many truck-days, as :func:`drive` does for each (same values).
+
+    The trucks drive their first legs together, then their second legs, and so on; each
+    truck-day keeps its own random stream, drawn in the same order as alone.
+    """
+    days = [_Day(plan, seed, day) for plan in plans]
+    xy = net.place_xy
+    for i in range(max((len(p.stops) - 1 for p in plans), default=0)):
+        driving = [d for d in days if i < len(d.plan.stops) - 1]
+        todo = []
+        for d in driving:
+            a, b = d.plan.stops[i], d.plan.stops[i + 1]
+            leg = _static_leg(net, int(a), int(b))
+            d.legs.append({"leg": i, "depart_s": d.t, "arrive_s": d.t,
+                           "segment_ids": leg.segment_ids, "osm_ids": leg.osm_ids})  # fmt: skip
+            d.pieces.append(None if len(leg.x) >= 2 else _no_fixes())
+            if len(leg.x) >= 2:
+                todo.append((d, leg))
+        for (d, _), fixes in zip(todo, _drive_legs(todo, weekday) if todo else [], strict=True):
+            d.pieces[-1] = fixes
+            d.legs[-1]["arrive_s"] = d.t
+        for d in driving:
+            if i < len(d.plan.dwell_s):
+                dwell = d.plan.dwell_s[i]
+                if d.rng.random() < STATIONARY_SHARE:
+                    d.pieces.append(_stationary(*xy[d.plan.stops[i + 1]], d.t, dwell, d.rng))
+                d.t += dwell
+    out = []
+    for d in days:
+        fixes = {k: np.concatenate([p[k] for p in d.pieces]) for k in _KEYS}
+        noise = d.rng.normal(0, GPS_NOISE_M, (2, len(fixes["t"])))
+        fixes["x"], fixes["y"] = fixes["x"] + noise[0], fixes["y"] + noise[1]
+        fixes["legs"] = d.legs
+        out.append(fixes)
+    return out
+
+
 def drive(plan: DayPlan, net: RoadNetwork, weekday: bool, seed: int, day: dt.date) -> dict:
     """Return the fixes of one truck-day as arrays (``t`` in s after local midnight).
 
-    ``fixes["legs"]`` lists each leg's departure, arrival and true route (ordered
-    ``segment_ids`` and ``osm_ids`` of the roads driven).
+    Along each leg the truck follows the roads' vertices; each edge is driven at its
+    free-flow speed (varied per leg) times the congestion factor at the time the truck
+    reaches it. ``fixes["legs"]`` lists each leg's departure, arrival and true route
+    (ordered ``segment_ids`` and ``osm_ids`` of the roads driven).
     """
-    rng = np.random.default_rng([seed, plan.truck.index, day.toordinal(), 1])
-    pieces, legs, t = [], [], plan.depart_s
-    xy = net.place_xy
-    for i, (a, b) in enumerate(zip(plan.stops[:-1], plan.stops[1:], strict=True)):
-        leg = _leg(net, a, b, t, weekday, rng)
-        pieces.append(leg)
-        static = leg["leg"]
-        legs.append(
-            {
-                "leg": i,
-                "depart_s": t,
-                "arrive_s": leg["end"],
-                "segment_ids": static.segment_ids,
-                "osm_ids": static.osm_ids,
-            }
-        )
-        t = leg["end"]
-        if i < len(plan.dwell_s):
-            dwell = plan.dwell_s[i]
-            if rng.random() < STATIONARY_SHARE:
-                pieces.append(_stationary(*xy[b], t, dwell, rng))
-            t += dwell
-    keys = ("t", "x", "y", "speed", "heading")
-    fixes = {k: np.concatenate([p[k] for p in pieces]) for k in keys}
-    noise = rng.normal(0, GPS_NOISE_M, (2, len(fixes["t"])))
-    fixes["x"], fixes["y"] = fixes["x"] + noise[0], fixes["y"] + noise[1]
-    fixes["legs"] = legs
-    return fixes
+    return drive_many([plan], net, weekday, seed, day)[0]
 
 
 def _routes(legs: list[dict], pseudo: dict, midnight: pd.Timestamp) -> pd.DataFrame:
@@ -247,14 +344,11 @@ def simulate_chunk(
 
     weekday = day.weekday() < 5
     frames, owners, legs = [], [], []
-    for truck in trucks:
-        plan = plan_day(truck, day, seed, net)
-        if plan is None:
-            continue
-        fixes = drive(plan, net, weekday, seed, day)
+    plans = [p for p in (plan_day(truck, day, seed, net) for truck in trucks) if p is not None]
+    for plan, fixes in zip(plans, drive_many(plans, net, weekday, seed, day), strict=True):
         frames.append(fixes)
-        owners.append(np.full(len(fixes["t"]), truck.index))
-        legs += [{"index": truck.index, **leg} for leg in fixes["legs"]]
+        owners.append(np.full(len(fixes["t"]), plan.truck.index))
+        legs += [{"index": plan.truck.index, **leg} for leg in fixes["legs"]]
     if not frames:
         from cibg_ds.io.pings import empty_pings
 

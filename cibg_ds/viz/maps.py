@@ -6,6 +6,8 @@ roads (``attrs["attribution"]``), and loudly when the geometry is schematic.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -53,6 +55,36 @@ SEQUENTIAL = {
     "Blues", "BuGn", "BuPu", "GnBu", "Greens", "Greys", "OrRd", "Oranges", "PuBu", "PuBuGn",
     "PuRd", "Purples", "RdPu", "Reds", "YlGn", "YlGnBu", "YlOrBr", "YlOrRd",
 }  # fmt: skip
+
+
+@functools.cache
+def _mapclassify():
+    """Import mapclassify with its numba kernel kept in numba's disk cache.
+
+    mapclassify compiles its Fisher-Jenks kernel when it is imported (an explicit numba
+    signature, no disk cache): about 2 s of CPU in every process that draws a classed map.
+    Imported through here, the same kernel is compiled once and loaded from the cache after
+    (the same machine code, so the same classes). geopandas' ``scheme=`` then finds it
+    imported.
+    """
+    import sys
+
+    if "mapclassify" in sys.modules:
+        return sys.modules["mapclassify"]
+    import numba
+
+    njit = numba.njit
+
+    def cached(*args, **kwargs):
+        kwargs.setdefault("cache", True)
+        return njit(*args, **kwargs)
+
+    numba.njit = cached  # mapclassify takes ``from numba import njit`` at its import
+    try:
+        import mapclassify
+    finally:
+        numba.njit = njit
+    return mapclassify
 
 
 def _visible(cmap):
@@ -189,6 +221,8 @@ def static_map(
             legend["fmt"] = f"{{:.{decimals}f}}"
     else:
         legend = {"label": heading, "shrink": 0.7}
+    if scheme:
+        _mapclassify()  # before geopandas imports it
     with layers(ax.figure):
         data.plot(
             column=column,
@@ -461,9 +495,9 @@ def _colours(values: pd.Series, scheme, k, cmap, lang: str = "en"):
         return colours, legend
     numbers = present.astype(float)
     if scheme and numbers.min() < numbers.max():
-        import mapclassify
-
-        classifier = mapclassify.classify(numbers.to_numpy(), scheme, k=min(k, numbers.nunique()))
+        classifier = _mapclassify().classify(
+            numbers.to_numpy(), scheme, k=min(k, numbers.nunique())
+        )
         bins = classifier.bins
         cls = classifier.yb
         lo = numbers.min()

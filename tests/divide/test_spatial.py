@@ -63,3 +63,18 @@ def test_bad_input(strip):
     island.loc[3, "geometry"] = shapely.box(10, 10, 11, 11)
     with pytest.raises(ParameterError, match="no Queen neighbour"):
         moran(island, "v")
+
+
+def test_esda_kernels_kept_on_disk_give_esda_s_own_lisa(communes_geojson):
+    import esda
+
+    from cibg_ds.divide.spatial import cache_esda_kernels, queen_weights
+
+    gdf = gpd.read_file(communes_geojson).merge(indicators()[["nis", "income_eur"]], on="nis")
+    assert cache_esda_kernels() >= 3  # esda's permutation kernels cache on disk now
+    assert esda.crand.vec_permutations._cache.__class__.__name__ == "FunctionCache"
+    ours = local_moran(gdf, "income_eur", permutations=199, seed=3)
+    y = gdf["income_eur"].to_numpy(float)
+    theirs = esda.Moran_Local(y, queen_weights(gdf), permutations=199, seed=3)
+    np.testing.assert_array_equal(ours["p_sim"].to_numpy(), theirs.p_sim)
+    np.testing.assert_array_equal(ours["Ii"].to_numpy(), theirs.Is)

@@ -54,3 +54,13 @@ def test_a_static_map_is_rendered_once_when_saved_not_after_each_layer():
     assert "draw_idle" not in vars(fig.canvas)  # the canvas is itself again
     assert png_bytes(fig).startswith(b"\x89PNG") and renders
     plt.close(fig)
+
+
+def test_classes_from_the_cached_fisher_jenks_kernel_are_mapclassify_s_in_python():
+    from cibg_ds.viz.maps import _mapclassify
+
+    mapclassify = _mapclassify()
+    kernel = mapclassify.classifiers._fisher_jenks_means
+    values = np.sort(np.random.default_rng(2).gamma(2.0, 3.0, 19))
+    compiled = mapclassify.classify(values, "fisherjenks", k=5).bins
+    np.testing.assert_array_equal(compiled, kernel.py_func(values, classes=5))
