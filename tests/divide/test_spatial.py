@@ -65,6 +65,7 @@ def test_bad_input(strip):
         moran(island, "v")
 
 
+@pytest.mark.filterwarnings("ignore:The alternative hypothesis:DeprecationWarning")
 def test_esda_kernels_kept_on_disk_give_esda_s_own_lisa(communes_geojson):
     import esda
 
