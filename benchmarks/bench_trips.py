@@ -9,7 +9,8 @@ fixes, 20-60 s steps, minute gaps, equal times and jitter), and the real samples
 
 MovingPandas builds a TrajectoryCollection (counted: a user must pay it), splits it with
 ObservationGapSplitter (5 min) and runs TrajectoryStopDetector (100 m, 3 min) on the
-trips, once. cibg_ds runs what a user calls, :func:`cibg_ds.mobility.segment_trips` and
+trips, after a warm-up call, best of three (once when a call takes over 20 s). cibg_ds
+runs what a user calls, :func:`cibg_ds.mobility.segment_trips` and
 :func:`cibg_ds.mobility.detect_stops`, after one warm-up call (steady state, best of
 three or more: as many calls as fit in a second, at most 30), and beside them the
 kernels (one :class:`cibg_ds.mobility.tracks.Tracks`, the trip table and the stationary
@@ -121,17 +122,33 @@ def best(func, repeat: int = 3) -> tuple[float, object, float]:
 
 
 def movingpandas(df: pd.DataFrame):
+    """MovingPandas on ``df``, timed as ours is: after a warm-up, best of 3 calls.
+
+    A feed whose first call takes more than 20 s (the 50-vehicle fleet) is timed once.
+    """
     import geopandas as gpd
     import movingpandas as mpd
 
+    def call():
+        points = gpd.points_from_xy(df["lon"], df["lat"])
+        gdf = gpd.GeoDataFrame(
+            df.assign(ts=df["ts"].dt.tz_convert(None)), geometry=points, crs=4326
+        )
+        collection = mpd.TrajectoryCollection(gdf, traj_id_col="obu_id", t="ts")
+        split = mpd.ObservationGapSplitter(collection).split(gap=pd.Timedelta(GAP))
+        ranges = mpd.TrajectoryStopDetector(split).get_stop_time_ranges(
+            max_diameter=DIAMETER, min_duration=pd.Timedelta(MIN_DURATION))  # fmt: skip
+        return split, ranges
+
     began, used = time.perf_counter(), time.process_time()
-    gdf = gpd.GeoDataFrame(df.assign(ts=df["ts"].dt.tz_convert(None)),
-                           geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs=4326)  # fmt: skip
-    collection = mpd.TrajectoryCollection(gdf, traj_id_col="obu_id", t="ts")
-    split = mpd.ObservationGapSplitter(collection).split(gap=pd.Timedelta(GAP))
-    ranges = mpd.TrajectoryStopDetector(split).get_stop_time_ranges(
-        max_diameter=DIAMETER, min_duration=pd.Timedelta(MIN_DURATION))  # fmt: skip
+    split, ranges = call()
     seconds, cpu = time.perf_counter() - began, time.process_time() - used
+    if seconds < 20:
+        for _ in range(3):
+            began, used = time.perf_counter(), time.process_time()
+            call()
+            seconds = min(seconds, time.perf_counter() - began)
+            cpu = min(cpu, time.process_time() - used)
     trips = sorted((str(t.id).rsplit("_", 1)[0], t.get_start_time(), t.get_end_time(), len(t.df))
                    for t in split.trajectories)  # fmt: skip
     stops = sorted((str(r.traj_id).rsplit("_", 1)[0], pd.Timestamp(r.t_0), pd.Timestamp(r.t_n))
