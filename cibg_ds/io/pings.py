@@ -244,8 +244,108 @@ def _parse_naive(text: pd.Series) -> pd.Series:
     return naive
 
 
+_ISO_UTC = b"0000-00-00T00:00:00Z"
+"""The feed's own spelling of a time: 20 characters, UTC ("2026-11-02T04:02:00Z")."""
+_DIGITS = np.array([c == ord("0") for c in _ISO_UTC])
+_SEPARATORS = np.flatnonzero(~_DIGITS)
+_DIGITS_AT = np.flatnonzero(_DIGITS)
+_YEARS = (1700, 2200)  # well inside the nanosecond range pandas holds (1677-2262)
+_MONTHS = np.arange(
+    np.datetime64(f"{_YEARS[0]}-01", "M"), np.datetime64(f"{_YEARS[1] + 1}-02", "M")
+)
+_MONTH_START = _MONTHS[:-1].astype("datetime64[D]").astype(np.int64)  # days since 1970
+_MONTH_LENGTH = np.diff(_MONTHS.astype("datetime64[D]").astype(np.int64))
+
+
+def _arrow_text(values: pd.Series):
+    """Return ``values`` as one pyarrow string array, or None when they are not all text."""
+    import pyarrow as pa
+
+    try:
+        if isinstance(values.array, pd.arrays.ArrowStringArray):
+            array = values.array._pa_array  # a ChunkedArray, shared (no copy)
+        elif pd.api.types.is_string_dtype(values.dtype) and pd.api.types.infer_dtype(
+            values, skipna=True
+        ) in ("string", "empty"):  # str objects only (no bytes, numbers, times)
+            array = pa.chunked_array([pa.array(values, type=pa.string(), from_pandas=True)])
+        else:
+            return None
+        return array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
+    except (pa.ArrowException, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _iso_utc_ns(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """Parse the times written exactly ``YYYY-MM-DDTHH:MM:SSZ``, byte by byte, vectorised.
+
+    Returns
+    -------
+    (ns, ok) or None
+        Nanoseconds since the epoch (UTC) and where they hold: a valid date and time of
+        that exact spelling, years 1700-2200. Every other value (other spellings, blanks,
+        padding, nulls, garbage, an impossible date) is left to the general parser, so the
+        result is the general parser's wherever this one says nothing. None when
+        ``values`` is not text.
+    """
+    import pyarrow as pa
+
+    array = _arrow_text(values)
+    large = array is not None and pa.types.is_large_string(array.type)
+    if array is None or not (large or pa.types.is_string(array.type)):
+        return None
+    n = len(array)
+    ok = np.zeros(n, dtype=bool)
+    ns = np.zeros(n, dtype=np.int64)
+    if n == 0 or array.null_count == n:
+        return ns, ok
+    _, offsets_buf, data_buf = array.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64 if large else np.int32)
+    offsets = offsets[array.offset : array.offset + n + 1]
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf else np.zeros(0, np.uint8)
+    width = len(_ISO_UTC)
+    ok = np.diff(offsets) == width
+    if array.null_count:
+        ok &= array.is_valid().to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(ok)
+    if not len(rows):
+        return ns, ok
+    if len(rows) == n and offsets[-1] - offsets[0] == n * width:  # contiguous: a view
+        chars = data[offsets[0] : offsets[-1]].reshape(n, width)
+    else:  # every run of 20 bytes of the buffer as one item; take those at the starts
+        runs = np.ndarray(buffer=data, dtype=f"V{width}", shape=(len(data) - width + 1,),
+                          strides=(1,))  # fmt: skip
+        chars = runs[offsets[rows]].view(np.uint8).reshape(len(rows), width)
+    chars = np.ascontiguousarray(chars.T)  # a row per character: contiguous arithmetic
+    pattern = np.frombuffer(_ISO_UTC, dtype=np.uint8)
+    digits = chars[_DIGITS_AT] - np.uint8(ord("0"))  # uint8: a byte below "0" wraps
+    good = (digits <= 9).all(axis=0)
+    for k in _SEPARATORS:
+        good &= chars[k] == pattern[k]
+
+    def number(first: int, count: int) -> np.ndarray:
+        out = digits[first].astype(np.int32)
+        for k in range(first + 1, first + count):
+            out = out * 10 + digits[k]
+        return out
+
+    year, month, day = number(0, 4), number(4, 2), number(6, 2)
+    hour, minute, second = number(8, 2), number(10, 2), number(12, 2)
+    good &= (year >= _YEARS[0]) & (year <= _YEARS[1]) & (month >= 1) & (month <= 12)
+    good &= (hour <= 23) & (minute <= 59) & (second <= 59) & (day >= 1)
+    at = np.where(good, (year - _YEARS[0]) * 12 + (month - 1), 0)
+    good &= day <= _MONTH_LENGTH.take(at)
+    seconds = (_MONTH_START.take(at) + (day - 1)) * 86400 + (hour * 3600 + minute * 60 + second)
+    ok[rows] = good
+    ns[rows] = np.where(good, seconds * 1_000_000_000, 0)
+    return ns, ok
+
+
 def _parse_ts(values: pd.Series, assume_tz: str | None) -> pd.Series:
     """Parse a ``ts`` column to UTC: offsets kept, wall-clock times only with ``assume_tz``.
+
+    Text spelt exactly as the feeds write UTC (``2026-11-02T04:02:00Z``) is read by
+    :func:`_iso_utc_ns`; the rest by :func:`_parse_text_ts`, with the same result as when
+    it reads the whole column.
 
     Raises
     ------
@@ -262,13 +362,31 @@ def _parse_ts(values: pd.Series, assume_tz: str | None) -> pd.Series:
             raise _no_offset_error(str(values.dropna().iloc[0]) if values.notna().any() else
                                    "", "the times have no time zone")  # fmt: skip
         return _localize(values, assume_tz, values).dt.tz_convert("UTC").astype(dtype)
+    fast = _iso_utc_ns(values)
+    if fast is None or not fast[1].any():
+        return _parse_text_ts(values, assume_tz)
+    ns, ok = fast
+    if not ok.all():  # a time was parsed, so neither "all epochs" nor "no offset" holds
+        rest = _parse_text_ts(values[~ok], assume_tz, parsed_some=True)
+        ns[~ok] = s.to_ns(rest)
+    return pd.Series(ns.view("datetime64[ns]"), index=values.index).dt.tz_localize("UTC")
+
+
+def _parse_text_ts(values: pd.Series, assume_tz: str | None, parsed_some: bool = False):
+    """Parse text times (any ISO 8601 spelling, day-first local forms) to UTC.
+
+    ``parsed_some``: other times of the column were parsed already (the checks on the
+    whole column, "all epoch numbers" and "no offset anywhere", do not apply).
+    """
+    dtype = s.PING_DTYPES[s.TS]
     text = values.astype("string").str.strip()
     given = text.notna() & (text != "")
     first = np.flatnonzero(given.to_numpy(dtype=bool, na_value=False))[:1]
     epoch = r"-?\d{9,14}(?:\.\d*)?"
     # all numbers? the first time given says no at once in nearly every feed
     if (
-        len(first)
+        not parsed_some
+        and len(first)
         and text.iloc[first].str.fullmatch(epoch).all()
         and text[given].str.fullmatch(epoch).all()
     ):
@@ -283,7 +401,7 @@ def _parse_ts(values: pd.Series, assume_tz: str | None) -> pd.Series:
     if retry.any():  # other ISO 8601 spellings, and times without an offset
         rest = text[retry]
         aware = rest.str.contains(_TZ_SUFFIX, regex=True, na=False)
-        if not aware.any() and not (~out.isna()).any() and assume_tz is None:
+        if not aware.any() and not (~out.isna()).any() and assume_tz is None and not parsed_some:
             raise _no_offset_error(rest.iloc[0], "no time carries a UTC offset")
         nat = np.iinfo(np.int64).min
         parsed = np.full(len(rest), nat, dtype=np.int64)  # ns since the epoch, UTC

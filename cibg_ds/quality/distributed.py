@@ -32,7 +32,7 @@ from cibg_ds.quality.gx_pandas import SAMPLE_SIZE, run_gx, subset_spec
 from cibg_ds.quality.kinds import AGGREGATE, ROW_WISE, SCHEMA, UNIQUE
 from cibg_ds.quality.merge import aggregate_part
 from cibg_ds.quality.suites import Expectation, Suite
-from cibg_ds.schema import to_ns
+from cibg_ds.schema import RAW_VALUES, to_ns
 
 
 def key_frame(df: pd.DataFrame, e: Expectation) -> pd.DataFrame:
@@ -145,9 +145,18 @@ def _buckets(hashes: pd.DataFrame, n: int) -> list[pd.DataFrame]:
     return [hashes.iloc[r].reset_index(drop=True) for r in np.split(order, ends[:-1])]
 
 
-def _validate_part(df, spec, suite: Suite, parameters, n_buckets, evaluator, index):
-    """Validate one partition; return its summary and its key buckets (kept on workers)."""
+def _validate_part(df, spec, suite: Suite, parameters, n_buckets, evaluator, index, after=None):
+    """Validate one partition; return its summary and its key buckets (kept on workers).
+
+    ``after(frame, duplicated, index)``, when given, runs on the partition as read (with
+    ``_raw_values``, which the validation leaves out) once it is validated; ``duplicated``
+    maps each uniqueness expectation to the flags of the rows whose key repeats within the
+    partition. Its return value is the summary's ``"after"``.
+    """
+    full = df
     df = df.reset_index(drop=True)
+    if after is not None and RAW_VALUES in df.columns:
+        df = df.drop(columns=[RAW_VALUES])
     schema = [e for e in suite.expectations if e.type in SCHEMA]
     row_wise = [e for e in suite.expectations if e.type in ROW_WISE]
     if evaluator == "gx":
@@ -163,6 +172,7 @@ def _validate_part(df, spec, suite: Suite, parameters, n_buckets, evaluator, ind
     hashes = {name: key_hashes(k) for name, k in keys.items()}
     for name, h in hashes.items():  # where each key sits, to find GX's first duplicates
         h["at"] = (np.uint64(index) << np.uint64(32)) | keys[name].index.to_numpy(np.uint64)
+    local = {name: repeated(h) for name, h in hashes.items()}
     summary = {
         "rows": len(df),
         "gx": results,
@@ -172,7 +182,8 @@ def _validate_part(df, spec, suite: Suite, parameters, n_buckets, evaluator, ind
             e.name: aggregate_part(df, e) for e in suite.expectations if e.type in AGGREGATE
         },
         "missing": {name: len(df) - len(k) for name, k in keys.items()},
-        "sample": {name: k[repeated(hashes[name])].head(SAMPLE_SIZE) for name, k in keys.items()},
+        "sample": {name: k[local[name]].head(SAMPLE_SIZE) for name, k in keys.items()},
+        "local_duplicates": {name: int(flags.sum()) for name, flags in local.items()},
         "order": {},
         "bounds": {},
     }
@@ -181,6 +192,12 @@ def _validate_part(df, spec, suite: Suite, parameters, n_buckets, evaluator, ind
         by_unit = units(*args)
         summary["order"][c.name] = int(order_violations(*args, by_unit=by_unit).sum())
         summary["bounds"][c.name] = first_last_times(*args, by_unit=by_unit)
+    if after is not None:
+        rows = {}
+        for name, flags in local.items():
+            rows[name] = np.zeros(len(df), dtype=bool)
+            rows[name][keys[name].index.to_numpy()[flags]] = True
+        summary["after"] = after(full, rows, index)
     return summary, {name: _buckets(h, n_buckets) for name, h in hashes.items()}
 
 
@@ -193,9 +210,12 @@ def _reduce_bucket(*pieces: pd.DataFrame) -> dict:
     """
     hashes = pd.concat(pieces, ignore_index=True)
     flags = repeated(hashes)
-    first = np.sort(hashes["at"].to_numpy()[flags])[:SAMPLE_SIZE]
+    at = hashes["at"].to_numpy()[flags]
+    first = np.sort(at)[:SAMPLE_SIZE]
     pairs = hashes.loc[flags, ["h1", "h2"]].drop_duplicates()
-    return {"rows": int(flags.sum()), "pairs": pairs, "first": first}
+    parts, counts = np.unique(at >> np.uint64(32), return_counts=True)
+    return {"rows": int(flags.sum()), "pairs": pairs, "first": first,
+            "per_partition": dict(zip(parts.tolist(), counts.tolist(), strict=True))}  # fmt: skip
 
 
 def _sample(ddf, e: Expectation, summaries: list[dict], first: np.ndarray) -> pd.DataFrame:
@@ -251,7 +271,8 @@ def _schema_results(suite: Suite, summaries: list[dict], parameters: dict) -> No
 def _boundaries(summaries: list[dict], checks) -> tuple[dict, tuple]:
     """Count fixes earlier than their unit's last fix in earlier partitions.
 
-    Returns the violations per check and, per partition, the last times before it.
+    Returns the violations per check and, per partition, the last times before it; each
+    summary's ``"boundary"`` gets its own count per check.
     """
     violations = {c.name: 0 for c in checks}
     previous = []
@@ -262,14 +283,23 @@ def _boundaries(summaries: list[dict], checks) -> tuple[dict, tuple]:
             bounds = summary["bounds"][c.name]
             first = bounds["first"]
             known, before = carried_times(carried[c.name], first.index)
-            violations[c.name] += int((known & (first.to_numpy() < before)).sum())
+            late = int((known & (first.to_numpy() < before)).sum())
+            summary.setdefault("boundary", {})[c.name] = late
+            violations[c.name] += late
             merged = pd.concat([carried[c.name], bounds["last"]])
             carried[c.name] = merged[~merged.index.duplicated(keep="last")]
     return violations, tuple(previous)
 
 
-def validate_partitions(ddf, suite: Suite, parameters: dict, progress=None, evaluator="cibg_ds"):
+def validate_partitions(
+    ddf, suite: Suite, parameters: dict, progress=None, evaluator="cibg_ds", after=None
+):
     """Validate every partition on the workers (one read).
+
+    ``after`` runs on each partition once validated (see :func:`_validate_part`). Each
+    summary gets ``"duplicates"``: per uniqueness expectation, the rows of the partition
+    whose key is duplicated anywhere (beside ``"local_duplicates"``, within it), and
+    ``"boundary"``: per check, its fixes out of order against earlier partitions.
 
     Returns
     -------
@@ -289,7 +319,7 @@ def validate_partitions(ddf, suite: Suite, parameters: dict, progress=None, eval
     n_buckets = int(np.clip(ddf.npartitions, 1, 32))
     outputs = [
         dask.delayed(_validate_part, nout=2)(
-            p, suite.spec, suite, parameters, n_buckets, evaluator, i
+            p, suite.spec, suite, parameters, n_buckets, evaluator, i, after
         )
         for i, p in enumerate(ddf.to_delayed())
     ]
@@ -309,5 +339,8 @@ def validate_partitions(ddf, suite: Suite, parameters: dict, progress=None, eval
         first = np.sort(np.concatenate([r["first"] for r in mine]))[:SAMPLE_SIZE]
         rows = sum(r["rows"] for r in mine)
         duplicated[e.name] = (rows, _sample(ddf, e, summaries, first))
+        for i, summary in enumerate(summaries):
+            found = sum(r["per_partition"].get(i, 0) for r in mine)
+            summary.setdefault("duplicates", {})[e.name] = found
     violations, previous = _boundaries(summaries, suite.checks)
     return summaries, duplicated, violations, Plan(previous, pairs)

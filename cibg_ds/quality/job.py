@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 
 from cibg_ds.errors import InputError
-from cibg_ds.quality.quarantine import write_quarantine
+from cibg_ds.frames import is_dask
+from cibg_ds.quality.quarantine import validate_and_quarantine, write_quarantine
 from cibg_ds.quality.report import write_report
 from cibg_ds.quality.suites import load_suite
 from cibg_ds.quality.validate import default_parameters, validate
@@ -111,6 +112,12 @@ def validate_path(
         result = validate_history(path, suite, history, dataset, params, progress, assume_tz)
         done = result.provenance["history"]
         say(f"history {history}: {done['validated']} day(s) validated, {done['reused']} reused")
+    elif quarantine is not None and is_dask(data):  # validated and split in one read
+        say(f"validating and writing quarantine to {quarantine} ...")
+        result, counts = validate_and_quarantine(
+            data, suite, quarantine, parameters=params, source=os.fspath(path), progress=progress
+        )
+        say(f"{counts.pop('reread')} partition(s) read again for keys or times across them")
     else:
         canonical = data.drop(columns=[RAW_VALUES]) if RAW_VALUES in data.columns else data
         result = validate(
@@ -118,9 +125,10 @@ def validate_path(
         )
     extra: dict = {}
     if quarantine is not None:
-        say(f"writing quarantine to {quarantine} ...")
-        counts = write_quarantine(data, suite, quarantine, parameters=params,
-                                  plan=result.plan, progress=progress)  # fmt: skip
+        if history is not None or not is_dask(data):
+            say(f"writing quarantine to {quarantine} ...")
+            counts = write_quarantine(data, suite, quarantine, parameters=params,
+                                      plan=result.plan, progress=progress)  # fmt: skip
         if counts["rows"] != counts["clean"] + counts["rejected"]:  # an invariant, not input
             raise AssertionError(f"rows in {counts['rows']} != clean + rejected: {counts}")
         extra["quarantine"] = counts

@@ -27,8 +27,14 @@ from cibg_ds.quality.validate import check_columns, validate
 from cibg_ds.schema import RAW_VALUES
 
 
-def _reasons(df: pd.DataFrame, suite, params, duplicates: dict, previous: dict) -> pd.Series:
-    """Return, per row, the ``;``-joined names of the row-level expectations it fails."""
+def _reasons(
+    df: pd.DataFrame, suite, params, duplicates: dict, previous: dict, unique_flags=None
+) -> pd.Series:
+    """Return, per row, the ``;``-joined names of the row-level expectations it fails.
+
+    ``unique_flags`` (expectation name -> flags per row) stands for the look-up of the
+    rows' keys in ``duplicates`` when the duplicated rows are known already.
+    """
     frame = df.reset_index(drop=True)
     flags: dict[str, np.ndarray] = {}
     row_wise = [e for e in suite.expectations if e.type in ROW_WISE]
@@ -45,7 +51,9 @@ def _reasons(df: pd.DataFrame, suite, params, duplicates: dict, previous: dict) 
             flags[e.name] = mask
     flags = {e.name: flags[e.name] for e in row_wise}  # the suite's order, in the reasons
     for e in suite.expectations:
-        if e.type in UNIQUE:
+        if e.type in UNIQUE and unique_flags is not None:
+            flags[e.name] = unique_flags[e.name]
+        elif e.type in UNIQUE:
             flags[e.name] = distributed.duplicated_rows(frame, e, duplicates[e.name])
     for c in suite.checks:
         flags[c.name] = order_violations(frame, c.kwargs["unit"], c.kwargs["column"],
@@ -195,6 +203,20 @@ def _swap_in(stage: Path, out: Path) -> None:
     shutil.rmtree(stage, ignore_errors=True)
 
 
+def _write_part(part: pd.DataFrame, stage: Path, i: int) -> tuple[int, int, int]:
+    """Write an annotated partition's clean and rejected rows (files of no row are removed)."""
+    from cibg_ds.io.atomic import write_parquet_atomic
+
+    bad = (part[REJECTED_BY] != "").to_numpy()
+    for rows, name in ((~bad, "clean"), (bad, "rejected")):
+        file = stage / name / f"part-{i:05d}.parquet"
+        if rows.any():
+            write_parquet_atomic(_clean_rows(part, bad) if name == "clean" else part[bad], file)
+        else:
+            file.unlink(missing_ok=True)  # a partition written again with no such row
+    return len(part), int((~bad).sum()), int(bad.sum())
+
+
 def write_quarantine(
     data, suite, out: str | os.PathLike, *, parameters: dict | None = None, plan=None, progress=None
 ) -> dict:
@@ -226,29 +248,21 @@ def write_quarantine(
     import dask
 
     from cibg_ds.cluster import compute
-    from cibg_ds.io.atomic import write_parquet_atomic
 
     out = Path(out)
     _check_replaceable(out)
     stage = out / f".quarantine-{uuid.uuid4().hex[:8]}.tmp"
     annotated = annotate(data, suite, parameters, plan, progress)
 
-    def write(part, i):
-        bad = (part[REJECTED_BY] != "").to_numpy()
-        if (~bad).any():
-            write_parquet_atomic(_clean_rows(part, bad),
-                                 stage / "clean" / f"part-{i:05d}.parquet")  # fmt: skip
-        if bad.any():
-            write_parquet_atomic(part[bad], stage / "rejected" / f"part-{i:05d}.parquet")
-        return len(part), int((~bad).sum()), int(bad.sum())
-
     try:
         stage.mkdir(parents=True)
         if is_dask(annotated):
-            tasks = [dask.delayed(write)(p, i) for i, p in enumerate(annotated.to_delayed())]
+            tasks = [
+                dask.delayed(_write_part)(p, stage, i) for i, p in enumerate(annotated.to_delayed())
+            ]
             counts = compute(tasks, "quarantine", progress)
         else:
-            counts = [write(annotated, 0)]
+            counts = [_write_part(annotated, stage, 0)]
         _swap_in(stage, out)
     except OSError as exc:  # read-only, full, permissions: on the staging folder, not the old
         raise InputError(
@@ -260,3 +274,99 @@ def write_quarantine(
     rows, clean, rejected = (sum(c[k] for c in counts) for k in range(3))
     return {"rows": rows, "clean": clean, "rejected": rejected,
             "clean_dir": str(out / "clean"), "rejected_dir": str(out / "rejected")}  # fmt: skip
+
+
+def _stage_part(part, duplicated, i, *, suite, params, stage):
+    """Annotate a partition as it is validated and write it (duplicates known within it)."""
+    reasons = _reasons(part, suite, params, {}, {}, unique_flags=duplicated)
+    return _write_part(part.assign(**{REJECTED_BY: reasons}), stage, i)
+
+
+def _redo_part(part, suite, params, duplicates, previous, stage, i):
+    """Annotate a partition knowing every partition's duplicates and last times; write it."""
+    reasons = _reasons(part, suite, params, duplicates, previous)
+    return _write_part(part.assign(**{REJECTED_BY: reasons}), stage, i)
+
+
+def validate_and_quarantine(
+    data, suite, out: str | os.PathLike, *, parameters=None, source=None, progress=None
+):
+    """Validate Dask ``data`` and write its quarantine, reading each partition once.
+
+    The same result as :func:`cibg_ds.quality.validate` of ``data`` without
+    ``_raw_values`` followed by :func:`write_quarantine` of ``data``, the same files: each
+    partition is annotated and written where it is validated, with the duplicates found
+    within it and no earlier partition's last times; the few partitions that the merge
+    shows to hold a key duplicated in another partition, or a fix out of order against an
+    earlier one, are read again and written with what every partition told.
+
+    Parameters
+    ----------
+    data : dask.dataframe.DataFrame
+        As read by :func:`cibg_ds.io.read_pings` (with ``keep_raw=True`` or not).
+    suite : str, path-like or Suite
+    out : path-like
+        As in :func:`write_quarantine`.
+    parameters : dict, optional
+    source : str, optional
+        Where the data came from, recorded in the provenance.
+    progress : bool, optional
+
+    Returns
+    -------
+    result : ValidationResult
+    counts : dict
+        As :func:`write_quarantine` returns, with ``reread``: the partitions read again.
+    """
+    checks.frame("data", data), checks.mapping("parameters", parameters)
+    checks.path("out", out), checks.boolean("progress", progress, optional=True)
+    import datetime as dt
+    import functools
+    import shutil
+    import uuid
+
+    import dask
+
+    from cibg_ds.cluster import compute
+    from cibg_ds.quality.validate import _validate_dask, build_result
+
+    suite = load_suite(suite)
+    params = {**default_parameters(), **(parameters or {})}
+    check_columns(data.columns, suite)
+    out = Path(out)
+    _check_replaceable(out)
+    stage = out / f".quarantine-{uuid.uuid4().hex[:8]}.tmp"
+    started = dt.datetime.now(dt.UTC)
+    try:
+        stage.mkdir(parents=True)
+        after = functools.partial(_stage_part, suite=suite, params=params, stage=stage)
+        outcomes, rows, plan, parts = _validate_dask(data, suite, params, progress, "cibg_ds",
+                                                     after)  # fmt: skip
+        result = build_result(suite, outcomes, rows, "dask", data.npartitions, params, source,
+                              started, "cibg_ds", plan)  # fmt: skip
+        counts = [p["after"] for p in parts]
+        again = [
+            i
+            for i, p in enumerate(parts)
+            if any(p.get("boundary", {}).values())
+            or p.get("duplicates", {}) != p["local_duplicates"]
+        ]
+        if again:
+            dups = dask.delayed(plan.duplicates, traverse=False)
+            delayed = data.to_delayed()
+            redo, prev = dask.delayed(_redo_part), plan.previous
+            tasks = [redo(delayed[i], suite, params, dups, prev[i], stage, i) for i in again]
+            for i, c in zip(again, compute(tasks, "quarantine", progress), strict=True):
+                counts[i] = c
+        _swap_in(stage, out)
+    except OSError as exc:
+        raise InputError(
+            f"{out}: cannot write the quarantine ({exc.strerror or exc}); the earlier one, if "
+            "any, is unchanged. Free space or choose another --quarantine"
+        ) from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    total, clean, rejected = (sum(c[k] for c in counts) for k in range(3))
+    return result, {"rows": total, "clean": clean, "rejected": rejected,
+                    "clean_dir": str(out / "clean"), "rejected_dir": str(out / "rejected"),
+                    "reread": len(again)}  # fmt: skip

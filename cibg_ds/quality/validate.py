@@ -86,7 +86,7 @@ def _evaluated_by(name: str, parts: list[dict]) -> str:
     return native.GX_ROWS if native.GX_ROWS in labels else labels.pop()
 
 
-def _validate_dask(ddf, suite: Suite, params: dict, progress, evaluator: str):
+def _validate_dask(ddf, suite: Suite, params: dict, progress, evaluator: str, after=None):
     from cibg_ds.quality import distributed
 
     unsupported = sorted({e.type for e in suite.expectations} - SUPPORTED_ON_DASK)
@@ -96,10 +96,10 @@ def _validate_dask(ddf, suite: Suite, params: dict, progress, evaluator: str):
             f"{unsupported}; validate a pandas frame or use one of {sorted(SUPPORTED_ON_DASK)}"
         )
     parts, duplicated, violations, plan = distributed.validate_partitions(
-        ddf, suite, params, progress, evaluator
+        ddf, suite, params, progress, evaluator, after
     )
     outcomes, rows = merge_parts(suite, params, parts, duplicated, violations)
-    return outcomes, rows, plan
+    return outcomes, rows, plan, parts
 
 
 def merge_parts(suite: Suite, params: dict, parts: list, duplicated: dict, violations: dict):
@@ -180,7 +180,7 @@ def validate(
     started = dt.datetime.now(dt.UTC)
     plan = None
     if is_dask(data):
-        outcomes, rows, plan = _validate_dask(data, suite, params, progress, evaluator)
+        outcomes, rows, plan, _ = _validate_dask(data, suite, params, progress, evaluator)
         engine, partitions = "dask", data.npartitions
     else:
         outcomes, rows, engine, partitions = (

@@ -55,3 +55,49 @@ def test_clean_data_loses_nothing(dirty_frame):
     clean, _ = split_valid(dirty_frame, "pings", parameters=NOW)
     again_clean, again_rejected = split_valid(clean.reset_index(drop=True), "pings", parameters=NOW)
     assert len(again_rejected) == 0 and len(again_clean) == len(clean)
+
+
+def _parts(folder):
+    return {p.name: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
+
+
+@pytest.mark.cluster
+def test_one_read_quarantine_equals_validation_then_quarantine(sim_dirty, dask_client, tmp_path):
+    from cibg_ds.io import read_pings
+    from cibg_ds.quality import validate
+    from cibg_ds.quality.quarantine import validate_and_quarantine
+
+    frame = read_pings(sim_dirty.out, keep_raw=True).compute().reset_index(drop=True)
+    # keys repeated in a later partition, and fixes earlier than their unit's last fix in
+    # earlier partitions: those partitions are read again
+    late = frame.iloc[[5, 50, 500]].copy()
+    late["ts"] = late["ts"] - pd.Timedelta("1h")
+    cases = {
+        "as read": dd.from_pandas(frame, npartitions=6, sort=False),
+        "across": dd.from_pandas(
+            pd.concat([frame, frame.iloc[[3, 30, 300]], late], ignore_index=True),
+            npartitions=6,
+            sort=False,
+        ),
+    }
+    with dask_client.as_current():
+        for case, ddf in cases.items():
+            before = validate(ddf.drop(columns=["_raw_values"]), "pings", parameters=NOW)
+            counts = write_quarantine(ddf, "pings", tmp_path / case / "a", parameters=NOW,
+                                      plan=before.plan)  # fmt: skip
+            result, got = validate_and_quarantine(ddf, "pings", tmp_path / case / "b",
+                                                  parameters=NOW)  # fmt: skip
+            pd.testing.assert_frame_equal(result.to_frame(), before.to_frame())
+            assert result.rows == before.rows and result.partitions == before.partitions
+            assert {k: got[k] for k in ("rows", "clean", "rejected")} == {
+                k: counts[k] for k in ("rows", "clean", "rejected")
+            }
+            for name in ("clean", "rejected"):
+                a, b = _parts(tmp_path / case / "a" / name), _parts(tmp_path / case / "b" / name)
+                assert list(a) == list(b), (case, name)
+                for part in a:
+                    pd.testing.assert_frame_equal(a[part], b[part])
+            assert not list((tmp_path / case / "b").rglob(".*"))
+            if case == "across":
+                assert 1 <= got["reread"] < ddf.npartitions
+                assert counts["rejected"] > before.rows - len(frame)
