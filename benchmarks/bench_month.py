@@ -76,6 +76,21 @@ def _groups(stream) -> list[tuple[str, float, int]]:
     return sorted(((g, s, count[g]) for g, s in seconds.items()), key=lambda r: -r[1])
 
 
+def _client(workers: int, memory_limit: str | None):
+    """The cluster cibg_ds starts (``get_client``), or one whose workers have ``memory_limit``."""
+    import cibg_ds as cd
+
+    if memory_limit is None:
+        return cd.get_client(n_workers=workers, quiet=True)
+    from distributed import Client, LocalCluster
+
+    from cibg_ds.cluster import local_cluster_kwargs, worker_environment
+
+    kwargs = {**local_cluster_kwargs(workers), "memory_limit": memory_limit}
+    with worker_environment():
+        return Client(LocalCluster(**kwargs))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trucks", type=int, default=5000)
@@ -85,6 +100,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/bench_month"))
     parser.add_argument("--reuse", action="store_true", help="keep the feed already in --out")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--memory-limit", help="per worker (e.g. 1.6GB; default: the machine's "
+                        "memory shared out by cibg_ds); Dask spills to disk above it")  # fmt: skip
     args = parser.parse_args()
 
     import logging
@@ -120,7 +137,6 @@ def main() -> None:
         return value
 
     began = time.perf_counter()
-    import cibg_ds as cd
     from cibg_ds.io import load_roads, read_pings
     from cibg_ds.quality.job import validate_path
     from cibg_ds.reports import mobility_report
@@ -128,7 +144,7 @@ def main() -> None:
 
     out = args.out
     feed, quarantine, products = out / "feed", out / "quality" / "quarantine", out / "products"
-    client = stage("cluster", lambda: cd.get_client(n_workers=args.workers, quiet=True))
+    client = stage("cluster", lambda: _client(args.workers, args.memory_limit))
     procs += [psutil.Process(p) for p in client.run(os.getpid).values()]
     procs.append(psutil.Process(client.run_on_scheduler(os.getpid)))
     first = dt.date.fromisoformat(args.start)

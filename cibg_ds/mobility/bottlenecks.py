@@ -210,19 +210,36 @@ def bottlenecks(
 
 
 def _named(table: pd.DataFrame, roads) -> pd.DataFrame:
-    """Insert the roads' names (French, Dutch), number and class after ``segment_id``."""
+    """Insert the roads' names (French, Dutch), number, class and commune after ``segment_id``.
+
+    The commune (``road_commune``: NIS code of the commune holding the segment's midpoint,
+    or ``outside``) tells apart two ranked segments of one long road.
+    """
     from cibg_ds.mobility.roads import default_roads
 
     roads = default_roads() if roads is None else roads
     columns = [c for c in NAME_COLUMNS if c in roads.columns]
     if not columns:
         return table
-    names = pd.DataFrame(roads.drop_duplicates(SEGMENT).set_index(SEGMENT)[columns])
+    named = roads.drop_duplicates(SEGMENT).set_index(SEGMENT)
+    names = pd.DataFrame(named[columns])
     at = table.columns.get_loc(SEGMENT) + 1
     out = table.copy()
     for i, column in enumerate(columns):
         out.insert(at + i, NAME_COLUMNS[column], out[SEGMENT].map(names[column]))
+    if getattr(named, "crs", None) is not None and len(out):
+        out.insert(at + len(columns), "road_commune", _commune_of_segments(named, out[SEGMENT]))
     return out
+
+
+def _commune_of_segments(roads, segments: pd.Series) -> np.ndarray:
+    """Return the NIS code of the commune holding each segment's midpoint (or ``outside``)."""
+    from cibg_ds.crs import METRIC_CRS
+    from cibg_ds.mobility.geo import commune_of
+
+    lines = roads.loc[segments.to_numpy()].geometry.to_crs(METRIC_CRS)
+    middle = lines.interpolate(0.5, normalized=True)
+    return commune_of(middle.x.to_numpy(), middle.y.to_numpy())
 
 
 def bottleneck_change(

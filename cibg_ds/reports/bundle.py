@@ -70,6 +70,7 @@ _COLUMNS = {
     "road_name_fr": (_("name of the road in French (OpenStreetMap)"), ""),
     "road_name_nl": (_("name of the road in Dutch (OpenStreetMap)"), ""),
     "road_ref": (_("road number (OpenStreetMap ref)"), ""),
+    "road_commune": (_("NIS code of the commune holding the middle of the road segment"), ""),
     "share_through": (_("share of trips that only pass through"), _("fraction 0-1")),
     "share_euro_le5": (_("share of vehicle-km by Euro 5 and older trucks"), _("fraction 0-1")),
     "share_w_": (_("share of positions by trucks of this mass class"), _("fraction 0-1")),

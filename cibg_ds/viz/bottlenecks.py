@@ -13,13 +13,15 @@ def road_label(ranking: pd.DataFrame, lang: str = "en") -> pd.Series:
     """Return each segment's road name in ``lang`` (Dutch for ``nl``, else French).
 
     Falls back on the other language, the road number (``ref``), the kind of road
-    (``highway``), then the segment id (:func:`cibg_ds.viz.tables.road_names`).
+    (``highway``), then the segment id (:func:`cibg_ds.viz.tables.road_names`). A name
+    that two rows share is followed by the commune of each (``road_commune``): two ranked
+    segments of one long road are told apart.
 
     Parameters
     ----------
     ranking : pandas.DataFrame
         Rows with ``segment_id`` and any of ``road_name_fr``, ``road_name_nl``,
-        ``road_ref``, ``highway``.
+        ``road_ref``, ``highway``, ``road_commune``.
     lang : str
         ``en``, ``fr`` or ``nl``.
 
@@ -33,7 +35,15 @@ def road_label(ranking: pd.DataFrame, lang: str = "en") -> pd.Series:
     names = {"road_name_fr": "name_fr", "road_name_nl": "name_nl", "road_ref": "ref",
              "highway": "highway"}  # fmt: skip
     columns = ["segment_id", *(c for c in names if c in ranking.columns)]
-    return road_names(pd.DataFrame(ranking[columns]).rename(columns=names), lang)
+    label = road_names(pd.DataFrame(ranking[columns]).rename(columns=names), lang)
+    shared = label.duplicated(keep=False).to_numpy()
+    if shared.any() and "road_commune" in ranking.columns:
+        from cibg_ds.viz.tables import commune_names
+
+        places = commune_names(lang)
+        where = ranking["road_commune"].map(lambda c: places.get(c, c)).astype("string")
+        label = label.where(~shared, label + ", " + where)
+    return label
 
 
 def bottleneck_table(ranking: pd.DataFrame, lang: str = "en") -> pd.DataFrame:

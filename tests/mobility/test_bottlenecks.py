@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import cibg_ds as cd
 from cibg_ds.errors import InputError, ParameterError
 from cibg_ds.mobility import bottleneck_change, bottlenecks, map_match
 from cibg_ds.mobility.geo import to_lonlat
@@ -74,6 +75,8 @@ def test_the_jammed_segment_ranks_first_and_its_interval_excludes_the_others(res
     )
     assert (ranking["delay_rank_low"] <= ranking["delay_rank"]).all()
     assert (ranking["delay_rank"] <= ranking["delay_rank_high"]).all()
+    communes = set(cd.io.load_communes()["nis"]) | {"outside"}
+    assert ranking["road_commune"].isin(communes).all()  # tells apart segments of one road
 
 
 def test_indicators_per_hour(result):

@@ -110,6 +110,22 @@ def test_bottleneck_roads_fall_back_on_their_kind():
     assert road_label(ranking, "en").tolist() == ["Rue de la Loi", "R20", "motorway slip road"]
 
 
+def test_two_ranked_segments_of_one_road_are_told_apart_by_their_commune():
+    from cibg_ds.viz.bottlenecks import road_label
+
+    ranking = pd.DataFrame({
+        "segment_id": [1, 2, 3],
+        "road_name_fr": ["Avenue Charles-Quint", "Rue de la Loi", "Avenue Charles-Quint"],
+        "road_name_nl": ["Keizer Karellaan", "Wetstraat", "Keizer Karellaan"],
+        "road_commune": ["21003", "21004", "21008"],
+    })  # fmt: skip
+    assert road_label(ranking, "nl").tolist() == [
+        "Keizer Karellaan, Sint-Agatha-Berchem",
+        "Wetstraat",
+        "Keizer Karellaan, Ganshoren",
+    ]
+
+
 def test_weight_classes_and_zones_are_written_as_readers_write_them():
     table = pd.DataFrame({"weight_class": ["3.5-12t", ">32t"], "n_trips": [9809, 5415]})
     assert cd.viz.readable(table, "fr")["Classe de poids"].tolist() == ["3,5-12 t", "> 32 t"]
