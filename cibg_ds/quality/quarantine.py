@@ -9,6 +9,7 @@ keep exactly the columns of the data, without either.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -242,20 +243,14 @@ def write_quarantine(
     """
     checks.frame("data", data), checks.mapping("parameters", parameters)
     checks.path("out", out), checks.boolean("progress", progress, optional=True)
-    import shutil
-    import uuid
-
     import dask
 
     from cibg_ds.cluster import compute
 
     out = Path(out)
     _check_replaceable(out)
-    stage = out / f".quarantine-{uuid.uuid4().hex[:8]}.tmp"
     annotated = annotate(data, suite, parameters, plan, progress)
-
-    try:
-        stage.mkdir(parents=True)
+    with _staged(out) as stage:
         if is_dask(annotated):
             tasks = [
                 dask.delayed(_write_part)(p, stage, i) for i, p in enumerate(annotated.to_delayed())
@@ -263,14 +258,35 @@ def write_quarantine(
             counts = compute(tasks, "quarantine", progress)
         else:
             counts = [_write_part(annotated, stage, 0)]
+    return _summary(counts, out)
+
+
+@contextlib.contextmanager
+def _staged(out: Path):
+    """Yield a hidden staging folder in ``out`` that replaces the quarantine when all is written.
+
+    An error while writing (read-only, full disk, permissions: on the staging folder) leaves
+    the earlier quarantine whole and is an :class:`InputError` naming ``out``.
+    """
+    import shutil
+    import uuid
+
+    stage = out / f".quarantine-{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        stage.mkdir(parents=True)
+        yield stage
         _swap_in(stage, out)
-    except OSError as exc:  # read-only, full, permissions: on the staging folder, not the old
+    except OSError as exc:
         raise InputError(
             f"{out}: cannot write the quarantine ({exc.strerror or exc}); the earlier one, if "
             "any, is unchanged. Free space or choose another --quarantine"
         ) from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def _summary(counts, out: Path) -> dict:
+    """Sum the parts' (rows, clean, rejected) counts and name the two folders."""
     rows, clean, rejected = (sum(c[k] for c in counts) for k in range(3))
     return {"rows": rows, "clean": clean, "rejected": rejected,
             "clean_dir": str(out / "clean"), "rejected_dir": str(out / "rejected")}  # fmt: skip
@@ -322,8 +338,6 @@ def validate_and_quarantine(
     checks.path("out", out), checks.boolean("progress", progress, optional=True)
     import datetime as dt
     import functools
-    import shutil
-    import uuid
 
     import dask
 
@@ -335,10 +349,8 @@ def validate_and_quarantine(
     check_columns(data.columns, suite)
     out = Path(out)
     _check_replaceable(out)
-    stage = out / f".quarantine-{uuid.uuid4().hex[:8]}.tmp"
     started = dt.datetime.now(dt.UTC)
-    try:
-        stage.mkdir(parents=True)
+    with _staged(out) as stage:
         after = functools.partial(_stage_part, suite=suite, params=params, stage=stage)
         outcomes, rows, plan, parts = _validate_dask(data, suite, params, progress, "cibg_ds",
                                                      after)  # fmt: skip
@@ -358,15 +370,4 @@ def validate_and_quarantine(
             tasks = [redo(delayed[i], suite, params, dups, prev[i], stage, i) for i in again]
             for i, c in zip(again, compute(tasks, "quarantine", progress), strict=True):
                 counts[i] = c
-        _swap_in(stage, out)
-    except OSError as exc:
-        raise InputError(
-            f"{out}: cannot write the quarantine ({exc.strerror or exc}); the earlier one, if "
-            "any, is unchanged. Free space or choose another --quarantine"
-        ) from None
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-    total, clean, rejected = (sum(c[k] for c in counts) for k in range(3))
-    return result, {"rows": total, "clean": clean, "rejected": rejected,
-                    "clean_dir": str(out / "clean"), "rejected_dir": str(out / "rejected"),
-                    "reread": len(again)}  # fmt: skip
+    return result, {**_summary(counts, out), "reread": len(again)}
