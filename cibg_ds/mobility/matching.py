@@ -490,7 +490,10 @@ def map_match(
         import dask
 
         shared = dask.delayed(graph, pure=True)  # one key: each worker fetches it once
-        match = dask.delayed(_match_frame, pure=True)
+        # keys of their own: two calls on the same fixes (map_match, then aggregate_roads
+        # with matched=True) must not share a key that the first call is releasing, which
+        # Dask then cancels under the second ("cancelled for reason: unknown")
+        match = dask.delayed(_match_frame, pure=False)
         results = compute([match(part, shared, p) for part in regroup(pings).to_delayed()],
                           "map matching")  # fmt: skip
     fixes = pd.concat([r[0] for r in results], ignore_index=True)
