@@ -317,9 +317,40 @@ def compute(tasks: list, desc: str = "compute", progress: bool | None = None) ->
             for future in _watched(pending, client, desc, seconds):
                 results[position[future.key]] = future.result()
                 bar.update()
-        finally:
+        except BaseException:  # an error or Ctrl-C: stop the rest, let started tasks end
             client.cancel(futures)
+            _wait_for_running(client, {f.key for f in futures}, desc)
+            raise
+        client.cancel(futures)
     return results
+
+
+def _running(keys: set, dask_worker=None) -> int:
+    """Count the tasks of ``keys`` a worker is still running (cancelled ones included)."""
+    return sum(ts.key in keys for ts in dask_worker.state.all_running_tasks)
+
+
+def _wait_for_running(client, keys: set, desc: str, seconds: float = 120.0) -> None:
+    """Wait until no worker runs a task of ``keys`` any more, for ``seconds`` at most.
+
+    Cancelling a future does not stop a task a worker has started: a task writing files
+    would go on writing, and leave its temporary files in view, after the caller returned.
+    """
+    import time
+
+    deadline, told = time.monotonic() + seconds, False
+    while time.monotonic() < deadline:
+        try:
+            running = sum(client.run(_running, keys).values())
+        except Exception:  # the cluster is gone: nothing runs there any more
+            return
+        if not running:
+            return
+        if not told:
+            print(f"{desc}: stopping; waiting for the {running} task(s) already running on "
+                  "the workers to end", file=sys.stderr)  # fmt: skip
+            told = True
+        time.sleep(0.1)
 
 
 def _watched(pending, client, desc: str, seconds: float):

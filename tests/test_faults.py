@@ -38,6 +38,10 @@ def _scheduler_tasks(client) -> int:
     return client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
 
 
+def _running_on_workers(client) -> int:  # cancelled tasks still running included
+    return sum(client.run(lambda dask_worker: len(dask_worker.state.all_running_tasks)).values())
+
+
 def test_a_worker_killed_mid_aggregation_does_not_change_the_result(cluster, kept):
     from distributed import Client
 
@@ -118,6 +122,7 @@ def test_ctrl_c_leaves_no_half_written_product_and_a_clean_cluster(cluster, tmp_
     assert not (out / "_meta" / "manifest.json").exists()  # the dataset says it is incomplete
     with pytest.raises(InputError, match="incomplete simulated dataset"):
         read_pings(out)  # and cannot be read as if it were whole
+    left = sorted(out.rglob("*"))
     for part in out.glob("date=*/*"):
         assert part.suffix == ".parquet" and not part.name.startswith("."), part
         pd.read_parquet(part)  # every file there is whole
@@ -126,8 +131,11 @@ def test_ctrl_c_leaves_no_half_written_product_and_a_clean_cluster(cluster, tmp_
         while time.monotonic() < deadline:
             leftovers = _scheduler_tasks(client)
             held = sum(len(keys) for keys in client.has_what().values())
-            if leftovers == 0 and held == 0:
+            running = _running_on_workers(client)
+            if leftovers == 0 and held == 0 and running == 0:
                 break
             time.sleep(0.5)
         assert leftovers == 0 and held == 0  # nothing running, nothing held for anyone
+        assert running == 0  # not even a cancelled task still writing its part
         assert len(client.scheduler_info()["workers"]) == 2
+    assert sorted(out.rglob("*")) == left  # nothing was written after the command returned
