@@ -90,6 +90,17 @@ def gettext(lang: str) -> Callable[[str], str]:
     return translations(lang).gettext
 
 
+def label_value(label: str, value: str, lang: str) -> str:
+    """Join a label and its value as ``lang`` writes it: French puts a space before the colon.
+
+    Examples
+    --------
+    >>> label_value("Part", "12 %", "fr"), label_value("Share", "12 %", "en")
+    ('Part : 12 %', 'Share: 12 %')
+    """
+    return f"{label} : {value}" if check_lang(lang) == "fr" else f"{label}: {value}"
+
+
 def name_column(lang: str) -> str:
     """Return the name column of a commune or road table to show in ``lang``.
 

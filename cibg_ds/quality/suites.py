@@ -20,6 +20,7 @@ from pathlib import Path
 from cibg_ds import resources
 from cibg_ds.checks import path as path_parameter
 from cibg_ds.errors import InputError
+from cibg_ds.i18n import gettext
 
 #: Suites shipped with the package (in the repository: the top-level ``expectations/``).
 SUITES_DIR = resources.shipped("suite")
@@ -63,6 +64,23 @@ class Suite:
     def to_gx(self):
         """Return a fresh ``great_expectations.ExpectationSuite`` built from the JSON."""
         return _to_gx(self.spec)
+
+
+def suite_title(suite: str, lang: str = "en") -> str:
+    """Return what a shipped suite checks, in words, for a reader; another suite's own name.
+
+    Examples
+    --------
+    >>> suite_title("pings", "fr"), suite_title("my_suite", "fr")
+    ('positions des camions', 'my_suite')
+    """
+    _ = gettext(lang)
+    titles = {
+        "pings": _("truck positions"),
+        "communes": _("commune boundaries"),
+        "commune_indicators": _("commune indicators"),
+    }
+    return titles.get(suite, suite)
 
 
 def expectation_name(raw: dict) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from cibg_ds.i18n import check_lang, gettext
+from cibg_ds.quality.suites import suite_title
 from cibg_ds.reports.header import format_number
 
 
@@ -266,7 +267,7 @@ def quality_verdicts(summaries: dict, lang: str = "en") -> list[str]:
     Examples
     --------
     >>> quality_verdicts({"q/report.json": {"suite": "pings", "success": False, "rejected": 12}})
-    ['data quality: failed, 12 rows quarantined (suite pings)']
+    ['data quality of the truck positions: failed, 12 rows quarantined']
 
     Two data sets validated with the same suite are told apart by their folder (``data``,
     as :func:`cibg_ds.pipelines.record.quality_summaries` gives it, else the last part of
@@ -275,8 +276,9 @@ def quality_verdicts(summaries: dict, lang: str = "en") -> list[str]:
     >>> quality_verdicts({
     ...     "a.json": {"suite": "pings", "success": True, "provenance": {"source": "/x/feed"}},
     ...     "b.json": {"suite": "pings", "success": True, "provenance": {"source": "/x/week2"}},
-    ... })
-    ['data quality: passed (suite pings) [feed]', 'data quality: passed (suite pings) [week2]']
+    ... })  # doctest: +NORMALIZE_WHITESPACE
+    ['data quality of the truck positions: passed [feed]',
+     'data quality of the truck positions: passed [week2]']
     """
     _ = gettext(lang)
     if not summaries:
@@ -285,19 +287,20 @@ def quality_verdicts(summaries: dict, lang: str = "en") -> list[str]:
     out = []
     for q in summaries.values():
         suite = q.get("suite")
+        data_checked = suite_title(str(suite), lang)
         if q.get("success"):
-            lines = [_("data quality: passed (suite {suite})").format(suite=suite)]
+            lines = [_("data quality of the {data}: passed").format(data=data_checked)]
         elif q.get("rejected") is not None:
             lines = [
-                _("data quality: failed, {n} rows quarantined (suite {suite})").format(
-                    n=format_number(q["rejected"], lang), suite=suite
+                _("data quality of the {data}: failed, {n} rows quarantined").format(
+                    n=format_number(q["rejected"], lang), data=data_checked
                 )
             ]
         else:
-            lines = [_("data quality: failed (suite {suite})").format(suite=suite)]
+            lines = [_("data quality of the {data}: failed").format(data=data_checked)]
         for alert in q.get("alerts") or ():  # English, as the run record keeps them
-            lines.append(_("data quality: drift alert (suite {suite}): {alert}").format(
-                suite=suite, alert=alert))  # fmt: skip
+            lines.append(_("data quality of the {data}: drift alert: {alert}").format(
+                data=data_checked, alert=alert))  # fmt: skip
         data = q.get("data") or Path(str((q.get("provenance") or {}).get("source") or "")).name
         if suites.count(suite) > 1 and data:  # two data sets, one suite: say which is which
             lines = [f"{line} [{data}]" for line in lines]

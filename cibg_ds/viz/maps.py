@@ -284,14 +284,16 @@ def _localise_legend(ax, decimals: int, lang: str) -> None:
 
 def _map_description(data, column, title, communes, lang) -> str:
     """Say in words what a map shows: its title and where the highest values are."""
-    from cibg_ds.i18n import gettext, name_column
+    from cibg_ds.i18n import gettext, label_value, name_column
 
     tr = gettext(lang)
     text = tr(_("Map: {title}.")).format(title=title)
     name = name_column(lang)
     if not pd.api.types.is_numeric_dtype(data[column]):  # classes: who is in which
         parts = [
-            f"{key}: {', '.join(map(str, part[name]))}" if name in part.columns else str(key)
+            label_value(str(key), ", ".join(map(str, part[name])), lang)
+            if name in part.columns
+            else str(key)
             for key, part in data.groupby(column, sort=True)
         ]
         return text + " " + "; ".join(parts) + "."
@@ -566,7 +568,7 @@ def interactive_map(
     """
     from html import escape
 
-    from cibg_ds.i18n import gettext
+    from cibg_ds.i18n import gettext, label_value
 
     _ = gettext(lang)
     crs = 31370
@@ -591,7 +593,7 @@ def interactive_map(
     for i, (idx, geom) in enumerate(zip(data.index, geoms, strict=True)):
         if geom is None or geom.is_empty:
             continue
-        tip = "&#10;".join(f"{escape(str(label))}: {escape(_fmt(data[c].iloc[i], lang))}"
+        tip = "&#10;".join(escape(label_value(str(label), _fmt(data[c].iloc[i], lang), lang))
                            for c, label in fields.items() if c in data.columns)  # fmt: skip
         paint = (f"fill='none' stroke='{colours[idx]}' stroke-width='3'" if lines
                  else f"fill='{colours[idx]}'")  # fmt: skip
@@ -629,6 +631,7 @@ def interactive_map(
         "Drawn from the report's own layers, no map tiles."
     )
     caption = escape(title or str(name or column))
+    heading = f"<b>{escape(str(name or column))}</b>"  # of the legend
     markup = (
         f"<figure id='{map_id}' class='cibg-map' style='max-width:{width}px;margin:1em 0'>"
         f"<figcaption style='font-weight:600'>{caption}</figcaption>"
@@ -637,7 +640,7 @@ def interactive_map(
         f"<svg viewBox='0 0 {vw:.0f} {vh:.0f}' width='100%' role='img' aria-label='{caption}' "
         f"style='border:1px solid #ccc;background:#f8f8f6;cursor:grab'>"
         f"{''.join(g for _k, _l, g in groups)}</svg>"
-        f"<div style='font-size:12px'><b>{escape(str(name or column))}</b>: {keys}</div>"
+        f"<div style='font-size:12px'>{label_value(heading, keys, lang)}</div>"
         + (f"<div style='font-size:12px;color:#b00020'>{escape(note)}</div>" if note else "")
         + (f"<div style='font-size:11px;color:#555'>{escape(credits)}</div>" if credits else "")
         + f"<div style='font-size:11px;color:#555'>{escape(help_text)}</div>"

@@ -194,7 +194,7 @@ def test_run_record_tells_the_truth(demo_run):
     if (ROOT / ".git").exists():
         assert re.fullmatch(r"[0-9a-f]{40}", manifest["git"]["commit"])
     log = (run / "run.log").read_text()
-    assert "data quality: passed (suite pings)" in log
+    assert "data quality of the truck positions: passed" in log
 
 
 def test_products_carry_the_period_of_the_data(demo_run):
@@ -224,7 +224,7 @@ def test_bundles_explain_themselves(demo_run):
                 assert hashlib.sha256(z.read(member)).hexdigest() == digest, member
             assert manifest["agency"] == agency
             # the verdict of the suites on the data this agency gets, in words
-            expected = {"brussels-mobility": ["data quality: passed (suite pings)"],
+            expected = {"brussels-mobility": ["data quality of the truck positions: passed"],
                         "digital-inclusion": ["no data-quality suite of this run concerns "
                                               "these data"]}  # fmt: skip
             assert manifest["data_quality"] == expected[agency]

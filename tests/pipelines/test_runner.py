@@ -242,7 +242,7 @@ def test_stderr_goes_to_the_task_log_and_a_failed_suite_is_named(workdir):
     nbformat.write(nb, workdir / "check.ipynb")
     result = run_pipeline(write_pipeline(workdir, QUALITY), reports=workdir / "reports")
     assert result.status == "complete"  # the run completes, and says the suite failed
-    verdict = "data quality: failed, 3 rows quarantined (suite pings)"
+    verdict = "data quality of the truck positions: failed, 3 rows quarantined"
     assert verdict in result.summary()
     run = result.run_dir
     assert verdict in (run / "run.log").read_text()

@@ -93,8 +93,10 @@ def test_data_dictionary_describes_each_column_with_its_type(tmp_path):
 def test_quality_verdicts_name_a_failed_suite():
     said = quality_verdicts({"a.json": {"suite": "pings", "success": False, "rejected": 1200},
                              "b.json": {"suite": "x", "success": True}}, "fr")  # fmt: skip
-    assert said == ["qualité des données : échec, 1\u202f200 lignes en quarantaine (suite pings)",
-                    "qualité des données : réussie (suite x)"]  # fmt: skip
+    assert said == [
+        "qualité des données (positions des camions) : échec, 1\u202f200 lignes en quarantaine",
+        "qualité des données (x) : réussie",
+    ]
 
 
 def test_geometry_line_of_the_embedded_layers_is_in_the_readers_language(tmp_path):
@@ -123,8 +125,10 @@ def test_a_runs_two_data_sets_of_one_suite_are_told_apart_by_their_folder(tmp_pa
     summaries = quality_summaries(tmp_path)
     assert {q["data"] for q in summaries.values()} == {"feed", "history/pings"}  # not absolute
     said = quality_verdicts(summaries)
-    assert sorted(said) == ["data quality: passed (suite pings) [feed]",
-                            "data quality: passed (suite pings) [history/pings]"]  # fmt: skip
+    assert sorted(said) == [
+        "data quality of the truck positions: passed [feed]",
+        "data quality of the truck positions: passed [history/pings]",
+    ]
 
 
 @pytest.mark.parametrize(("lang", "mobility", "inclusion"), [

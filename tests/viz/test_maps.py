@@ -29,6 +29,17 @@ def test_interactive_map_draws_every_commune_with_its_name_and_loads_nothing():
     assert len(html) < 60_000
 
 
+def test_french_map_puts_a_space_before_its_colons_dutch_and_english_do_not():
+    communes = load_communes().assign(score=np.arange(19, dtype=float))
+    tooltip = {"name_fr": "Commune", "score": "Score"}
+    french = cd.viz.interactive_map(communes, "score", name="Indice", tooltip=tooltip, lang="fr")
+    html = french._repr_html_()
+    assert "Commune : Uccle" in html and "Score : 15" in html  # tooltips
+    assert "<b>Indice</b> : " in html and "<b>Indice</b>: " not in html  # legend
+    english = cd.viz.interactive_map(communes, "score", name="Index", tooltip=tooltip)._repr_html_()
+    assert "Commune: Uccle" in english and "<b>Index</b>: " in english
+
+
 def test_interactive_map_of_lines_strokes_them_and_adds_a_roads_layer(tmp_path):
     roads = cd.mobility.default_roads()
     m = cd.viz.interactive_map(roads.assign(v=1.0), "v", roads=roads, communes=load_communes())
