@@ -43,12 +43,12 @@ def plot_unexpected(result: ValidationResult, n: int = 15, lang: str = "en", ax=
         return ax
     shares = worst["unexpected_percent"].astype(float).fillna(0)
     bars = ax.barh(worst["expectation"], shares, color="#cf222e")
-    labels = [f"{int(c):,}" for c in worst["unexpected_count"]]
+    labels = [number(int(c), 0, lang) for c in worst["unexpected_count"]]
     ax.bar_label(bars, labels=labels, padding=3, fontsize=8)
     ax.set_xlabel(_("unexpected rows (% of rows considered)"))
     ax.set_title(
         _("{suite}: failed expectations on {rows} rows").format(
-            suite=result.suite, rows=result.rows
+            suite=result.suite, rows=number(result.rows, 0, lang)
         )
     )
     describe(
