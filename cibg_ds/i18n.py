@@ -93,6 +93,18 @@ def gettext(lang: str) -> Callable[[str], str]:
 def label_value(label: str, value: str, lang: str) -> str:
     """Join a label and its value as ``lang`` writes it: French puts a space before the colon.
 
+    Parameters
+    ----------
+    label, value : str
+        What is shown, and its value (already written in ``lang``).
+    lang : str
+        Report language: ``en``, ``fr`` or ``nl``.
+
+    Returns
+    -------
+    str
+        ``"label: value"``, or ``"label : value"`` in French.
+
     Examples
     --------
     >>> label_value("Part", "12 %", "fr"), label_value("Share", "12 %", "en")

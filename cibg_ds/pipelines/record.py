@@ -169,7 +169,8 @@ def quality_summaries(run_dir: Path) -> dict:
                 summary["data"] = str(where.relative_to(run_dir)) if inside else where.name
             alerts = (data.get("provenance") or {}).get("alerts")
             if alerts:  # drift alerts of a quality history (cibg_ds.quality.drift)
-                summary["alerts"] = [a["sentence"] for a in alerts]
+                keep = ("date", "measure", "observed", "expected", "sentence")
+                summary["alerts"] = [{k: a.get(k) for k in keep} for a in alerts]
             out[str(path.relative_to(run_dir))] = summary
     return out
 

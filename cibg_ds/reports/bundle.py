@@ -298,14 +298,27 @@ def quality_verdicts(summaries: dict, lang: str = "en") -> list[str]:
             ]
         else:
             lines = [_("data quality of the {data}: failed").format(data=data_checked)]
-        for alert in q.get("alerts") or ():  # English, as the run record keeps them
+        for alert in q.get("alerts") or ():
             lines.append(_("data quality of the {data}: drift alert: {alert}").format(
-                data=data_checked, alert=alert))  # fmt: skip
+                data=data_checked, alert=_alert_sentence(alert, lang)))  # fmt: skip
         data = q.get("data") or Path(str((q.get("provenance") or {}).get("source") or "")).name
         if suites.count(suite) > 1 and data:  # two data sets, one suite: say which is which
             lines = [f"{line} [{data}]" for line in lines]
         out.extend(lines)
     return out
+
+
+def _alert_sentence(alert, lang: str) -> str:
+    """Write a drift alert of a run record in ``lang`` (a record's English text if it is all)."""
+    from types import SimpleNamespace
+
+    from cibg_ds.quality import drift
+
+    if not isinstance(alert, dict):  # a record of an earlier version: its English sentence
+        return str(alert)
+    if alert.get("observed") is None or alert.get("expected") is None:
+        return str(alert.get("sentence") or "")
+    return drift.sentence(SimpleNamespace(**alert), lang)
 
 
 def quality_sentences(path, lang: str = "en") -> list[str]:

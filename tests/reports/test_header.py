@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from types import SimpleNamespace
 
 import nbformat
 import pandas as pd
@@ -144,3 +145,21 @@ def test_the_pipelines_agencies_are_named_in_the_reports_language(lang, mobility
         if lang != "en":
             assert given not in html
     assert "Acme & Co" in cd.reports.header("R", lang="fr", agency="Acme & Co").facts["agency"]
+
+
+def test_a_drift_alert_of_a_run_is_told_in_the_readers_language(tmp_path):
+    from cibg_ds.pipelines.record import quality_summaries
+    from cibg_ds.quality import drift
+
+    alert = {"date": "2026-11-05", "measure": "distinct_units", "observed": 50.0,
+             "expected": 100.0, "change": -0.5}  # fmt: skip
+    alert["sentence"] = drift.sentence(SimpleNamespace(**alert))
+    report = {"suite": "pings", "success": True, "provenance": {"alerts": [alert]}}
+    (tmp_path / "report.json").write_text(json.dumps(report))
+    summaries = quality_summaries(tmp_path)
+    english, french = (quality_verdicts(summaries, lang) for lang in ("en", "fr"))
+    assert english[1].endswith("50 % fewer distinct units than a usual Thursday")
+    assert "jeudi" in french[1] and "Thursday" not in french[1]
+    assert french[1] == "qualité des données (positions des camions) : alerte de dérive : " + (
+        drift.sentence(SimpleNamespace(**alert), "fr")
+    )
