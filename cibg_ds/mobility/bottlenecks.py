@@ -213,7 +213,10 @@ def _named(table: pd.DataFrame, roads) -> pd.DataFrame:
     """Insert the roads' names (French, Dutch), number, class and commune after ``segment_id``.
 
     The commune (``road_commune``: NIS code of the commune holding the segment's midpoint,
-    or ``outside``) tells apart two ranked segments of one long road.
+    or ``outside``) tells apart two ranked segments of one long road; the compass point
+    trucks drive towards on a one-way segment (``road_heading``: ``N``, ``NE``... ``NW``,
+    empty when two-way, present when the roads have ``oneway``) tells apart the two
+    carriageways of one avenue.
     """
     from cibg_ds.mobility.roads import default_roads
 
@@ -229,7 +232,33 @@ def _named(table: pd.DataFrame, roads) -> pd.DataFrame:
         out.insert(at + i, NAME_COLUMNS[column], out[SEGMENT].map(names[column]))
     if getattr(named, "crs", None) is not None and len(out):
         out.insert(at + len(columns), "road_commune", _commune_of_segments(named, out[SEGMENT]))
+        if "oneway" in named.columns:
+            heading = _heading_of_segments(named, out[SEGMENT])
+            out.insert(at + len(columns) + 1, "road_heading", heading)
     return out
+
+
+#: Compass points, clockwise from north, of a heading in eighths of a turn.
+COMPASS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
+
+
+def _heading_of_segments(roads, segments: pd.Series) -> np.ndarray:
+    """Return the compass point trucks drive towards on each one-way segment ("" if two-way).
+
+    From the segment's first to its last point (its last to first for OSM's ``oneway=-1``):
+    the two carriageways of one avenue, ranked apart, are told apart by it.
+    """
+    from cibg_ds.crs import METRIC_CRS
+
+    rows = roads.loc[segments.to_numpy()]
+    oneway = rows["oneway"].astype("string").fillna("no").to_numpy()
+    lines = rows.geometry.to_crs(METRIC_CRS)
+    start, end = lines.interpolate(0.0), lines.interpolate(1.0, normalized=True)
+    dx, dy = np.array(end.x - start.x), np.array(end.y - start.y)
+    backwards = oneway == "-1"
+    dx[backwards], dy[backwards] = -dx[backwards], -dy[backwards]
+    eighth = np.round(np.degrees(np.arctan2(dx, dy)) % 360 / 45).astype(int) % 8
+    return np.where(np.isin(oneway, ("yes", "-1")), np.asarray(COMPASS)[eighth], "")
 
 
 def _commune_of_segments(roads, segments: pd.Series) -> np.ndarray:

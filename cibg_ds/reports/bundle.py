@@ -72,6 +72,10 @@ _COLUMNS = {
     "road_name_nl": (_("name of the road in Dutch (OpenStreetMap)"), ""),
     "road_ref": (_("road number (OpenStreetMap ref)"), ""),
     "road_commune": (_("NIS code of the commune holding the middle of the road segment"), ""),
+    "road_heading": (
+        _("compass point trucks drive towards on a one-way road segment (empty: two-way)"),
+        "",
+    ),
     "share_through": (_("share of trips that only pass through"), _("fraction 0-1")),
     "share_euro_le5": (_("share of vehicle-km by Euro 5 and older trucks"), _("fraction 0-1")),
     "share_w_": (_("share of positions by trucks of this mass class"), _("fraction 0-1")),

@@ -15,13 +15,14 @@ def road_label(ranking: pd.DataFrame, lang: str = "en") -> pd.Series:
     Falls back on the other language, the road number (``ref``), the kind of road
     (``highway``), then the segment id (:func:`cibg_ds.viz.tables.road_names`). A name
     that two rows share is followed by the commune of each (``road_commune``): two ranked
-    segments of one long road are told apart.
+    segments of one long road are told apart; one they still share, by the direction trucks
+    drive on each (``road_heading``): the two carriageways of one avenue.
 
     Parameters
     ----------
     ranking : pandas.DataFrame
         Rows with ``segment_id`` and any of ``road_name_fr``, ``road_name_nl``,
-        ``road_ref``, ``highway``, ``road_commune``.
+        ``road_ref``, ``highway``, ``road_commune``, ``road_heading``.
     lang : str
         ``en``, ``fr`` or ``nl``.
 
@@ -43,7 +44,22 @@ def road_label(ranking: pd.DataFrame, lang: str = "en") -> pd.Series:
         places = commune_names(lang)
         where = ranking["road_commune"].map(lambda c: places.get(c, c)).astype("string")
         label = label.where(~shared, label + ", " + where)
+    shared = label.duplicated(keep=False).to_numpy()
+    if shared.any() and "road_heading" in ranking.columns:  # two carriageways of one road
+        towards = _headings(lang)
+        heading = ranking["road_heading"].map(lambda h: towards.get(h, "")).astype("string")
+        label = label.where(~shared | (heading == ""), label + ", " + heading)
     return label
+
+
+def _headings(lang: str) -> dict[str, str]:
+    """Return the words of a direction of travel, by compass point, in ``lang``."""
+    _ = gettext(lang)
+    return {
+        "N": _("northbound"), "NE": _("north-eastbound"), "E": _("eastbound"),
+        "SE": _("south-eastbound"), "S": _("southbound"), "SW": _("south-westbound"),
+        "W": _("westbound"), "NW": _("north-westbound"),
+    }  # fmt: skip
 
 
 def bottleneck_table(ranking: pd.DataFrame, lang: str = "en") -> pd.DataFrame:

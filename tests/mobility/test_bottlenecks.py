@@ -79,6 +79,25 @@ def test_the_jammed_segment_ranks_first_and_its_interval_excludes_the_others(res
     assert ranking["road_commune"].isin(communes).all()  # tells apart segments of one road
 
 
+def test_the_heading_of_a_one_way_segment_is_where_its_trucks_drive():
+    from cibg_ds.mobility.bottlenecks import _named
+
+    roads = cd.mobility.default_roads()
+    ones = roads[roads["oneway"].isin(["yes", "-1"])].drop_duplicates("segment_id")
+    two = roads[roads["oneway"] == "no"].head(1)
+    table = pd.DataFrame({"segment_id": [*ones["segment_id"], *two["segment_id"]]})
+    named = _named(table, roads)
+    lines = ones.geometry.to_crs(31370)
+    east = np.array([g.coords[-1][0] - g.coords[0][0] for g in lines])
+    east[ones["oneway"].to_numpy() == "-1"] *= -1
+    heading = named["road_heading"].iloc[:-1].to_numpy()
+    assert set(heading) <= {"N", "NE", "E", "SE", "S", "SW", "W", "NW"}
+    clearly = np.abs(east) > 0.8 * lines.length.to_numpy()  # mostly east- or westward
+    assert clearly.sum() > 100
+    assert (np.char.endswith(heading[clearly].astype(str), "E") == (east[clearly] > 0)).all()
+    assert named["road_heading"].iloc[-1] == ""  # two-way: no one direction
+
+
 def test_indicators_per_hour(result):
     table = result.by_bin
     jam = table[table["segment_id"] == SLOW].set_index("hour")

@@ -126,6 +126,22 @@ def test_two_ranked_segments_of_one_road_are_told_apart_by_their_commune():
     ]
 
 
+def test_two_carriageways_of_one_road_are_told_apart_by_the_way_trucks_drive():
+    from cibg_ds.viz.bottlenecks import road_label
+
+    ranking = pd.DataFrame({
+        "segment_id": [1, 2, 3],
+        "road_name_fr": ["Avenue de Tervueren"] * 2 + ["Rue de la Loi"],
+        "road_commune": ["21019", "21019", "21004"],
+        "road_heading": ["E", "W", "W"],
+    })  # fmt: skip
+    assert road_label(ranking, "fr").tolist() == [
+        "Avenue de Tervueren, Woluwe-Saint-Pierre, vers l’est",
+        "Avenue de Tervueren, Woluwe-Saint-Pierre, vers l’ouest",
+        "Rue de la Loi",
+    ]
+
+
 def test_weight_classes_and_zones_are_written_as_readers_write_them():
     table = pd.DataFrame({"weight_class": ["3.5-12t", ">32t"], "n_trips": [9809, 5415]})
     assert cd.viz.readable(table, "fr")["Classe de poids"].tolist() == ["3,5-12 t", "> 32 t"]
