@@ -142,12 +142,15 @@ def _on_dask(parts, head, grid, snapper, by, tz, gap, cell_keys, road_keys, extr
         ),
         "congestion": per_cell(frame("moving", _moving(head, grid.cell, tz, MIN_SPEED)), grid.cell),
     }
-    per_part = (*PER_PART, *extra)
+    per_part = (*[name for name in PER_PART if name != "vkm"], *extra)
     tasks = [p[name] for name in per_part for p in parts]
+    # merged on a worker, in the same order: the client receives the month's table once
+    tasks.append(dask.delayed(merge_vkm, pure=True)([p["vkm"] for p in parts]))
     for table in lazy.values():
         tasks += table.to_delayed()
     results = iter(compute(tasks, "mobility indicators"))  # one computation, in order
     got = {name: [next(results) for _ in parts] for name in per_part}
+    vkm = next(results)
     got.update({name: [next(results) for _ in range(t.npartitions)] for name, t in lazy.items()})
     stops = pd.concat(got["stops"], ignore_index=True)
     cells = _concat(got["cells"], lazy["cells"]._meta).sort_values(cell_keys, ignore_index=True)
@@ -157,7 +160,7 @@ def _on_dask(parts, head, grid, snapper, by, tz, gap, cell_keys, road_keys, extr
     tables = (
         pd.concat(got["trips"], ignore_index=True),
         stops.sort_values([s.OBU_ID, "start_ts"], ignore_index=True),
-        merge_vkm(got["vkm"]),
+        vkm,
         finish_places(cells, merge_place_vkm(cell_vkm, cell_keys), grid, cell_keys),
         finish_places(roads, merge_place_vkm(road_vkm, road_keys), snapper, road_keys),
         _concat(got["congestion"], lazy["congestion"]._meta).sort_values(CELL, ignore_index=True),
