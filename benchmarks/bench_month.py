@@ -1,7 +1,8 @@
 """A month of traffic: 30 days x 5,000 trucks simulated, validated and reported on 2 workers.
 
 Run: ``.venv/bin/python benchmarks/bench_month.py [--trucks 5000] [--days 30]
-[--out /tmp/bench_month] [--reuse]``. Target: under 10 minutes and 4 GB.
+[--out /tmp/bench_month] [--reuse] [--memory-limit 1.6GB] [--json f] [--trace f.csv]``.
+Target: under 10 minutes and 4 GB.
 
 Stages, each timed (wall, and CPU of this process and the workers, which a busy machine does
 not inflate): a LocalCluster of ``--workers`` single-threaded workers; ``simulate`` (the
@@ -37,6 +38,8 @@ class MemorySampler(threading.Thread):
         self.me, self.every = psutil.Process(), every
         self.peak, self.stage_peak, self.breakdown = 0, 0, {}
         self.halt = threading.Event()
+        self.trace: list[tuple[float, dict]] | None = None  # (seconds, RSS by process)
+        self.began = time.perf_counter()
 
     def sample(self) -> int:
         import psutil
@@ -48,6 +51,8 @@ class MemorySampler(threading.Thread):
             except psutil.Error:  # gone meanwhile
                 continue
         total = sum(rss.values())
+        if self.trace is not None:
+            self.trace.append((time.perf_counter() - self.began, rss))
         if total > self.peak:
             self.peak, self.breakdown = total, rss
         self.stage_peak = max(self.stage_peak, total)
@@ -102,6 +107,10 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--memory-limit", help="per worker (e.g. 1.6GB; default: the machine's "
                         "memory shared out by cibg_ds); Dask spills to disk above it")  # fmt: skip
+    parser.add_argument("--trace", type=Path, help="write every memory sample here (CSV: "
+                        "seconds, stage, MiB of each process)")  # fmt: skip
+    parser.add_argument("--pieces", type=int, help="mobility_report's pieces of whole units "
+                        "(default: its own, report_pieces)")  # fmt: skip
     args = parser.parse_args()
 
     import logging
@@ -110,11 +119,16 @@ def main() -> None:
 
     logging.getLogger("distributed.shuffle").setLevel(logging.ERROR)  # one line per shuffle
     memory = MemorySampler()
+    if args.trace:
+        memory.trace = []
     memory.start()
     stages: list[dict] = []
     procs = [psutil.Process()]
 
+    marks: list[tuple[float, str]] = []  # when each stage began
+
     def stage(name: str, fn, client=None):
+        marks.append((time.perf_counter() - memory.began, name))
         memory.stage_peak = memory.sample()
         began, used = time.perf_counter(), _cpu(procs)
         if client is not None:
@@ -166,7 +180,7 @@ def main() -> None:
 
     def report():
         rep = mobility_report(read_pings(quarantine / "clean"), k=5, roads=roads,
-                              start=args.start, end=last)  # fmt: skip
+                              start=args.start, end=last, pieces=args.pieces)  # fmt: skip
         rep.write(products)
         return rep
 
@@ -189,7 +203,20 @@ def main() -> None:
             "peak_gib": memory.peak / 2**30, "stages": stages,
             "clean": q["clean"], "rejected": q["rejected"], "trips": m["trips"],
         }, indent=2))  # fmt: skip
+    if args.trace:
+        _write_trace(args.trace, memory.trace, marks)
     client.close()
+
+
+def _write_trace(path: Path, trace: list, marks: list) -> None:
+    """Write the memory samples, one row each: seconds, stage, MiB of every process."""
+    names = sorted({name for _, rss in trace for name in rss})
+    lines = ["seconds,stage," + ",".join(names)]
+    for when, rss in trace:
+        stage = [name for began, name in marks if began <= when]
+        mib = (f"{rss.get(n, 0) / 2**20:.0f}" for n in names)
+        lines.append(f"{when:.1f},{stage[-1] if stage else ''}," + ",".join(mib))
+    path.write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

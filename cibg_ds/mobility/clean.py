@@ -170,6 +170,11 @@ def clean(
 
             kept, counts = dask.persist(kept, counts)
         counts = counts.compute()
+    return mark_regrouped(kept), removal_report(counts)  # on Dask: each unit in one partition
+
+
+def removal_report(counts) -> pd.DataFrame:
+    """Return :func:`clean`'s report from the fixes per reason (``""``: kept; a mapping)."""
     report = pd.DataFrame({"reason": [*REASONS, "kept"]})
     report["fixes"] = [int(counts.get(r, 0)) for r in REASONS] + [int(counts.get("", 0))]
-    return mark_regrouped(kept), report  # on Dask: each unit in one partition
+    return report

@@ -26,11 +26,12 @@ from cibg_ds.mobility.aggregate import (
     merge_place_vkm,
     stats_of_binned,
 )
+from cibg_ds.mobility.clean import REASON, clean, flag_fixes, removal_report
 from cibg_ds.mobility.congestion import _moving, _per_cell, per_cell
 from cibg_ds.mobility.grid import CELL
 from cibg_ds.mobility.roads import RoadSnapper, finish_roads
 from cibg_ds.mobility.stops import stops_of_tracks
-from cibg_ds.mobility.tracks import Tracks
+from cibg_ds.mobility.tracks import Tracks, require_fixes
 from cibg_ds.mobility.trips import trips_of_tracks
 from cibg_ds.mobility.units import regroup
 from cibg_ds.mobility.vkm import merge_vkm, vkm_of_segments
@@ -82,6 +83,8 @@ def indicator_tables(kept, *, cell, roads, by, tz: str, gap) -> dict[str, pd.Dat
         measures=MEASURES)``), ``roads`` (as ``aggregate_roads(kept, roads=roads, by=by,
         tz=tz, gap=gap)``) and ``congestion`` (as ``congestion(kept, cell=cell, tz=tz)``).
     """
+    import dask
+
     grid, snapper = GridCells(cell), RoadSnapper(roads)
     cell_keys, road_keys = _keys(grid, by), _keys(snapper, by)
     if not is_dask(kept):
@@ -92,8 +95,10 @@ def indicator_tables(kept, *, cell, roads, by, tz: str, gap) -> dict[str, pd.Dat
         segments = finish_places(segments, done["roads_vkm"], snapper, road_keys)
         jams = _per_cell(done["moving"], grid.cell)
     else:
-        trips, stops, vkm, cells, segments, jams = _on_dask(
-            kept, grid, snapper, by, tz, gap, cell_keys, road_keys
+        parts = [dask.delayed(_part, pure=True)(p, grid, snapper, by, tz, gap)
+                 for p in regroup(kept).to_delayed()]  # fmt: skip
+        (trips, stops, vkm, cells, segments, jams), _ = _on_dask(
+            parts, kept._meta, grid, snapper, by, tz, gap, cell_keys, road_keys
         )
     return {
         "trips": trips,
@@ -114,15 +119,15 @@ def _concat(tables: list, meta: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([t for t in tables if len(t)] or [meta], ignore_index=True)
 
 
-def _on_dask(kept, grid, snapper, by, tz, gap, cell_keys, road_keys):
+def _on_dask(parts, head, grid, snapper, by, tz, gap, cell_keys, road_keys, extra=()):
+    """Compute the tables of the delayed :func:`_part` results ``parts``, in one computation.
+
+    ``head``: the meta of their fixes. Also returns the per-part products named in ``extra``.
+    """
     import dask
     import dask.dataframe as dd
 
     from cibg_ds.cluster import compute
-
-    head = kept._meta
-    parts = [dask.delayed(_part, pure=True)(p, grid, snapper, by, tz, gap)
-             for p in regroup(kept).to_delayed()]  # fmt: skip
 
     def frame(name: str, meta: pd.DataFrame):
         # the partitions as they are: no conversion of their text to Dask's string dtype,
@@ -137,22 +142,114 @@ def _on_dask(kept, grid, snapper, by, tz, gap, cell_keys, road_keys):
         ),
         "congestion": per_cell(frame("moving", _moving(head, grid.cell, tz, MIN_SPEED)), grid.cell),
     }
-    tasks = [p[name] for name in PER_PART for p in parts]
+    per_part = (*[name for name in PER_PART if name != "vkm"], *extra)
+    tasks = [p[name] for name in per_part for p in parts]
+    # merged on a worker, in the same order: the client receives the month's table once
+    tasks.append(dask.delayed(merge_vkm, pure=True)([p["vkm"] for p in parts]))
     for table in lazy.values():
         tasks += table.to_delayed()
     results = iter(compute(tasks, "mobility indicators"))  # one computation, in order
-    got = {name: [next(results) for _ in parts] for name in PER_PART}
+    got = {name: [next(results) for _ in parts] for name in per_part}
+    vkm = next(results)
     got.update({name: [next(results) for _ in range(t.npartitions)] for name, t in lazy.items()})
     stops = pd.concat(got["stops"], ignore_index=True)
     cells = _concat(got["cells"], lazy["cells"]._meta).sort_values(cell_keys, ignore_index=True)
     roads = _concat(got["roads"], lazy["roads"]._meta).sort_values(road_keys, ignore_index=True)
     cell_vkm = _concat(got["cells_vkm"], _vkm(head, grid, by, tz, gap))
     road_vkm = _concat(got["roads_vkm"], _vkm(head, snapper, by, tz, gap))
-    return (
+    tables = (
         pd.concat(got["trips"], ignore_index=True),
         stops.sort_values([s.OBU_ID, "start_ts"], ignore_index=True),
-        merge_vkm(got["vkm"]),
+        vkm,
         finish_places(cells, merge_place_vkm(cell_vkm, cell_keys), grid, cell_keys),
         finish_places(roads, merge_place_vkm(road_vkm, road_keys), snapper, road_keys),
         _concat(got["congestion"], lazy["congestion"]._meta).sort_values(CELL, ignore_index=True),
     )
+    return tables, {name: got[name] for name in extra}
+
+
+def _cleaned_part(raw: pd.DataFrame, grid, snapper, by, tz, gap) -> dict:
+    """:func:`_part` of the fixes of whole unit histories that :func:`clean` keeps.
+
+    Also ``clean``: the fixes per removal reason (``""``: kept) and the first and last
+    time of the kept fixes (None when none is kept).
+    """
+    flagged = flag_fixes(raw)  # clean's defaults, as clean(raw) on each partition
+    counts = flagged[REASON].value_counts()
+    kept = flagged[flagged[REASON] == ""].drop(columns=[REASON])
+    del flagged
+    done = _part(kept, grid, snapper, by, tz, gap)
+    span = (kept[s.TS].min(), kept[s.TS].max()) if len(kept) else None
+    done["clean"] = {"counts": {str(r): int(n) for r, n in counts.items()}, "span": span}
+    return done
+
+
+def cleaned_indicator_tables(
+    pings, *, cell, roads, by, tz: str, gap, pieces: int | None = None
+) -> tuple[dict, pd.DataFrame, dict]:
+    """Clean raw fixes and return their :func:`indicator_tables`, never holding them all.
+
+    On Dask the fixes are regrouped by unit into ``pieces`` partitions (default: as many
+    as ``pings`` has) and each piece is cleaned and tabulated in one task: no frame of all
+    the clean fixes is persisted, so the workers hold a piece at a time (and the binned
+    fixes the statistics regroup). Every unit's whole history sits in one piece (trips
+    across midnight or across days are cut as on one frame); with the same pieces as
+    ``clean(pings, persist=True)`` makes, the tables are equal to the bit to
+    ``indicator_tables`` of its clean fixes. On pandas: :func:`clean`, then
+    :func:`indicator_tables`.
+
+    Parameters
+    ----------
+    pings : pandas.DataFrame or dask.dataframe.DataFrame
+        Raw canonical pings.
+    cell, roads, by, tz, gap
+        As in :func:`indicator_tables`.
+    pieces : int, optional
+        Partitions of whole units on Dask (more: smaller pieces, less memory a task).
+
+    Returns
+    -------
+    tables : dict of str to pandas.DataFrame
+        As :func:`indicator_tables` returns.
+    report : pandas.DataFrame
+        What cleaning removed, as :func:`clean` reports it.
+    kept : dict
+        ``fixes`` (the clean fixes' count), ``first`` and ``last`` (their first and last
+        time, None when there is none).
+    """
+    if not is_dask(pings):
+        kept, report = clean(pings)
+        tables = indicator_tables(kept, cell=cell, roads=roads, by=by, tz=tz, gap=gap)
+        times = kept[s.TS]
+        first, last = (times.min(), times.max()) if len(kept) else (None, None)
+        return tables, report, {"fixes": len(kept), "first": first, "last": last}
+    import dask
+
+    require_fixes(pings.columns, "clean")
+    grid, snapper = GridCells(cell), RoadSnapper(roads)
+    cell_keys, road_keys = _keys(grid, by), _keys(snapper, by)
+    units = regroup(pings, pieces)
+    parts = [dask.delayed(_cleaned_part, pure=True)(p, grid, snapper, by, tz, gap)
+             for p in units.to_delayed()]  # fmt: skip
+    (trips, stops, vkm, cells, segments, jams), got = _on_dask(
+        parts, pings._meta, grid, snapper, by, tz, gap, cell_keys, road_keys, ("clean",)
+    )
+    counts: dict[str, int] = {}
+    for piece in got["clean"]:
+        for reason, n in piece["counts"].items():
+            counts[reason] = counts.get(reason, 0) + n
+    spans = [piece["span"] for piece in got["clean"] if piece["span"] is not None]
+    kept = {
+        "fixes": counts.get("", 0),
+        "first": min((a for a, _ in spans), default=None),
+        "last": max((b for _, b in spans), default=None),
+    }
+    tables = {
+        "trips": trips,
+        "stops": stops,
+        "vkm": vkm,
+        "cells": cells,
+        "roads": finish_roads(segments, snapper, roads, kept["fixes"]),
+        "congestion": jams,
+    }
+    return tables, removal_report(counts), kept

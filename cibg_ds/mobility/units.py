@@ -84,16 +84,22 @@ def mark_regrouped(data):
     return data
 
 
-def regroup(data):
+def regroup(data, npartitions: int | None = None):
     """Return the Dask frame with each unit in one partition (shuffled once), or pandas as is.
 
     A frame of one partition holds each unit in it already: it is not shuffled.
+    ``npartitions``: as many partitions of whole units (default: as many as ``data`` has;
+    a frame known to be regrouped is then returned as it is).
     """
-    if not is_dask(data) or data._name in _REGROUPED:
+    if not is_dask(data):
         return data
-    if data.npartitions == 1:
-        return mark_regrouped(data)
-    return mark_regrouped(data.shuffle(on=s.OBU_ID))
+    if npartitions is None or npartitions == data.npartitions:
+        if data._name in _REGROUPED:
+            return data
+        if data.npartitions == 1:
+            return mark_regrouped(data)
+        return mark_regrouped(data.shuffle(on=s.OBU_ID))
+    return mark_regrouped(data.shuffle(on=s.OBU_ID, npartitions=npartitions))
 
 
 def by_unit(data, func, meta, *args, **kwargs):

@@ -30,7 +30,7 @@ from cibg_ds.mobility import (
     unusual_days,
 )
 from cibg_ds.mobility.grid import cell_polygons
-from cibg_ds.mobility.indicators import indicator_tables
+from cibg_ds.mobility.indicators import cleaned_indicator_tables, indicator_tables
 from cibg_ds.privacy import Suppression, check_publishable, resolve_k, suppress
 from cibg_ds.reports.header import source_name
 
@@ -222,7 +222,25 @@ def data_days(pings, tz: str | None = None) -> tuple[str, str]:
     low, high = pings[s.TS].min(), pings[s.TS].max()
     if is_dask(pings):
         low, high = dask.compute(low, high)
+    return _local_days(low, high, tz)
+
+
+def _local_days(low, high, tz: str) -> tuple[str, str]:
     return tuple(pd.Timestamp(t).tz_convert(tz).date().isoformat() for t in (low, high))
+
+
+PIECES_PER_PARTITION = 1
+"""Pieces of whole units per partition of the fixes read, by default (:func:`report_pieces`)."""
+
+
+def report_pieces(pings) -> int:
+    """Return how many pieces of whole units :func:`mobility_report` makes of Dask ``pings``.
+
+    :data:`PIECES_PER_PARTITION` per partition; a frame of one partition stays one piece
+    (each unit is in it already: nothing is regrouped).
+    """
+    n = pings.npartitions
+    return n if n == 1 else n * PIECES_PER_PARTITION
 
 
 def _geo(table: pd.DataFrame, geometry):
@@ -232,7 +250,16 @@ def _geo(table: pd.DataFrame, geometry):
 
 
 def mobility_report(
-    pings, *, cell="250m", k=None, roads=None, start=None, end=None, gap="5min", matched=False
+    pings,
+    *,
+    cell="250m",
+    k=None,
+    roads=None,
+    start=None,
+    end=None,
+    gap="5min",
+    matched=False,
+    pieces=None,
 ) -> MobilityReport:
     """Compute, suppress and check every freight indicator of one period.
 
@@ -255,6 +282,13 @@ def mobility_report(
         ``matched_roads`` (segment x daytype: every road driven, between fixes too),
         ``bottlenecks`` (the top 10 by truck delay, with rank intervals) and
         ``bottleneck_hours`` (their delay per hour); see :func:`matched_tables`.
+    pieces : int, optional
+        On Dask: how many partitions of whole units the fixes are regrouped into and
+        cleaned and tabulated one by one, so that no frame of all the clean fixes is held
+        (default :func:`report_pieces`; more pieces, less memory a worker). Each unit's
+        whole history is in one piece: trips, stops and vehicle-km (across midnight too)
+        and the tables are those of one frame, their float sums up to rounding. With
+        ``matched`` the clean fixes are persisted whole for the map matching instead.
 
     Returns
     -------
@@ -290,17 +324,29 @@ def mobility_report(
     k = resolve_k(k)
     tz = get_settings().timezone
     roads = default_roads() if roads is None else roads
-    kept, clean_report = clean(select_period(pings, start, end, tz), persist=True)
-    # clean left each unit in one partition, and persisted the fixes in its own pass
-    n_fixes = len(kept)
-    if n_fixes == 0:
-        raise ParameterError(
-            f"no clean fixes between {start or 'the start'} and {end or 'the end'}"
+    selected = select_period(pings, start, end, tz)
+    empty = ParameterError(f"no clean fixes between {start or 'the start'} and {end or 'the end'}")
+    if is_dask(selected) and not matched:
+        # piece by piece: each partition of whole units cleaned and tabulated in one task
+        pieces = report_pieces(selected) if pieces is None else pieces
+        fixes, clean_report, span = cleaned_indicator_tables(
+            selected, cell=cell, roads=roads, by="daytype", tz=tz, gap=gap, pieces=pieces
         )
-    # map matching is independent of the other tables: on a cluster it runs beside them
-    matching = _matching_beside(kept, roads, k) if matched else None
-    # one pass over each partition of units: sorted, cut, projected and snapped once
-    fixes = indicator_tables(kept, cell=cell, roads=roads, by="daytype", tz=tz, gap=gap)
+        n_fixes = span["fixes"]
+        if n_fixes == 0:
+            raise empty
+        days = _local_days(span["first"], span["last"], tz)
+    else:
+        kept, clean_report = clean(selected, persist=True)
+        # clean left each unit in one partition, and persisted the fixes in its own pass
+        n_fixes = len(kept)
+        if n_fixes == 0:
+            raise empty
+        # map matching is independent of the other tables: on a cluster it runs beside them
+        matching = _matching_beside(kept, roads, k) if matched else None
+        # one pass over each partition of units: sorted, cut, projected and snapped once
+        fixes = indicator_tables(kept, cell=cell, roads=roads, by="daytype", tz=tz, gap=gap)
+        days = data_days(kept, tz)
     trips, stops, vkm = fixes["trips"], fixes["stops"], fixes["vkm"]
     raw = {
         "cells": fixes["cells"],
@@ -336,7 +382,7 @@ def mobility_report(
             lines.loc[tables["matched_roads"]["segment_id"]].set_crs(roads.crs),
         )
         tables["matched_roads"].attrs.update(tables["roads"].attrs)
-    first, last = data_days(kept, tz)
+    first, last = days
     meta = {
         "period": {"start": first, "end": last, "timezone": tz, "requested": [start, end]},
         "cell": cell,
@@ -352,4 +398,11 @@ def mobility_report(
     return MobilityReport(tables, suppression, clean_report, meta)
 
 
-__all__ = ["MobilityReport", "Suppression", "data_days", "mobility_report", "select_period"]
+__all__ = [
+    "MobilityReport",
+    "Suppression",
+    "data_days",
+    "mobility_report",
+    "report_pieces",
+    "select_period",
+]

@@ -68,3 +68,75 @@ def test_clean_persisting_gives_the_same_fixes_and_report(two_days, dask_client)
         kept, persisted_report = clean(pings, persist=True)
         pd.testing.assert_frame_equal(persisted_report, report)
         pd.testing.assert_frame_equal(kept.compute(), lazy.compute())
+
+
+@pytest.fixture(scope="module")
+def past_midnight(two_days) -> pd.DataFrame:
+    """The two days with every third truck 16 hours later: its trips run across midnight."""
+    feed = two_days.copy()
+    units = feed["obu_id"].drop_duplicates().sort_values()
+    late = feed["obu_id"].isin(units.iloc[::3])
+    feed.loc[late, "ts"] += pd.Timedelta("16h")
+    return feed
+
+
+def test_the_feed_has_trips_across_midnight(past_midnight):
+    kept, _ = clean(past_midnight)
+    trips = trajectory_tables(kept, "5min", tz=TZ)[0]
+    start, end = (trips[c].dt.tz_convert(TZ).dt.date for c in ("start_ts", "end_ts"))
+    assert (start != end).sum() >= 10
+
+
+def _in_unit_order(got: dict) -> dict:
+    """The tables with trips and stops in unit order (pieces concatenate them piece by piece)."""
+    out = dict(got)
+    for name in ("trips", "stops"):
+        out[name] = got[name].sort_values(["obu_id", "start_ts"], ignore_index=True)
+    return out
+
+
+@pytest.mark.cluster
+def test_pieces_give_the_tables_of_the_persisted_clean_fixes(past_midnight, dask_client):
+    """The default pieces (one a partition) regroup as clean does: equal to the bit."""
+    from cibg_ds.mobility.indicators import cleaned_indicator_tables
+
+    roads = default_roads()
+    with dask_client.as_current():
+        pings = dd.from_pandas(past_midnight, npartitions=3, sort=False)
+        kept, report = clean(pings, persist=True)
+        expected, n = _tables(kept, roads), len(kept)
+        first, last = kept["ts"].min().compute(), kept["ts"].max().compute()
+        got, got_report, span = cleaned_indicator_tables(
+            pings, cell="1km", roads=roads, by="daytype", tz=TZ, gap="5min"
+        )
+    _same(got, expected)
+    pd.testing.assert_frame_equal(got_report, report)
+    assert span == {"fixes": n, "first": first, "last": last}
+
+
+@pytest.mark.cluster
+@pytest.mark.parametrize("pieces", [1, 2, 5])
+def test_any_pieces_give_the_tables_of_one_frame(past_midnight, dask_client, pieces):
+    """Whole units in each piece: trips across midnight are cut as on one pandas frame."""
+    from cibg_ds.mobility.indicators import cleaned_indicator_tables
+
+    roads = default_roads()
+    kept, report = clean(past_midnight)
+    one = _in_unit_order(_tables(kept, roads))
+    with dask_client.as_current():
+        pings = dd.from_pandas(past_midnight, npartitions=3, sort=False)
+        got, got_report, span = cleaned_indicator_tables(
+            pings, cell="1km", roads=roads, by="daytype", tz=TZ, gap="5min", pieces=pieces
+        )
+    got = _in_unit_order(got)
+    pd.testing.assert_frame_equal(got_report, report)
+    assert span == {"fixes": len(kept), "first": kept["ts"].min(), "last": kept["ts"].max()}
+    for name, table in one.items():
+        # exact but for floats: sums and means (vehicle-km, travel time indices) add up in
+        # another order when the units are in other pieces: equal up to rounding
+        sums = [c for c in table.columns if pd.api.types.is_float_dtype(table[c].dtype)]
+        pd.testing.assert_frame_equal(
+            got[name].drop(columns=sums), table.drop(columns=sums), check_exact=True, obj=name
+        )
+        pd.testing.assert_frame_equal(got[name][sums], table[sums], rtol=1e-12, obj=name)
+        assert got[name].attrs == table.attrs, name

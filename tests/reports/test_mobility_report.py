@@ -110,3 +110,22 @@ def test_the_same_report_on_separate_dask_processes_and_on_a_local_cluster(sim_c
             check_dtype=False,
             obj=name,
         )
+
+
+@pytest.mark.cluster
+def test_the_report_piece_by_piece_is_the_report_of_one_frame(two_days, report, dask_client):
+    """Four pieces of whole units on Dask: the tables, counts and suppression of one frame."""
+    import dask.dataframe as dd
+
+    with dask_client.as_current():
+        pings = dd.from_pandas(two_days, npartitions=3, sort=False)
+        pieces = mobility_report(pings, cell="250m", k=5, pieces=4)
+    assert pieces.meta == report.meta
+    pd.testing.assert_frame_equal(pieces.clean_report, report.clean_report)
+    assert pieces.suppression == report.suppression
+    assert pieces.tables.keys() == report.tables.keys()
+    for name, table in report.tables.items():
+        # floats up to rounding: sums of units in other pieces add up in another order
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(pieces[name]), pd.DataFrame(table), rtol=1e-12, obj=name
+        )
