@@ -19,6 +19,7 @@ from cibg_ds.mobility.tracks import (
     gap_ns,
     nulls,
     require_fixes,
+    strings,
     table,
     utc_array,
     utc_times,
@@ -106,11 +107,6 @@ def _first_valid(values: pd.Series, starts: np.ndarray, ends: np.ndarray) -> pd.
     return out.where(pd.Series(first >= 0))
 
 
-def _strings(values) -> pd.api.extensions.ExtensionArray:
-    """Return ids or codes as the canonical string dtype (no copy when they are so already)."""
-    return pd.array(values, dtype=pd.StringDtype())
-
-
 def trips_of_tracks(tracks: Tracks, communes=None) -> pd.DataFrame:
     """Return the trips of prepared unit histories (see :func:`segment_trips`).
 
@@ -129,8 +125,8 @@ def trips_of_tracks(tracks: Tracks, communes=None) -> pd.DataFrame:
     inside[finite] = shapely.contains_xy(region(communes), x[finite], y[finite])
     lat, lon = tracks.lat, tracks.lon
     n = len(starts)
-    ends_code = commune_of(np.concatenate([x[starts], x[ends]]),
-                           np.concatenate([y[starts], y[ends]]), communes)  # fmt: skip
+    ends_code = strings(commune_of(np.concatenate([x[starts], x[ends]]),
+                                   np.concatenate([y[starts], y[ends]]), communes))  # fmt: skip
     piece_starts = tracks.starts
     distance = np.add.reduceat(tracks.step_m, piece_starts)[keep] / 1000 if n else np.zeros(0)
     n_inside = np.add.reduceat(inside, piece_starts)[keep] if n else np.zeros(0, np.int64)
@@ -153,8 +149,8 @@ def trips_of_tracks(tracks: Tracks, communes=None) -> pd.DataFrame:
         "start_lon": lon[starts],
         "end_lat": lat[ends],
         "end_lon": lon[ends],
-        "start_commune": _strings(ends_code[:n]),
-        "end_commune": _strings(ends_code[n:]),
+        "start_commune": ends_code[:n],
+        "end_commune": ends_code[n:],
         "distance_km": distance.astype(np.float64),
         "duration_s": duration.astype(np.float64),
         "mean_speed_kmh": speed.astype(np.float64),
