@@ -154,21 +154,69 @@ def _candidates(tracks: Tracks, window: np.ndarray, max_diameter: float) -> np.n
     degrees, which is never shorter than ``k_min / k_max`` (fewest over most metres per
     degree, along either axis, over the piece's latitudes) times the distance between
     any two of its fixes: a window holding a step or spanning a distance longer than
-    ``max_diameter * k_max / k_min`` is never a stop.
+    ``max_diameter * k_max / k_min`` is never a stop. The distances are compared with
+    that bound as :func:`_local_metres` gives them, computed only where the piece's
+    extreme metres per degree leave the comparison open (:func:`_compare`).
     """
     lon, lat, starts = tracks.lon, tracks.lat, tracks.starts
     n = len(lon)
     size = tracks.ends - starts + 1
     absolute = np.abs(lat)
-    kx_lo, ky_hi = _k_per_degree(np.maximum.reduceat(absolute, starts))
-    kx_hi, ky_lo = _k_per_degree(np.minimum.reduceat(absolute, starts))
+    high, low = np.maximum.reduceat(absolute, starts), np.minimum.reduceat(absolute, starts)
+    kx_lo, ky_hi = _k_per_degree(high)
+    kx_hi, ky_lo = _k_per_degree(low)
     ratio = np.maximum(kx_hi, ky_hi) / np.minimum(kx_lo, ky_lo)
     bound = np.repeat(max_diameter * ratio * QUIET_MARGIN, size)
-    step = np.concatenate(([0.0], _local_metres(lon[:-1], lat[:-1], lon[1:], lat[1:])))
-    loud = np.cumsum(step > bound)  # steps too long for a stop, up to each fix
-    spanned = _local_metres(lon[window], lat[window], lon, lat)
+    k = _k_bounds(tracks, high, low, (kx_lo, kx_hi, ky_lo, ky_hi))
+    over = _compare(lon[:-1], lat[:-1], lon[1:], lat[1:], bound[1:], [a[1:] for a in k], True)
+    cross, first = starts[1:] - 1, starts[1:]  # the steps from one piece into the next
+    over[cross] = _local_metres(lon[cross], lat[cross], lon[first], lat[first]) > bound[first]
+    loud = np.cumsum(np.concatenate(([False], over)))  # steps too long for a stop, up to each fix
+    near = _compare(lon[window], lat[window], lon, lat, bound, k, False)
     idx = np.arange(n)
-    return np.flatnonzero((window < idx) & (loud == loud[window]) & (spanned <= bound))
+    return np.flatnonzero((window < idx) & (loud == loud[window]) & near)
+
+
+_SLACK = 1e-9
+"""Relative rounding allowance on the bounds of :func:`_compare` (their errors are ~1e-15)."""
+
+
+def _k_bounds(tracks: Tracks, high, low, k) -> list[np.ndarray]:
+    """Per fix: the fewest and most metres per degree at two latitudes of its piece.
+
+    Of longitude then of latitude, as :func:`_k_per_degree` gives them at any mean of two
+    latitudes of the piece (``high``, ``low``: the piece's most and fewest absolute
+    degrees; ``k``: the metres there). Metres per degree of longitude fall and of
+    latitude grow with the absolute latitude; a piece crossing the equator reaches 0
+    degrees; NaN (a missing latitude, or one past 90 degrees) leaves every comparison of
+    the piece to the exact distance.
+    """
+    kx_lo, kx_hi, ky_lo, ky_hi = k
+    lat, starts = tracks.lat, tracks.starts
+    both = (np.minimum.reduceat(lat, starts) < 0) & (np.maximum.reduceat(lat, starts) > 0)
+    if both.any():
+        kx_hi, ky_lo = _k_per_degree(np.where(both, 0.0, low))
+    valid = high <= 90
+    return [np.where(valid, a, np.nan)[tracks.piece] for a in (kx_lo, kx_hi, ky_lo, ky_hi)]
+
+
+def _compare(lon1, lat1, lon2, lat2, limit, k, above: bool) -> np.ndarray:
+    """``_local_metres(...) > limit`` (``above``) or ``<= limit``, exactly as computed.
+
+    The distance lies between the ones at the fewest and at the most metres per degree
+    ``k`` (per pair, see :func:`_k_bounds`): it is computed only for pairs those two do
+    not decide (near the limit, or NaN).
+    """
+    kx_lo, kx_hi, ky_lo, ky_hi = k
+    d_lon, d_lat = lon2 - lon1, lat2 - lat1
+    over = np.hypot(d_lon * kx_lo, d_lat * ky_lo) * (1 - _SLACK) > limit
+    under = np.hypot(d_lon * kx_hi, d_lat * ky_hi) * (1 + _SLACK) <= limit
+    out = over if above else under
+    open_ = np.flatnonzero(~(over | under))
+    if len(open_):
+        metres = _local_metres(lon1[open_], lat1[open_], lon2[open_], lat2[open_])
+        out[open_] = metres > limit[open_] if above else metres <= limit[open_]
+    return out
 
 
 def _local_metres(lon1, lat1, lon2, lat2) -> np.ndarray:
