@@ -12,7 +12,7 @@ import pandas as pd
 
 from cibg_ds import checks
 from cibg_ds import schema as s
-from cibg_ds.mobility.geo import commune_of, region, to_metric
+from cibg_ds.mobility.geo import commune_of, inside_region, to_metric
 from cibg_ds.mobility.tracks import (
     Tracks,
     column_or_null,
@@ -112,17 +112,13 @@ def trips_of_tracks(tracks: Tracks, communes=None) -> pd.DataFrame:
 
     Every column is built in its final dtype: a small feed pays no per-column cast.
     """
-    import shapely
-
     if not len(tracks):
         return empty_trips()
     keep = tracks.is_trip
     starts, ends = tracks.starts[keep], tracks.ends[keep]
     t = tracks.t
     x, y = tracks.xy
-    inside = np.zeros(len(x), dtype=np.int64)
-    finite = np.isfinite(x) & np.isfinite(y)
-    inside[finite] = shapely.contains_xy(region(communes), x[finite], y[finite])
+    inside = inside_region(x, y, communes).astype(np.int64)
     lat, lon = tracks.lat, tracks.lon
     n = len(starts)
     ends_code = strings(commune_of(np.concatenate([x[starts], x[ends]]),
@@ -131,8 +127,7 @@ def trips_of_tracks(tracks: Tracks, communes=None) -> pd.DataFrame:
     distance = np.add.reduceat(tracks.step_m, piece_starts)[keep] / 1000 if n else np.zeros(0)
     n_inside = np.add.reduceat(inside, piece_starts)[keep] if n else np.zeros(0, np.int64)
     duration = (t[ends] - t[starts]) / 10**9  # as Timedelta.total_seconds() divides
-    with np.errstate(divide="ignore", invalid="ignore"):
-        speed = np.where(duration > 0, distance / (duration / 3600), 0.0)
+    speed = np.divide(distance, duration / 3600, out=np.zeros(n), where=duration > 0)
     classes = {}
     for column in (s.WEIGHT_CLASS, s.EURO_CLASS):
         if column in tracks.columns:

@@ -205,3 +205,18 @@ def test_candidates_equal_the_distances_at_every_pair(seed):
         window = stationary._windows(tracks, gap_ns(duration))
         expected = _plain_candidates(tracks, window, diameter)
         np.testing.assert_array_equal(stationary._candidates(tracks, window, diameter), expected)
+
+
+def test_inside_the_region_equals_contains_on_every_point():
+    import shapely
+
+    from cibg_ds.mobility.geo import inside_region, region
+
+    rng = np.random.default_rng(1)
+    x, y = to_metric(rng.uniform(4.2, 4.55, 2000), rng.uniform(50.7, 50.95, 2000))
+    x, y = np.concatenate([x, [np.nan, np.inf, 0.0]]), np.concatenate([y, [170_000.0, 0.0, np.nan]])
+    expected = np.zeros(len(x), dtype=bool)
+    finite = np.isfinite(x) & np.isfinite(y)
+    expected[finite] = shapely.contains_xy(region(), x[finite], y[finite])
+    assert 0 < expected.sum() < len(x)
+    np.testing.assert_array_equal(inside_region(x, y), expected)
