@@ -155,68 +155,47 @@ def _candidates(tracks: Tracks, window: np.ndarray, max_diameter: float) -> np.n
     degree, along either axis, over the piece's latitudes) times the distance between
     any two of its fixes: a window holding a step or spanning a distance longer than
     ``max_diameter * k_max / k_min`` is never a stop. The distances are compared with
-    that bound as :func:`_local_metres` gives them, computed only where the piece's
-    extreme metres per degree leave the comparison open (:func:`_compare`).
+    that bound as :func:`_local_metres` gives them, computed only where the distances at
+    the piece's fewest and most metres per degree leave the comparison open (compiled,
+    :func:`cibg_ds.mobility.stopwalk.quiet_states`).
     """
-    lon, lat, starts = tracks.lon, tracks.lat, tracks.starts
-    n = len(lon)
-    size = tracks.ends - starts + 1
+    from cibg_ds.mobility.stopwalk import quiet_candidates, quiet_states
+
+    lon, lat, window = (np.require(a, dtype=d, requirements="C")
+                        for a, d in ((tracks.lon, float), (tracks.lat, float),
+                                     (window, np.int64)))  # fmt: skip
+    starts, pieces = tracks.starts, len(tracks.starts)
     absolute = np.abs(lat)
     high, low = np.maximum.reduceat(absolute, starts), np.minimum.reduceat(absolute, starts)
-    kx_lo, ky_hi = _k_per_degree(high)
-    kx_hi, ky_lo = _k_per_degree(low)
+    # Metres per degree of longitude fall and of latitude grow with the absolute latitude:
+    # over a piece they lie between their values at its extremes, or at 0 degrees for a
+    # piece crossing the equator. NaN or a latitude past 90 degrees: the distance decides.
+    both = (np.minimum.reduceat(lat, starts) < 0) & (np.maximum.reduceat(lat, starts) > 0)
+    kx, ky = _k_per_degree(np.concatenate([high, low, np.where(both, 0.0, low)]))
+    kx_lo, kx_hi, ky_hi, ky_lo = (
+        kx[:pieces],
+        kx[pieces : 2 * pieces],
+        ky[:pieces],
+        ky[pieces : 2 * pieces],
+    )
     ratio = np.maximum(kx_hi, ky_hi) / np.minimum(kx_lo, ky_lo)
-    bound = np.repeat(max_diameter * ratio * QUIET_MARGIN, size)
-    k = _k_bounds(tracks, high, low, (kx_lo, kx_hi, ky_lo, ky_hi))
-    over = _compare(lon[:-1], lat[:-1], lon[1:], lat[1:], bound[1:], [a[1:] for a in k], True)
-    cross, first = starts[1:] - 1, starts[1:]  # the steps from one piece into the next
-    over[cross] = _local_metres(lon[cross], lat[cross], lon[first], lat[first]) > bound[first]
-    loud = np.cumsum(np.concatenate(([False], over)))  # steps too long for a stop, up to each fix
-    near = _compare(lon[window], lat[window], lon, lat, bound, k, False)
-    idx = np.arange(n)
-    return np.flatnonzero((window < idx) & (loud == loud[window]) & near)
+    bound = max_diameter * ratio * QUIET_MARGIN  # per piece
+    piece = np.require(tracks.piece, dtype=np.int64, requirements="C")
+    step, near = quiet_states(lon, lat, window, piece, bound, kx_lo, kx[2 * pieces :],
+                              ky[2 * pieces :], ky_hi, high <= 90, _SLACK)  # fmt: skip
+    left = np.flatnonzero(step < 0)  # steps the bounds leave open: their distance decides
+    if len(left):
+        limit = bound[piece[left]]
+        step[left] = _local_metres(lon[left - 1], lat[left - 1], lon[left], lat[left]) > limit
+    left = np.flatnonzero(near < 0)
+    if len(left):
+        w, limit = window[left], bound[piece[left]]
+        near[left] = _local_metres(lon[w], lat[w], lon[left], lat[left]) <= limit
+    return quiet_candidates(window, step, near)
 
 
 _SLACK = 1e-9
-"""Relative rounding allowance on the bounds of :func:`_compare` (their errors are ~1e-15)."""
-
-
-def _k_bounds(tracks: Tracks, high, low, k) -> list[np.ndarray]:
-    """Per fix: the fewest and most metres per degree at two latitudes of its piece.
-
-    Of longitude then of latitude, as :func:`_k_per_degree` gives them at any mean of two
-    latitudes of the piece (``high``, ``low``: the piece's most and fewest absolute
-    degrees; ``k``: the metres there). Metres per degree of longitude fall and of
-    latitude grow with the absolute latitude; a piece crossing the equator reaches 0
-    degrees; NaN (a missing latitude, or one past 90 degrees) leaves every comparison of
-    the piece to the exact distance.
-    """
-    kx_lo, kx_hi, ky_lo, ky_hi = k
-    lat, starts = tracks.lat, tracks.starts
-    both = (np.minimum.reduceat(lat, starts) < 0) & (np.maximum.reduceat(lat, starts) > 0)
-    if both.any():
-        kx_hi, ky_lo = _k_per_degree(np.where(both, 0.0, low))
-    valid = high <= 90
-    return [np.where(valid, a, np.nan)[tracks.piece] for a in (kx_lo, kx_hi, ky_lo, ky_hi)]
-
-
-def _compare(lon1, lat1, lon2, lat2, limit, k, above: bool) -> np.ndarray:
-    """``_local_metres(...) > limit`` (``above``) or ``<= limit``, exactly as computed.
-
-    The distance lies between the ones at the fewest and at the most metres per degree
-    ``k`` (per pair, see :func:`_k_bounds`): it is computed only for pairs those two do
-    not decide (near the limit, or NaN).
-    """
-    kx_lo, kx_hi, ky_lo, ky_hi = k
-    d_lon, d_lat = lon2 - lon1, lat2 - lat1
-    over = np.hypot(d_lon * kx_lo, d_lat * ky_lo) * (1 - _SLACK) > limit
-    under = np.hypot(d_lon * kx_hi, d_lat * ky_hi) * (1 + _SLACK) <= limit
-    out = over if above else under
-    open_ = np.flatnonzero(~(over | under))
-    if len(open_):
-        metres = _local_metres(lon1[open_], lat1[open_], lon2[open_], lat2[open_])
-        out[open_] = metres > limit[open_] if above else metres <= limit[open_]
-    return out
+"""Relative rounding allowance on the bounds of ``quiet_states`` (their errors are ~1e-15)."""
 
 
 def _local_metres(lon1, lat1, lon2, lat2) -> np.ndarray:
@@ -278,21 +257,21 @@ def stationary_centres(tracks: Tracks, first: np.ndarray, last: np.ndarray):
 def _medians(values: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
     """Median of ``values[first[k]..last[k]]`` for each k, as a pandas groupby gives it.
 
-    One sort of all the runs at once; of an even run, the mean of its two middle values
-    (``(upper + lower) / 2``, pandas' own formula). NaN are skipped (pandas, then).
+    Each run sorted (compiled, :func:`cibg_ds.mobility.stopwalk.run_medians`); of an even
+    run, the mean of its two middle values (``(upper + lower) / 2``, pandas' own formula).
+    NaN are skipped (pandas, then).
     """
-    sizes = last - first + 1  # the runs' rows, as one index array
+    from cibg_ds.mobility.stopwalk import run_medians
+
+    first, last = np.require(first, np.int64, "C"), np.require(last, np.int64, "C")
+    medians, complete = run_medians(np.require(values, dtype=float, requirements="C"), first, last)
+    if complete:
+        return medians
+    sizes = last - first + 1  # rare, a missing value: pandas skips it
     offsets = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
     members = np.repeat(first - offsets, sizes) + np.arange(sizes.sum())
-    run = np.repeat(np.arange(len(first)), sizes)
-    picked = values[members]
-    if np.isnan(picked).any():  # rare: let pandas skip the missing values
-        frame = pd.DataFrame({"run": run, "v": picked})
-        return frame.groupby("run")["v"].median().reindex(range(len(first))).to_numpy()
-    ordered = picked[np.lexsort((picked, run))]
-    upper = ordered[offsets + sizes // 2]
-    lower = ordered[offsets + np.maximum(sizes - 1, 0) // 2]
-    return np.where(sizes % 2 == 1, upper, (upper + lower) / 2)
+    frame = pd.DataFrame({"run": np.repeat(np.arange(len(first)), sizes), "v": values[members]})
+    return frame.groupby("run")["v"].median().reindex(range(len(first))).to_numpy()
 
 
 def stationary_stops(

@@ -220,3 +220,24 @@ def test_inside_the_region_equals_contains_on_every_point():
     expected[finite] = shapely.contains_xy(region(), x[finite], y[finite])
     assert 0 < expected.sum() < len(x)
     np.testing.assert_array_equal(inside_region(x, y), expected)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_medians_of_runs_equal_a_pandas_groupby(seed):
+    rng = np.random.default_rng(seed)
+    values = rng.choice([0.0, -0.0, 1.5, 2.25, -3.0, 50.85, 50.850001], 400)
+    if seed == 3:
+        values[[7, 100]] = np.nan  # pandas skips them
+    first = np.sort(rng.choice(390, 40, replace=False))
+    last = np.minimum(first + rng.integers(0, 9, 40), np.r_[first[1:] - 1, 399])
+    got = stationary._medians(values, first, last)
+    run = np.repeat(np.arange(40), last - first + 1)
+    members = np.concatenate([np.arange(a, b + 1) for a, b in zip(first, last, strict=True)])
+    expected = pd.DataFrame({"run": run, "v": values[members]}).groupby("run")["v"].median()
+    np.testing.assert_array_equal(got, expected.to_numpy())
+    if seed != 3:  # the sign of a zero as one lexsort of all runs (the way before) gives it
+        ordered = values[members][np.lexsort((values[members], run))]
+        sizes, offsets = last - first + 1, np.r_[0, np.cumsum(last - first + 1)[:-1]]
+        upper, lower = ordered[offsets + sizes // 2], ordered[offsets + (sizes - 1) // 2]
+        before = np.where(sizes % 2 == 1, upper, (upper + lower) / 2)
+        assert np.array_equal(np.signbit(got), np.signbit(before))
