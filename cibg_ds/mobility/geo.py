@@ -24,6 +24,7 @@ class Places:
         shapely.prepare(self.polygons)
         self.bounds = shapely.bounds(self.polygons)
         self.outline = shapely.union_all(self.polygons)
+        self.extent = tuple(self.outline.bounds)  # (x0, y0, x1, y1), asked for on every call
         self._buffered: dict[float, object] = {}
 
     def area(self, buffer_m: float = 0.0):
@@ -48,7 +49,7 @@ class Places:
         out = np.full(len(x), OUTSIDE, dtype=object)
         if not len(x) or not len(self.polygons):
             return out
-        x0, y0, x1, y1 = self.outline.bounds
+        x0, y0, x1, y1 = self.extent
         near = np.flatnonzero((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
         if not len(near):
             return out
@@ -124,6 +125,23 @@ def region(communes=None, buffer_m: float = 0.0):
     Prepared and cached (see :func:`places`).
     """
     return places(communes).area(buffer_m)
+
+
+def inside_region(x: np.ndarray, y: np.ndarray, communes=None) -> np.ndarray:
+    """Return whether each point lies inside the region (``shapely.contains_xy(region(), x, y)``).
+
+    Only points within the region's bounding box are tested (no other can be inside);
+    missing or infinite coordinates are outside.
+    """
+    import shapely
+
+    place = places(communes)
+    x0, y0, x1, y1 = place.extent
+    out = np.zeros(len(x), dtype=bool)
+    near = np.flatnonzero((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+    if len(near):
+        out[near] = shapely.contains_xy(place.area(0.0), x[near], y[near])
+    return out
 
 
 def commune_of(x: np.ndarray, y: np.ndarray, communes=None) -> np.ndarray:

@@ -154,21 +154,48 @@ def _candidates(tracks: Tracks, window: np.ndarray, max_diameter: float) -> np.n
     degrees, which is never shorter than ``k_min / k_max`` (fewest over most metres per
     degree, along either axis, over the piece's latitudes) times the distance between
     any two of its fixes: a window holding a step or spanning a distance longer than
-    ``max_diameter * k_max / k_min`` is never a stop.
+    ``max_diameter * k_max / k_min`` is never a stop. The distances are compared with
+    that bound as :func:`_local_metres` gives them, computed only where the distances at
+    the piece's fewest and most metres per degree leave the comparison open (compiled,
+    :func:`cibg_ds.mobility.stopwalk.quiet_states`).
     """
-    lon, lat, starts = tracks.lon, tracks.lat, tracks.starts
-    n = len(lon)
-    size = tracks.ends - starts + 1
+    from cibg_ds.mobility.stopwalk import quiet_candidates, quiet_states
+
+    lon, lat, window = (np.require(a, dtype=d, requirements="C")
+                        for a, d in ((tracks.lon, float), (tracks.lat, float),
+                                     (window, np.int64)))  # fmt: skip
+    starts, pieces = tracks.starts, len(tracks.starts)
     absolute = np.abs(lat)
-    kx_lo, ky_hi = _k_per_degree(np.maximum.reduceat(absolute, starts))
-    kx_hi, ky_lo = _k_per_degree(np.minimum.reduceat(absolute, starts))
+    high, low = np.maximum.reduceat(absolute, starts), np.minimum.reduceat(absolute, starts)
+    # Metres per degree of longitude fall and of latitude grow with the absolute latitude:
+    # over a piece they lie between their values at its extremes, or at 0 degrees for a
+    # piece crossing the equator. NaN or a latitude past 90 degrees: the distance decides.
+    both = (np.minimum.reduceat(lat, starts) < 0) & (np.maximum.reduceat(lat, starts) > 0)
+    kx, ky = _k_per_degree(np.concatenate([high, low, np.where(both, 0.0, low)]))
+    kx_lo, kx_hi, ky_hi, ky_lo = (
+        kx[:pieces],
+        kx[pieces : 2 * pieces],
+        ky[:pieces],
+        ky[pieces : 2 * pieces],
+    )
     ratio = np.maximum(kx_hi, ky_hi) / np.minimum(kx_lo, ky_lo)
-    bound = np.repeat(max_diameter * ratio * QUIET_MARGIN, size)
-    step = np.concatenate(([0.0], _local_metres(lon[:-1], lat[:-1], lon[1:], lat[1:])))
-    loud = np.cumsum(step > bound)  # steps too long for a stop, up to each fix
-    spanned = _local_metres(lon[window], lat[window], lon, lat)
-    idx = np.arange(n)
-    return np.flatnonzero((window < idx) & (loud == loud[window]) & (spanned <= bound))
+    bound = max_diameter * ratio * QUIET_MARGIN  # per piece
+    piece = np.require(tracks.piece, dtype=np.int64, requirements="C")
+    step, near = quiet_states(lon, lat, window, piece, bound, kx_lo, kx[2 * pieces :],
+                              ky[2 * pieces :], ky_hi, high <= 90, _SLACK)  # fmt: skip
+    left = np.flatnonzero(step < 0)  # steps the bounds leave open: their distance decides
+    if len(left):
+        limit = bound[piece[left]]
+        step[left] = _local_metres(lon[left - 1], lat[left - 1], lon[left], lat[left]) > limit
+    left = np.flatnonzero(near < 0)
+    if len(left):
+        w, limit = window[left], bound[piece[left]]
+        near[left] = _local_metres(lon[w], lat[w], lon[left], lat[left]) <= limit
+    return quiet_candidates(window, step, near)
+
+
+_SLACK = 1e-9
+"""Relative rounding allowance on the bounds of ``quiet_states`` (their errors are ~1e-15)."""
 
 
 def _local_metres(lon1, lat1, lon2, lat2) -> np.ndarray:
@@ -230,21 +257,21 @@ def stationary_centres(tracks: Tracks, first: np.ndarray, last: np.ndarray):
 def _medians(values: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
     """Median of ``values[first[k]..last[k]]`` for each k, as a pandas groupby gives it.
 
-    One sort of all the runs at once; of an even run, the mean of its two middle values
-    (``(upper + lower) / 2``, pandas' own formula). NaN are skipped (pandas, then).
+    Each run sorted (compiled, :func:`cibg_ds.mobility.stopwalk.run_medians`); of an even
+    run, the mean of its two middle values (``(upper + lower) / 2``, pandas' own formula).
+    NaN are skipped (pandas, then).
     """
-    sizes = last - first + 1  # the runs' rows, as one index array
+    from cibg_ds.mobility.stopwalk import run_medians
+
+    first, last = np.require(first, np.int64, "C"), np.require(last, np.int64, "C")
+    medians, complete = run_medians(np.require(values, dtype=float, requirements="C"), first, last)
+    if complete:
+        return medians
+    sizes = last - first + 1  # rare, a missing value: pandas skips it
     offsets = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
     members = np.repeat(first - offsets, sizes) + np.arange(sizes.sum())
-    run = np.repeat(np.arange(len(first)), sizes)
-    picked = values[members]
-    if np.isnan(picked).any():  # rare: let pandas skip the missing values
-        frame = pd.DataFrame({"run": run, "v": picked})
-        return frame.groupby("run")["v"].median().reindex(range(len(first))).to_numpy()
-    ordered = picked[np.lexsort((picked, run))]
-    upper = ordered[offsets + sizes // 2]
-    lower = ordered[offsets + np.maximum(sizes - 1, 0) // 2]
-    return np.where(sizes % 2 == 1, upper, (upper + lower) / 2)
+    frame = pd.DataFrame({"run": np.repeat(np.arange(len(first)), sizes), "v": values[members]})
+    return frame.groupby("run")["v"].median().reindex(range(len(first))).to_numpy()
 
 
 def stationary_stops(

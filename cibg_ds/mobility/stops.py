@@ -19,6 +19,7 @@ from cibg_ds.mobility.tracks import (
     Tracks,
     gap_ns,
     require_fixes,
+    strings,
     table,
     utc_array,
 )
@@ -105,7 +106,7 @@ def stops_of_tracks(tracks: Tracks, max_diameter, min_duration, communes) -> pd.
             "end_ts": utc_array(t[end]),
             "lat": lat,
             "lon": lon,
-            "commune": pd.array(commune_of(x, y, communes), dtype=pd.StringDtype()),
+            "commune": strings(commune_of(x, y, communes)),
             "duration_s": ((t[end] - t[begin]) / 10**9).astype(np.float64),
             "kind": _KINDS.take(np.where(silent, 0, 1)),
         }

@@ -332,10 +332,100 @@ def walk(t, lon, lat, candidates, window, piece_end, limit, min_ns):
 
 
 def compile_walk() -> None:
-    """Compile :func:`walk` (or load it from numba's cache) on a tiny feed: for installers."""
+    """Compile :func:`walk` and the kernels beside it (or load them from numba's cache).
+
+    On a tiny feed: for installers.
+    """
     n = 40
     t = np.arange(n, dtype=np.int64) * 10 * 10**9
     lon, lat = 4.35 + np.sin(np.arange(n)) * 1e-5, 50.85 + np.cos(np.arange(n)) * 1e-5
     window = np.maximum(np.arange(n) - 18, 0).astype(np.int64)
     walk(t, lon, lat, np.arange(1, n, dtype=np.int64), window, np.full(n, n - 1, np.int64),
          100.0, 180 * 10**9)  # fmt: skip
+    k = np.full(1, 70_000.0)
+    step, near = quiet_states(lon, lat, window, np.zeros(n, np.int64), np.full(1, 100.0),
+                              k, k, k, k, np.ones(1, np.bool_), 1e-9)  # fmt: skip
+    quiet_candidates(window, step, near)
+    run_medians(lon, np.zeros(1, np.int64), np.full(1, n - 1, np.int64))
+
+
+@numba.njit(cache=True)
+def quiet_states(lon, lat, window, piece, bound, kx_lo, kx_hi, ky_lo, ky_hi, valid, slack):
+    """Return, per fix, the two tests of the stationary candidates where bounds decide them.
+
+    ``step[j]``: whether the step from fix ``j - 1`` into ``j`` is longer than the bound
+    of its piece (0 at a piece's first fix: windows start at or after it, so a step into
+    a piece is counted in none), ``near[j]``: whether the distance from the first
+    fix of its window is within it; both as local metres give them (see
+    :func:`cibg_ds.mobility.stationary._local_metres`), each 1 or 0, or -1 where the
+    distances at the piece's fewest and most metres per degree (``kx_lo`` ... ``ky_hi``,
+    per piece) leave it open (NaN, a piece not ``valid``, a distance near the bound): the
+    caller decides those.
+    """
+    n = len(lon)
+    step, near = np.zeros(n, np.int8), np.zeros(n, np.int8)
+    for j in range(n):
+        p = piece[j]
+        if not valid[p]:
+            near[j] = _UNSURE
+            if j > 0 and piece[j - 1] == p:
+                step[j] = _UNSURE
+            continue
+        limit, k = bound[p], (kx_lo[p], kx_hi[p], ky_lo[p], ky_hi[p])
+        if j > 0 and piece[j - 1] == p:  # a step into a piece counts in no window: 0
+            step[j] = _over(lon[j] - lon[j - 1], lat[j] - lat[j - 1], limit, k, slack)
+        w = window[j]
+        over = _over(lon[j] - lon[w], lat[j] - lat[w], limit, k, slack)
+        near[j] = over if over == _UNSURE else 1 - over
+    return step, near
+
+
+@numba.njit(cache=True)
+def _over(d_lon, d_lat, limit, k, slack):
+    """1 when the distance is surely over ``limit``, 0 when surely not, else unsure."""
+    kx_lo, kx_hi, ky_lo, ky_hi = k
+    low_x, low_y, high_x, high_y = d_lon * kx_lo, d_lat * ky_lo, d_lon * kx_hi, d_lat * ky_hi
+    if math.sqrt(low_x * low_x + low_y * low_y) * (1 - slack) > limit:
+        return 1
+    if math.sqrt(high_x * high_x + high_y * high_y) * (1 + slack) <= limit:
+        return 0
+    return _UNSURE
+
+
+@numba.njit(cache=True)
+def quiet_candidates(window, step, near):
+    """Return the fixes past their window's first, no long step in it, near its first fix."""
+    n = len(window)
+    loud = np.empty(n, np.int64)
+    count = 0
+    for j in range(n):
+        count += step[j]
+        loud[j] = count
+    out = np.empty(n, np.int64)
+    found = 0
+    for j in range(n):
+        w = window[j]
+        if w < j and loud[j] == loud[w] and near[j] == 1:
+            out[found] = j
+            found += 1
+    return out[:found]
+
+
+@numba.njit(cache=True)
+def run_medians(values, first, last):
+    """Return the medians of ``values[first[k]..last[k]]`` as a groupby gives them, and True.
+
+    False (medians unfinished) when a run holds NaN. A stable sort of each run (ties keep
+    their order, as one lexsort of all runs does), then its middle value, or of an even
+    run ``(upper + lower) / 2``, pandas' formula.
+    """
+    out = np.empty(len(first))
+    for k in range(len(first)):
+        run = values[first[k] : last[k] + 1]
+        if np.isnan(run).any():
+            return out, False  # pandas skips NaN: the caller asks it
+        ordered = run[np.argsort(run, kind="mergesort")]
+        size = len(run)
+        upper, lower = ordered[size // 2], ordered[max(size - 1, 0) // 2]
+        out[k] = upper if size % 2 == 1 else (upper + lower) / 2
+    return out, True

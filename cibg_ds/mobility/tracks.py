@@ -19,7 +19,7 @@ import pandas as pd
 from cibg_ds import checks
 from cibg_ds import schema as s
 from cibg_ds.mobility.geo import to_metric
-from cibg_ds.mobility.units import unit_codes, unit_order, unit_starts
+from cibg_ds.mobility.units import column_values, unit_codes, unit_order, unit_starts
 
 REQUIRED = (s.OBU_ID, s.TS, s.LAT, s.LON)
 """The only columns the trajectory functions need; the others are used when present."""
@@ -58,6 +58,47 @@ def utc_times(ns: np.ndarray) -> pd.DatetimeIndex:
 
 
 _UTC = pd.DatetimeTZDtype("ns", "UTC")
+_ARROW_STRINGS = getattr(pd.arrays, "ArrowStringArray", None)
+_NS_PER = {"s": 10**9, "ms": 10**6, "us": 10**3}
+
+
+def times_ns(pings: pd.DataFrame) -> np.ndarray:
+    """Return ``ts`` as int64 nanoseconds since the epoch (UTC): :func:`cibg_ds.schema.to_ns`.
+
+    Times stored in seconds, milliseconds or microseconds are scaled without a conversion
+    of the array (where no time is missing and none would overflow); anything else goes
+    through :func:`~cibg_ds.schema.to_ns`.
+    """
+    values = column_values(pings, s.TS)
+    if isinstance(values, pd.arrays.DatetimeArray) and len(values):
+        stored = values.asi8
+        if values.unit == "ns":
+            return stored.copy()
+        factor = _NS_PER.get(values.unit)
+        limit = np.iinfo(np.int64).max // factor if factor else 0
+        if factor and -limit <= stored.min() and stored.max() <= limit:  # NaT is below
+            return stored * factor
+    return s.to_ns(pings[s.TS])
+
+
+def _arrow_strings(dtype: pd.StringDtype) -> bool:
+    return _ARROW_STRINGS is not None and dtype.storage == "pyarrow"
+
+
+def strings(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Return Python strings (an object array; None or NaN: missing) as the string dtype.
+
+    ``pd.array(values, dtype=pd.StringDtype())``, handed to Arrow at once when they are
+    all ``str`` or missing (anything else: ``pd.array``).
+    """
+    dtype = pd.StringDtype()
+    text = pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+    if not (text and _arrow_strings(dtype)):
+        return pd.array(values, dtype=dtype)
+    import pyarrow as pa
+
+    data = pa.array(values, type=pa.large_string(), from_pandas=True)
+    return _ARROW_STRINGS(pa.chunked_array([data]), dtype=dtype)
 
 
 def utc_array(ns: np.ndarray) -> pd.api.extensions.ExtensionArray:
@@ -75,10 +116,16 @@ def utc_array(ns: np.ndarray) -> pd.api.extensions.ExtensionArray:
 def nulls(column: str, n: int) -> pd.api.extensions.ExtensionArray:
     """Return ``n`` nulls of the canonical dtype of ``column``.
 
-    Taken from an empty array of that dtype: the same array as ``pd.array([None] * n,
-    dtype)``, without parsing ``n`` Python objects.
+    The same array as ``pd.array([None] * n, dtype)``, without parsing ``n`` Python
+    objects: a categorical of codes -1, masked integers (their hidden values 1, as
+    pandas fills them), else taken from an empty array of that dtype.
     """
-    return _empty(column).take(np.full(n, -1, dtype=np.int64), allow_fill=True)
+    empty = _empty(column)
+    if isinstance(empty, pd.Categorical):
+        return pd.Categorical.from_codes(np.full(n, -1, empty.codes.dtype), dtype=empty.dtype)
+    if isinstance(empty, pd.arrays.IntegerArray):
+        return pd.arrays.IntegerArray(np.ones(n, empty.dtype.numpy_dtype), np.ones(n, bool))
+    return empty.take(np.full(n, -1, dtype=np.int64), allow_fill=True)
 
 
 @functools.cache
@@ -121,6 +168,28 @@ def column_or_null(df: pd.DataFrame, column: str, rows=None) -> np.ndarray | pd.
     return values.iloc[rows].reset_index(drop=True) if rows is not None else values
 
 
+def project_runs(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return :func:`cibg_ds.crs.to_metric` of ``lon, lat``, a run of one point projected once.
+
+    A point repeating the one before it bit for bit takes that one's coordinates: the
+    projection is a function of each point alone, so they are the same bits. Where
+    fewer than 1 point in 32 repeats, every point is projected.
+    """
+    lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+    if len(lon) < 2:
+        return to_metric(lon, lat)
+    bits_lon, bits_lat = lon.view(np.int64), lat.view(np.int64)
+    fresh = np.empty(len(lon), dtype=bool)
+    fresh[0] = True
+    np.not_equal(bits_lon[1:], bits_lon[:-1], out=fresh[1:])
+    fresh[1:] |= bits_lat[1:] != bits_lat[:-1]
+    if (len(lon) - np.count_nonzero(fresh)) * 32 < len(lon):
+        return to_metric(lon, lat)
+    x, y = to_metric(lon[fresh], lat[fresh])
+    run = np.cumsum(fresh) - 1
+    return x[run], y[run]
+
+
 class Tracks:
     """The fixes of whole unit histories, sorted, cut at silences and measured once.
 
@@ -155,7 +224,7 @@ class Tracks:
     def __init__(self, pings: pd.DataFrame, gap="5min", function: str = "tracks"):
         require_fixes(pings.columns, function)
         self.gap_ns = gap_ns(gap) if gap is not None else np.iinfo(np.int64).max
-        t = s.to_ns(pings[s.TS])  # once: for the order and for everything after
+        t = times_ns(pings)  # once: for the order and for everything after
         units, self._ids = unit_codes(pings)
         units, order = unit_order(pings, t, units)
         if order is not None:
@@ -184,11 +253,9 @@ class Tracks:
         self.ends = np.concatenate((self.starts[1:] - 1, [len(t) - 1])).astype(np.int64)
 
     def _fixes(self, column: str) -> np.ndarray:
-        values = self._pings[column]
-        if values.dtype == np.float64:  # as they are (NaN for missing): no conversion
-            values = values.to_numpy()
-        else:
-            values = values.to_numpy(dtype=float, na_value=np.nan)
+        values = column_values(self._pings, column)
+        if not (isinstance(values, np.ndarray) and values.dtype == np.float64):
+            values = self._pings[column].to_numpy(dtype=float, na_value=np.nan)
         return values if self._rows is None else values[self._rows]
 
     @functools.cached_property
@@ -210,8 +277,11 @@ class Tracks:
         Taken from the few distinct ids (not from every fix): the same strings as
         ``df[obu_id]`` at ``rows`` gives them.
         """
+        dtype = pd.StringDtype()
         if len(self.units) and self.units[0] < 0:  # missing ids (coded -1, first)
             values = self.df[s.OBU_ID].array.take(rows)
+        elif getattr(self._ids, "_pa_array", None) is not None and _arrow_strings(dtype):
+            return _ARROW_STRINGS(self._ids._pa_array.take(self.units[rows]), dtype=dtype)
         elif isinstance(self._ids.dtype, pd.StringDtype):  # the few ids as Python strings
             values = self._id_strings[self.units[rows]]
         else:
@@ -227,8 +297,13 @@ class Tracks:
 
     @functools.cached_property
     def xy(self) -> tuple[np.ndarray, np.ndarray]:
-        """EPSG:31370 coordinates of every fix, projected once."""
-        return to_metric(self.lon, self.lat)
+        """EPSG:31370 coordinates of every fix, projected once.
+
+        A fix at the very place of the one before it (the same bits) is not projected
+        again: it is given its predecessor's coordinates, which the projection, point by
+        point, would give it (:func:`to_metric` of every fix, cheaper where units stand).
+        """
+        return project_runs(self.lon, self.lat)
 
     @property
     def is_trip(self) -> np.ndarray:

@@ -12,13 +12,14 @@ import pandas as pd
 
 from cibg_ds import checks
 from cibg_ds import schema as s
-from cibg_ds.mobility.geo import commune_of, region, to_metric
+from cibg_ds.mobility.geo import commune_of, inside_region, to_metric
 from cibg_ds.mobility.tracks import (
     Tracks,
     column_or_null,
     gap_ns,
     nulls,
     require_fixes,
+    strings,
     table,
     utc_array,
     utc_times,
@@ -106,37 +107,27 @@ def _first_valid(values: pd.Series, starts: np.ndarray, ends: np.ndarray) -> pd.
     return out.where(pd.Series(first >= 0))
 
 
-def _strings(values) -> pd.api.extensions.ExtensionArray:
-    """Return ids or codes as the canonical string dtype (no copy when they are so already)."""
-    return pd.array(values, dtype=pd.StringDtype())
-
-
 def trips_of_tracks(tracks: Tracks, communes=None) -> pd.DataFrame:
     """Return the trips of prepared unit histories (see :func:`segment_trips`).
 
     Every column is built in its final dtype: a small feed pays no per-column cast.
     """
-    import shapely
-
     if not len(tracks):
         return empty_trips()
     keep = tracks.is_trip
     starts, ends = tracks.starts[keep], tracks.ends[keep]
     t = tracks.t
     x, y = tracks.xy
-    inside = np.zeros(len(x), dtype=np.int64)
-    finite = np.isfinite(x) & np.isfinite(y)
-    inside[finite] = shapely.contains_xy(region(communes), x[finite], y[finite])
+    inside = inside_region(x, y, communes).astype(np.int64)
     lat, lon = tracks.lat, tracks.lon
     n = len(starts)
-    ends_code = commune_of(np.concatenate([x[starts], x[ends]]),
-                           np.concatenate([y[starts], y[ends]]), communes)  # fmt: skip
+    ends_code = strings(commune_of(np.concatenate([x[starts], x[ends]]),
+                                   np.concatenate([y[starts], y[ends]]), communes))  # fmt: skip
     piece_starts = tracks.starts
     distance = np.add.reduceat(tracks.step_m, piece_starts)[keep] / 1000 if n else np.zeros(0)
     n_inside = np.add.reduceat(inside, piece_starts)[keep] if n else np.zeros(0, np.int64)
     duration = (t[ends] - t[starts]) / 10**9  # as Timedelta.total_seconds() divides
-    with np.errstate(divide="ignore", invalid="ignore"):
-        speed = np.where(duration > 0, distance / (duration / 3600), 0.0)
+    speed = np.divide(distance, duration / 3600, out=np.zeros(n), where=duration > 0)
     classes = {}
     for column in (s.WEIGHT_CLASS, s.EURO_CLASS):
         if column in tracks.columns:
@@ -153,8 +144,8 @@ def trips_of_tracks(tracks: Tracks, communes=None) -> pd.DataFrame:
         "start_lon": lon[starts],
         "end_lat": lat[ends],
         "end_lon": lon[ends],
-        "start_commune": _strings(ends_code[:n]),
-        "end_commune": _strings(ends_code[n:]),
+        "start_commune": ends_code[:n],
+        "end_commune": ends_code[n:],
         "distance_km": distance.astype(np.float64),
         "duration_s": duration.astype(np.float64),
         "mean_speed_kmh": speed.astype(np.float64),

@@ -5,8 +5,20 @@ import pandas as pd
 import pytest
 
 from cibg_ds import schema as s
-from cibg_ds.mobility.tracks import Tracks, gap_ns, nulls, table, utc_array, utc_times
-from cibg_ds.mobility.units import unit_codes
+from cibg_ds.crs import to_metric
+from cibg_ds.mobility import stationary
+from cibg_ds.mobility.tracks import (
+    Tracks,
+    gap_ns,
+    nulls,
+    project_runs,
+    strings,
+    table,
+    times_ns,
+    utc_array,
+    utc_times,
+)
+from cibg_ds.mobility.units import column_values, unit_codes
 
 
 def _fixes(ids) -> pd.DataFrame:
@@ -17,7 +29,11 @@ def _fixes(ids) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("dtype", ["str", "string", "object", "category"])
-@pytest.mark.parametrize("ids", [["b", "a", "c", "a", "b"], ["b", None, "a", None, "é"], []])
+@pytest.mark.parametrize(
+    "ids",
+    [["b", "a", "c", "a", "b"], ["b", None, "a", None, "é"], [], ["a", "a", "b", "é", "é"],
+     ["a"], ["a", "b", None], ["b", "b", "a", "a"], ["Z", "a", "a", "é"]],
+)  # fmt: skip
 def test_unit_codes_equal_pandas_sorted_factorize(ids, dtype):
     column = pd.Series(ids, dtype=dtype)
     codes, uniques = unit_codes(pd.DataFrame({"obu_id": column}))
@@ -73,3 +89,155 @@ def test_the_ids_of_rows_equal_the_sorted_fixes_ids(order):
     pd.testing.assert_extension_array_equal(tracks.ids(rows), expected)
     assert tracks.column("lat").equals(tracks.df["lat"])
     np.testing.assert_array_equal(tracks.lat, tracks.df["lat"].to_numpy())
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+@pytest.mark.parametrize("zone", [None, "UTC", "Europe/London"])
+@pytest.mark.parametrize("case", ["plain", "missing", "empty", "far"])
+def test_times_in_ns_equal_to_ns(unit, zone, case):
+    ts = pd.Series(
+        pd.to_datetime(["2026-11-03 08:00:01", "2026-03-29 01:30:00", "1970-01-01 00:00:00"])
+    )
+    if case == "far":  # past what nanoseconds hold: to_ns decides (it raises)
+        ts = pd.Series(pd.to_datetime(["2500-01-01", "1000-01-01"]).as_unit("s"))
+    ts = ts.dt.as_unit(unit) if case != "far" or unit == "s" else ts
+    if zone:
+        ts = ts.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+    if case == "missing":
+        ts.iloc[1] = pd.NaT
+    if case == "empty":
+        ts = ts.iloc[:0]
+    fixes = pd.DataFrame({"ts": ts, "x": 1})
+    try:
+        expected = s.to_ns(fixes["ts"])
+    except Exception as error:
+        with pytest.raises(type(error)):
+            times_ns(fixes)
+        return
+    got = times_ns(fixes)
+    assert got.dtype == np.int64 and got.flags.writeable
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_times_of_other_dtypes_go_through_to_ns():
+    fixes = pd.DataFrame(
+        {"ts": pd.Series(pd.to_datetime(["2026-11-03 08:00"], utc=True), dtype=object)}
+    )
+    np.testing.assert_array_equal(times_ns(fixes), s.to_ns(fixes["ts"]))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [["outside", "21004", "outside"], ["a", None, np.nan, "é"], [], [b"x", "y"], [1, "y"], [None]],
+)
+def test_strings_equal_pd_array(values):
+    values = np.array(values, dtype=object)
+    expected = pd.array(values, dtype=pd.StringDtype())
+    got = strings(values)
+    pd.testing.assert_extension_array_equal(got, expected)
+    assert got._pa_array.type == expected._pa_array.type
+
+
+def test_column_values_are_the_columns_read_only():
+    fixes = _fixes(["a", "b", "b"]).assign(n=np.arange(3), w=pd.Categorical(["x", None, "x"]))
+    for name in fixes.columns:
+        values = column_values(fixes, name)
+        if isinstance(values, np.ndarray):
+            np.testing.assert_array_equal(values, fixes[name].to_numpy())
+            assert values.dtype == fixes[name].dtype and not values.flags.writeable
+        else:
+            pd.testing.assert_extension_array_equal(values, fixes[name].array)
+
+
+def test_runs_of_repeated_points_project_as_every_point():
+    rng = np.random.default_rng(0)
+    lon = np.repeat(4.3 + rng.normal(0, 0.05, 300), rng.integers(1, 6, 300))
+    lat = np.repeat(50.8 + rng.normal(0, 0.05, 300), rng.integers(1, 6, 300))[: len(lon)]
+    lon = lon[: len(lat)]
+    lon[:10], lat[:10] = np.nan, 50.8  # missing, repeated
+    lon[10:13], lat[10:13] = [0.0, -0.0, -0.0], [0.0, 0.0, -0.0]  # the bits count, not ==
+    for a, b in ((lon, lat), (lon[:1], lat[:1]), (lon[:0], lat[:0]), (lon[::-1], lat[::-1])):
+        x, y = project_runs(a, b)
+        ex, ey = to_metric(a, b)
+        np.testing.assert_array_equal(x, ex)
+        np.testing.assert_array_equal(y, ey)
+    assert np.array_equal(Tracks(_fixes(["a"] * 5).assign(lon=4.35), None).xy[0],
+                          to_metric(np.full(5, 4.35), 50.85 + np.arange(5) * 1e-4)[0])  # fmt: skip
+
+
+def _plain_candidates(tracks, window, max_diameter):
+    """The candidates computed at every pair (the way before the bounds)."""
+    lon, lat, starts = tracks.lon, tracks.lat, tracks.starts
+    absolute = np.abs(lat)
+    kx_lo, ky_hi = stationary._k_per_degree(np.maximum.reduceat(absolute, starts))
+    kx_hi, ky_lo = stationary._k_per_degree(np.minimum.reduceat(absolute, starts))
+    ratio = np.maximum(kx_hi, ky_hi) / np.minimum(kx_lo, ky_lo)
+    bound = np.repeat(max_diameter * ratio * stationary.QUIET_MARGIN, tracks.ends - starts + 1)
+    step = stationary._local_metres(lon[:-1], lat[:-1], lon[1:], lat[1:])
+    loud = np.cumsum(np.concatenate(([0.0], step)) > bound)
+    spanned = stationary._local_metres(lon[window], lat[window], lon, lat)
+    rows = np.arange(len(lon))
+    return np.flatnonzero((window < rows) & (loud == loud[window]) & (spanned <= bound))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_candidates_equal_the_distances_at_every_pair(seed):
+    rng = np.random.default_rng(seed)
+    n = 500
+    lat0 = [50.8, -33.0, 0.0, 89.99, -0.0005, 60.0][seed % 6]
+    scale = [1e-5, 1e-4, 1e-3][seed % 3]
+    lat = lat0 + np.cumsum(rng.normal(0, scale, n))
+    lon = 4.3 + np.cumsum(rng.normal(0, scale, n))
+    if seed % 4 == 0:
+        lat[rng.integers(0, n, 3)] = np.nan
+    if seed % 5 == 0:
+        lat[rng.integers(0, n, 3)] = 95.0
+    ts = pd.Timestamp("2026-11-03", tz="UTC") + pd.to_timedelta(
+        np.cumsum(rng.integers(0, 90, n)), "s"
+    )
+    fixes = pd.DataFrame({"obu_id": rng.choice(["a", "b"], n), "ts": ts, "lat": lat, "lon": lon})
+    for diameter, duration, gap in (
+        (100.0, "3min", "5min"),
+        (30.0, "1min", "2min"),
+        (5.0, "20s", "1min"),
+    ):
+        tracks = Tracks(fixes, gap)
+        window = stationary._windows(tracks, gap_ns(duration))
+        expected = _plain_candidates(tracks, window, diameter)
+        np.testing.assert_array_equal(stationary._candidates(tracks, window, diameter), expected)
+
+
+def test_inside_the_region_equals_contains_on_every_point():
+    import shapely
+
+    from cibg_ds.mobility.geo import inside_region, region
+
+    rng = np.random.default_rng(1)
+    x, y = to_metric(rng.uniform(4.2, 4.55, 2000), rng.uniform(50.7, 50.95, 2000))
+    x, y = np.concatenate([x, [np.nan, np.inf, 0.0]]), np.concatenate([y, [170_000.0, 0.0, np.nan]])
+    expected = np.zeros(len(x), dtype=bool)
+    finite = np.isfinite(x) & np.isfinite(y)
+    expected[finite] = shapely.contains_xy(region(), x[finite], y[finite])
+    assert 0 < expected.sum() < len(x)
+    np.testing.assert_array_equal(inside_region(x, y), expected)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_medians_of_runs_equal_a_pandas_groupby(seed):
+    rng = np.random.default_rng(seed)
+    values = rng.choice([0.0, -0.0, 1.5, 2.25, -3.0, 50.85, 50.850001], 400)
+    if seed == 3:
+        values[[7, 100]] = np.nan  # pandas skips them
+    first = np.sort(rng.choice(390, 40, replace=False))
+    last = np.minimum(first + rng.integers(0, 9, 40), np.r_[first[1:] - 1, 399])
+    got = stationary._medians(values, first, last)
+    run = np.repeat(np.arange(40), last - first + 1)
+    members = np.concatenate([np.arange(a, b + 1) for a, b in zip(first, last, strict=True)])
+    expected = pd.DataFrame({"run": run, "v": values[members]}).groupby("run")["v"].median()
+    np.testing.assert_array_equal(got, expected.to_numpy())
+    if seed != 3:  # the sign of a zero as one lexsort of all runs (the way before) gives it
+        ordered = values[members][np.lexsort((values[members], run))]
+        sizes, offsets = last - first + 1, np.r_[0, np.cumsum(last - first + 1)[:-1]]
+        upper, lower = ordered[offsets + sizes // 2], ordered[offsets + (sizes - 1) // 2]
+        before = np.where(sizes % 2 == 1, upper, (upper + lower) / 2)
+        assert np.array_equal(np.signbit(got), np.signbit(before))
