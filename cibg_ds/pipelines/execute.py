@@ -94,23 +94,33 @@ get_ipython().execution_count = 1
 
 
 class KernelPool:
-    """Warm kernels for the tasks of a fan-out (``foreach``, ``grid``): one per job.
+    """Warm kernels for the tasks of a run: at most one per job.
 
-    The tasks of a fan-out run the same notebook with other parameters; each after the first
-    runs in a kernel that ran that notebook before (its imports done, its namespace, figures
-    and execution count reset) instead of starting a kernel and importing everything again.
-    A kernel that died or ran a failing cell is never reused; one whose group has no task
-    left is shut down at once.
+    The tasks of a fan-out (``foreach``, ``grid``) run the same notebook with other
+    parameters; each after the first runs in a kernel that ran that notebook before (its
+    imports done, its namespace, figures and execution count reset) instead of starting a
+    kernel and importing everything again. With ``any_group`` (a ``dask: shared`` run, where
+    every notebook reaches the same cluster) any task takes any idle kernel, one of its own
+    group first. A kernel that died or ran a failing cell is never reused; one that no task
+    left will want is shut down at once.
+
+    Parameters
+    ----------
+    any_group : bool
+        Let a task take a warm kernel another group's notebook ran.
     """
 
-    def __init__(self):
+    def __init__(self, any_group: bool = False):
         self.idle: dict[str, list] = {}
+        self.any_group = any_group
         self.lock = threading.Lock()
 
     def take(self, group: str):
-        """Return a warm kernel manager of ``group``, else a new one with a kernel started."""
+        """Return a warm kernel manager (of ``group`` first), else a new one started."""
         with self.lock:
-            warm = self.idle.get(group)
+            warm = self.idle.get(group) or (
+                next((kms for kms in self.idle.values() if kms), None) if self.any_group else None
+            )
             km = warm.pop() if warm else None
         if km is not None and km.is_alive() and _reset(km):
             return km
@@ -258,11 +268,11 @@ def execute(
     interrupted : callable
         Returns True once the run was stopped by Ctrl-C (no retry then).
     pool : KernelPool, optional
-        Run in one of its kernels (started quiet; warm for a fan-out task); default a
+        Run in one of its kernels (started quiet, or warm from an earlier task); default a
         kernel papermill starts.
     keep : callable
-        With ``pool``: returns True when a later task of the same fan-out will want the
-        kernel (asked once the task is done).
+        With ``pool``: returns True when a later task could take the kernel (asked once
+        the task is done).
 
     Returns
     -------

@@ -91,7 +91,8 @@ class Run:
         self.interrupted = False
         self.records = {name: TaskRecord(name) for name in pipeline.tasks}
         self.pending = dict(pipeline.tasks)
-        self.kernels = KernelPool()
+        # one cluster for every notebook: any task may run in any warm kernel
+        self.kernels = KernelPool(any_group=pipeline.dask == "shared")
         self.cluster = SharedCluster(log) if pipeline.dask == "shared" else None
         self.inputs: dict[str, str] = {}
         self.path = critical_paths(pipeline)
@@ -104,14 +105,18 @@ class Run:
         """Run ``task`` (in a worker thread) and return its record.
 
         Every kernel comes from the run's :class:`~cibg_ds.pipelines.execute.KernelPool`
-        (started quiet); the tasks of a fan-out share warm ones, another task's kernel
-        ends with it.
+        (started quiet); the tasks of a fan-out share warm ones, and in a ``dask: shared``
+        run every task does; a kernel no pending task can take ends with its task.
         """
         return execute(
             task, self.records[task.name], self.dir, self.log, lambda: self.interrupted,
-            self.kernels,
-            lambda: any(t.group == task.group for t in tuple(self.pending.values())),
+            self.kernels, lambda: self._wanted(task),
         )  # fmt: skip
+
+    def _wanted(self, task: Task) -> bool:
+        """Whether a pending task could run in the kernel ``task`` ran in."""
+        pending = tuple(self.pending.values())
+        return any(self.kernels.any_group or t.group == task.group for t in pending)
 
     def _priority(self, item) -> tuple[float, int, int]:
         name = item[0]

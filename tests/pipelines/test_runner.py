@@ -351,6 +351,55 @@ def test_dask_shared_gives_every_task_the_same_warm_workers(tmp_path, monkeypatc
     assert result.tasks["b"].dask_dashboard.startswith("http://127.0.0.1:")
 
 
+SHARED_KERNELS = """
+name: shared
+dask: shared
+tasks:
+  first: {notebook: one.ipynb, parameters: {out: "${run}/first.txt"}}
+  second: {notebook: two.ipynb, parameters: {out: "${run}/second.txt"}, after: [first]}
+  third: {notebook: one.ipynb, parameters: {out: "${run}/third.txt"}, after: [second]}
+"""
+
+
+def test_dask_shared_runs_each_task_in_the_warm_kernel_of_another_as_in_a_new_one(
+    tmp_path, monkeypatch
+):
+    import nbformat
+
+    from cibg_ds.pipelines.execute import kernels
+
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    for name in ("one", "two"):
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "cibg-ds", "display_name": "cibg-ds",
+                                     "language": "python"}  # fmt: skip
+        nb.cells = [
+            nbformat.v4.new_code_cell('out: str = ""  # file'),
+            nbformat.v4.new_code_cell(
+                "import os, pathlib\n"
+                "import matplotlib.pyplot as plt\n"
+                "left = sorted(n for n in ('one', 'two', 'fig') if n in dir())\n"
+                f"{name} = True\n"
+                "fig = plt.figure()\n"  # a figure an earlier task left would be counted
+                "pathlib.Path(out).write_text(f'{os.getpid()} {left} {len(plt.get_fignums())}')"
+            ),
+        ]
+        nb.cells[0].metadata["tags"] = ["parameters"]
+        for i, cell in enumerate(nb.cells):
+            cell["id"] = f"c{i}"
+        nbformat.write(nb, tmp_path / f"{name}.ipynb")
+    result = run_pipeline(write_pipeline(tmp_path, SHARED_KERNELS), reports=tmp_path / "r")
+    assert result.status == "complete", result.summary()
+    seen = {x: (result.run_dir / f"{x}.txt").read_text().split(" ", 1) for x in
+            ("first", "second", "third")}  # fmt: skip
+    assert len({pid for pid, _ in seen.values()}) == 1  # one kernel served the three tasks
+    assert {rest for _, rest in seen.values()} == {"[] 1"}  # each as in a new kernel
+    for x in ("first", "second", "third"):  # numbered from [1]
+        executed = nbformat.read(result.run_dir / "notebooks" / f"{x}.ipynb", 4)
+        assert [c.execution_count for c in executed.cells if c.cell_type == "code"][:2] == [1, 2]
+    assert not kernels()  # the kernel ended with the run
+
+
 def test_dask_mode_is_checked(tmp_path):
     from cibg_ds.pipelines import PipelineError, load_pipeline
 
