@@ -21,6 +21,7 @@ from cibg_ds import resources
 from cibg_ds.checks import path as path_parameter
 from cibg_ds.errors import InputError
 from cibg_ds.i18n import gettext
+from cibg_ds.quality.gx_memo import remembered
 
 #: Suites shipped with the package (in the repository: the top-level ``expectations/``).
 SUITES_DIR = resources.shipped("suite")
@@ -109,6 +110,9 @@ def _expectation(raw: dict, where: str) -> Expectation:
 def load_suite(suite: str | os.PathLike | Suite) -> Suite:
     """Load a suite by name (``"pings"``) or path, checking that GX itself accepts it.
 
+    GX builds the suite the first time it is seen; its verdict is remembered per suite JSON
+    and GX version (:mod:`cibg_ds.quality.gx_memo`), so later processes need not import GX.
+
     Parameters
     ----------
     suite : str, path-like or Suite
@@ -153,11 +157,7 @@ def load_suite(suite: str | os.PathLike | Suite) -> Suite:
             f"{path}: a suite is a JSON object with 'name' and 'expectations', got a "
             f"{type(spec).__name__}"
         )
-    try:
-        gx_suite = _to_gx(spec)
-    except Exception as exc:  # GX raises many types for a malformed suite
-        raise InputError(f"{path}: Great Expectations refuses this suite: {exc}") from None
-    accepted = [e.expectation_type for e in gx_suite.expectations]
+    name, accepted = _accepted_by_gx(spec, path)
     dropped = [e.get("type") for e in spec.get("expectations", [])]
     for kind in accepted:
         dropped.remove(kind)
@@ -174,7 +174,24 @@ def load_suite(suite: str | os.PathLike | Suite) -> Suite:
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise InputError(f"{path}: expectation names used twice: {twice}; make meta.name unique")
-    return Suite(gx_suite.name, spec, path, expectations, checks)
+    return Suite(name, spec, path, expectations, checks)
+
+
+def _accepted_by_gx(spec: dict, path: Path) -> tuple[str, list[str]]:
+    """Return the name GX gives the suite ``spec`` and the expectation types it built.
+
+    Remembered per suite JSON and GX version (:mod:`cibg_ds.quality.gx_memo`); a suite GX
+    refuses is never remembered: GX refuses it every time, with its own message.
+    """
+
+    def ask_gx():
+        try:
+            gx_suite = _to_gx(spec)
+        except Exception as exc:  # GX raises many types for a malformed suite
+            raise InputError(f"{path}: Great Expectations refuses this suite: {exc}") from None
+        return gx_suite.name, [e.expectation_type for e in gx_suite.expectations]
+
+    return remembered("suite", json.dumps(spec, sort_keys=True), ask_gx)
 
 
 def _to_gx(spec: dict):
