@@ -14,7 +14,7 @@ from cibg_ds.viz.divide import (
     plot_skills,
 )
 from cibg_ds.viz.explorer import IndexExplorer, explore_index
-from cibg_ds.viz.figures import describe, show
+from cibg_ds.viz.figures import describe, layers, show
 from cibg_ds.viz.maps import interactive_map, label_communes, lisa_map, sector_map, static_map
 from cibg_ds.viz.mobility import plot_euro, plot_hourly, plot_od, plot_through
 from cibg_ds.viz.quality import plot_unexpected
@@ -31,6 +31,7 @@ __all__ = [
     "index_map",
     "interactive_map",
     "label_communes",
+    "layers",
     "lisa_map",
     "notes",
     "number",

@@ -122,8 +122,9 @@ def png_bytes(figure, dpi: int = 120) -> bytes:
     """
     from PIL import Image
 
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    buffer = io.BytesIO()  # read back at once: not worth compressing
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", facecolor="white",
+                   pil_kwargs={"compress_level": 0})  # fmt: skip
     image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
     palette = image.quantize(colors=256, method=Image.Quantize.FASTOCTREE,
                              dither=Image.Dither.FLOYDSTEINBERG)  # fmt: skip
