@@ -12,6 +12,7 @@ a kernel, give way to their HTML version (:func:`drop_widgets`).
 from __future__ import annotations
 
 import copy
+import functools
 import html
 import re
 from pathlib import Path
@@ -178,18 +179,38 @@ def _css_rules(css: str):
         i = k
 
 
-def _prune(css: str, classes: set[str]) -> str:
-    out = []
+@functools.lru_cache(maxsize=8)
+def _parsed(css: str) -> tuple:
+    """Return the rules of a style sheet as ``(prelude, kind, content)``, parsed once.
+
+    ``kind`` is ``group`` (``@media`` and the like: ``content`` holds its rules), ``at``
+    (another at-rule, kept whole) or ``style`` (``content``: each selector with the classes
+    it names, and the body). Every page of a run inlines the same sheets.
+    """
+    rules = []
     for prelude, body in _css_rules(css):
         if prelude.startswith(("@media", "@supports", "@layer")):
-            inner = _prune(body, classes)
+            rules.append((prelude, "group", _parsed(body)))
+        elif prelude.startswith("@"):
+            rules.append((prelude, "at", body))
+        else:
+            selectors = tuple((s, frozenset(_CLASS_SEL.findall(s))) for s in prelude.split(","))
+            rules.append((prelude, "style", (selectors, body)))
+    return tuple(rules)
+
+
+def _prune(rules: tuple, classes: set[str]) -> str:
+    out = []
+    for prelude, kind, content in rules:
+        if kind == "group":
+            inner = _prune(content, classes)
             if inner:
                 out.append(f"{prelude}{{{inner}}}")
-        elif prelude.startswith("@"):
-            out.append(f"{prelude}{{{body}}}")
+        elif kind == "at":
+            out.append(f"{prelude}{{{content}}}")
         else:
-            kept = [sel for sel in prelude.split(",")
-                    if set(_CLASS_SEL.findall(sel)) <= classes]  # fmt: skip
+            selectors, body = content
+            kept = [sel for sel, names in selectors if names <= classes]
             if kept:
                 out.append(f"{','.join(kept)}{{{body}}}")
     return "".join(out)
@@ -209,7 +230,7 @@ def prune_css(page: str, at_least: int = 20_000) -> str:
         css = re.sub(r"/\*.*?\*/", "", match.group(2), flags=re.S)
         if len(css) < at_least:
             return match.group(0)
-        return match.group(1) + _prune(css, classes) + match.group(3)
+        return match.group(1) + _prune(_parsed(css), classes) + match.group(3)
 
     return _STYLE_BLOCK.sub(shrink, page)
 
