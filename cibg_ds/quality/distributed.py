@@ -21,7 +21,6 @@ quarantine can follow with a single further read.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 
 import numpy as np
@@ -29,7 +28,6 @@ import pandas as pd
 
 from cibg_ds.quality import native
 from cibg_ds.quality.checks import carried_times, first_last_times, order_violations, units
-from cibg_ds.quality.gx_memo import remembered
 from cibg_ds.quality.gx_pandas import SAMPLE_SIZE, run_gx, subset_spec
 from cibg_ds.quality.kinds import AGGREGATE, ROW_WISE, SCHEMA, UNIQUE
 from cibg_ds.quality.merge import aggregate_part
@@ -263,13 +261,8 @@ def _schema_results(suite: Suite, summaries: list[dict], parameters: dict) -> No
             continue
         empty = summary["empty"]
         key = (tuple(empty.columns), tuple(map(repr, empty.dtypes)), tuple(e.name for e in todo))
-        if key not in cache:  # GX's verdict on the types, asked once per GX version
-            asked = json.dumps(subset_spec(suite.spec, todo), sort_keys=True)
-            used = {k: str(v) for k, v in parameters.items() if f'"$PARAMETER": "{k}"' in asked}
-            cache[key] = remembered(
-                "schema", repr((pd.__version__, asked, sorted(used.items()), key)),
-                functools.partial(native.evaluate_frame, empty, todo, suite.spec, parameters),
-            )  # fmt: skip
+        if key not in cache:  # without rows: GX's verdicts remembered on disk (gx_memo)
+            cache[key] = native.evaluate_frame(empty, todo, suite.spec, parameters)
         results, _ = cache[key]
         summary["gx"].update(results)
         summary["by"].update(dict.fromkeys(results, native.GX_DTYPES))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import pickle
 from collections.abc import Callable
@@ -53,3 +54,34 @@ def remembered(kind: str, key: str, ask_gx: Callable[[], object]):
         with atomic_path(memo) as tmp:
             tmp.write_bytes(pickle.dumps(answer))
     return answer
+
+
+def on_no_rows(frame, spec: dict, parameters: dict, ask_gx: Callable[[], list]) -> list:
+    """Return GX's results on ``frame`` when it has no rows: remembered by its column types.
+
+    Without rows, what GX says depends only on the columns and their types, the suite JSON
+    ``spec`` and the parameters it names; a frame with rows is always GX's to judge.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    spec : dict
+        The suite JSON GX validates ``frame`` with.
+    parameters : dict
+        The suite parameters (only those ``spec`` names are part of the key).
+    ask_gx : callable
+        Runs GX on ``frame``.
+
+    Returns
+    -------
+    list
+        What ``ask_gx`` returns.
+    """
+    if len(frame):
+        return ask_gx()
+    import pandas as pd
+
+    text = json.dumps(spec, sort_keys=True)
+    used = sorted((k, str(v)) for k, v in parameters.items() if f'"$PARAMETER": "{k}"' in text)
+    types = [(str(c), repr(t)) for c, t in frame.dtypes.items()]
+    return remembered("schema", repr((pd.__version__, text, used, types)), ask_gx)

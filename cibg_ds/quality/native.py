@@ -25,6 +25,7 @@ from :func:`evaluate`; the caller then runs GX for it and says so in the result.
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
@@ -286,6 +287,7 @@ def evaluate_frame(df: pd.DataFrame, expectations, spec: dict, parameters: dict)
     evaluated_by : dict
         Expectation name -> :data:`OURS`, :data:`GX_ROWS` or :data:`GX_DTYPES`.
     """
+    from cibg_ds.quality.gx_memo import on_no_rows
     from cibg_ds.quality.gx_pandas import run_gx, subset_spec
     from cibg_ds.quality.kinds import AGGREGATE, SCHEMA
 
@@ -301,7 +303,9 @@ def evaluate_frame(df: pd.DataFrame, expectations, spec: dict, parameters: dict)
             results[e.name], by[e.name] = r, OURS
     for group, frame, label in ((gx_rows, df, GX_ROWS), (gx_dtypes, df.iloc[:0], GX_DTYPES)):
         if group:
-            done = run_gx(frame, subset_spec(spec, group), parameters)
+            subset = subset_spec(spec, group)
+            done = on_no_rows(frame, subset, parameters,
+                              functools.partial(run_gx, frame, subset, parameters))  # fmt: skip
             results.update(
                 {e.name: r for e, r in zip(_in_spec_order(spec, group), done, strict=True)}
             )
