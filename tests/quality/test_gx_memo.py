@@ -1,4 +1,4 @@
-"""GX's verdicts on a suite and on column types, remembered on disk between processes (pandas and Dask)."""
+"""GX's verdicts on a suite and on column types, kept on disk between processes."""
 
 import json
 import os
