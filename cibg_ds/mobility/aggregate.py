@@ -258,11 +258,16 @@ def _group_codes(binned: pd.DataFrame, keys: list[str], wide: bool = True):
 
 
 def _share_columns(binned: pd.DataFrame, groups, n_groups: int, fixes) -> dict:
-    """Return the shares of fixes per group of each weight class, Euro class and country."""
+    """Return the shares of fixes per group of each weight class, Euro class and country.
+
+    ``fixes`` None: the fixes of each class per group (float64 counts, exact), which add up
+    across pieces of fixes; dividing their sums by the fixes gives the shares to the bit.
+    """
     out = {}
 
     def share(flags):
-        return np.bincount(groups, weights=flags, minlength=n_groups) / fixes
+        counts = np.bincount(groups, weights=flags, minlength=n_groups)
+        return counts if fixes is None else counts / fixes
 
     if WEIGHT_CODE in binned.columns:
         code = binned[WEIGHT_CODE].to_numpy()
@@ -280,18 +285,25 @@ def _share_columns(binned: pd.DataFrame, groups, n_groups: int, fixes) -> dict:
     return out
 
 
-def _stats(binned: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Per place and bin; every group must be whole (all its fixes in ``binned``)."""
-    missing = binned[keys[0]].isna()
-    if missing.any():
-        binned = binned[~missing]  # fixes in no place
+def _coded(binned: pd.DataFrame, keys: list[str]):
+    """Return each row's group, in key order, and the groups' keys (dict of arrays)."""
     coded = _group_codes(binned, keys)
     if coded is None:
         grouped = binned.groupby(keys, sort=True, observed=True)
         index = grouped.size().index.to_frame(index=False)
-        codes, out = grouped.ngroup().to_numpy(), {k: index[k].array for k in keys}
-    else:
-        codes, out = coded
+        return grouped.ngroup().to_numpy(), {k: index[k].array for k in keys}
+    return coded
+
+
+def _placed(binned: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    missing = binned[keys[0]].isna()
+    return binned[~missing] if missing.any() else binned  # fixes in no place
+
+
+def _stats(binned: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per place and bin; every group must be whole (all its fixes in ``binned``)."""
+    binned = _placed(binned, keys)
+    codes, out = _coded(binned, keys)
     n = len(out[keys[0]])
     fixes = np.bincount(codes, minlength=n)
     out["n_fixes"] = fixes
@@ -305,6 +317,68 @@ def _stats(binned: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
             out["speed_mean"] = np.where(counted > 0, total / counted, np.nan)
         out["speed_p85"] = quantile_by_group(codes, speed, n, 0.85)
     out.update(_share_columns(binned, codes, n, fixes))
+    return pd.DataFrame(out)
+
+
+N_SPEEDS = "n_speeds"
+
+
+def partial_stats(binned: pd.DataFrame, keys: list[str]) -> dict:
+    """Return what :func:`merge_partial_stats` needs of one piece of whole unit histories.
+
+    ``table``: per group of the piece (key order), the fixes, the distinct vehicles, the
+    valid speeds and the fixes of each share's class: counts that add up exactly across
+    pieces of disjoint units. ``speeds``: the valid speeds in group order, each group's in
+    the order of the rows (a stable sort), in their own dtype (float32: 4 bytes a fix);
+    only the means (in row order) and the p85 need them. Much smaller than ``binned``.
+    """
+    binned = _placed(binned, keys)
+    codes, out = _coded(binned, keys)
+    n = len(out[keys[0]])
+    out["n_fixes"] = np.bincount(codes, minlength=n)
+    out["n_vehicles"] = distinct_by_group(codes, binned[UNIT].to_numpy(), n)
+    speeds = None
+    if s.SPEED in binned.columns:
+        speed = binned[s.SPEED].to_numpy()
+        valid = ~np.isnan(speed)
+        out[N_SPEEDS] = np.bincount(codes[valid], minlength=n)
+        speeds = speed[valid][np.argsort(codes[valid], kind="stable")]
+    out.update(_share_columns(binned, codes, n, None))
+    return {"table": pd.DataFrame(out), "speeds": speeds}
+
+
+def merge_partial_stats(parts: list[dict], keys: list[str], empty: pd.DataFrame) -> pd.DataFrame:
+    """Return :func:`_stats` of all the pieces' fixes from their :func:`partial_stats`.
+
+    Equal to the bit to ``_stats`` of the pieces' binned fixes concatenated in order: the
+    counts are sums of integers, the shares those sums divided by the fixes, the speeds'
+    sums add the same values in the same order (piece by piece, row by row) and the p85
+    sort them anyway. ``empty``: the table when there is no fix.
+    """
+    tables = [p["table"] for p in parts if len(p["table"])]
+    if not tables:
+        return empty
+    table = pd.concat(tables, ignore_index=True)
+    groups, out = _coded(table, keys)
+    n = len(out[keys[0]])
+
+    def total(column: str) -> np.ndarray:
+        return np.bincount(groups, weights=table[column].to_numpy(), minlength=n)
+
+    fixes = total("n_fixes").astype(np.int64)
+    out["n_fixes"] = fixes
+    out["n_vehicles"] = total("n_vehicles").astype(np.int64)
+    if N_SPEEDS in table.columns:
+        codes = np.repeat(groups, table[N_SPEEDS].to_numpy())
+        speed = np.concatenate([p["speeds"] for p in parts]).astype(np.float64)
+        sums = np.bincount(codes, weights=speed, minlength=n)
+        counted = np.bincount(codes, minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["speed_mean"] = np.where(counted > 0, sums / counted, np.nan)
+        out["speed_p85"] = quantile_by_group(codes, speed, n, 0.85)
+    for column in empty.columns:
+        if column.startswith("share_"):
+            out[column] = total(column) / fixes
     return pd.DataFrame(out)
 
 
