@@ -355,6 +355,9 @@ def merge_partial_stats(parts: list[dict], keys: list[str], empty: pd.DataFrame)
     sums add the same values in the same order (piece by piece, row by row) and the p85
     sort them anyway. ``empty``: the table when there is no fix.
     """
+    from cibg_ds.cluster import release_memory
+
+    release_memory()  # what the pieces freed on this worker
     tables = [p["table"] for p in parts if len(p["table"])]
     if not tables:
         return empty

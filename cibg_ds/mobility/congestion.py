@@ -115,6 +115,9 @@ def merge_per_cell(parts: list[dict], cell, empty: pd.DataFrame) -> pd.DataFrame
     (the peaks' sums add the same values in the same order; quantiles sort them anyway).
     ``empty``: the table when there is no moving fix.
     """
+    from cibg_ds.cluster import release_memory
+
+    release_memory()  # what the pieces freed on this worker
     tables = [p["table"] for p in parts if len(p["table"])]
     if not tables:
         return empty

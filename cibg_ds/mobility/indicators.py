@@ -136,7 +136,7 @@ def _on_dask(parts, head, grid, snapper, by, tz, gap, cell_keys, road_keys, extr
     """
     import dask
 
-    from cibg_ds.cluster import compute
+    from cibg_ds.cluster import compute, release_workers_memory
 
     # each piece's statistics reduced on its worker (partial_stats); merged on a worker:
     # no binned fix is regrouped, and the client receives the small tables only
@@ -157,6 +157,7 @@ def _on_dask(parts, head, grid, snapper, by, tz, gap, cell_keys, road_keys, extr
     for name, (fn, keys, empty) in merge.items():
         tasks.append(dask.delayed(fn, pure=True)([p[name] for p in parts], keys, empty))
     results = iter(compute(tasks, "mobility indicators"))  # one computation, in order
+    release_workers_memory()  # idle now: the pieces' freed memory back to the system
     got = {name: [next(results) for _ in parts] for name in per_part}
     vkm = next(results)
     merged = {name: next(results) for name in merge}
@@ -182,6 +183,9 @@ def _cleaned_part(raw: pd.DataFrame, grid, snapper, by, tz, gap) -> dict:
     Also ``clean``: the fixes per removal reason (``""``: kept) and the first and last
     time of the kept fixes (None when none is kept).
     """
+    from cibg_ds.cluster import release_memory
+
+    release_memory()  # what the worker's last piece freed (its raw fixes are this one's)
     flagged = flag_fixes(raw)  # clean's defaults, as clean(raw) on each partition
     counts = flagged[REASON].value_counts()
     kept = flagged[flagged[REASON] == ""].drop(columns=[REASON])
