@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -347,6 +348,44 @@ def partial_stats(binned: pd.DataFrame, keys: list[str]) -> dict:
     return {"table": pd.DataFrame(out), "speeds": speeds}
 
 
+MERGE_CHUNK = 2**20
+"""Values a merge of pieces (:func:`merged_chunks`) handles at a time."""
+
+
+def merged_chunks(groups, counts, lengths, values: list[list], n: int, size: int | None = None):
+    """Yield the values of the pieces' groups, a range of groups at a time.
+
+    ``groups``: the group (0 .. n - 1) of each row of the pieces' tables concatenated;
+    ``counts``: the values of each row; ``lengths``: the rows of each piece's table;
+    ``values``: per piece, its arrays of values, row after row. Yields ``(a, b, codes,
+    arrays)``: the values of groups ``a`` to ``b - 1`` in the order of the whole
+    concatenation (piece by piece, row by row), ``codes`` their group minus ``a``; about
+    ``size`` (default :data:`MERGE_CHUNK`) values a chunk, so that a merge never holds a
+    copy of all the values. Groups in order within each piece (each table in key order)
+    make each chunk a slice of each piece; else everything is one chunk.
+    """
+    size = MERGE_CHUNK if size is None else size
+    counts = np.asarray(counts, dtype=np.int64)
+    rows = np.cumsum([0, *lengths])
+    pieces = [
+        (groups[lo:hi], counts[lo:hi], v)
+        for (lo, hi), v in zip(itertools.pairwise(rows), values, strict=True)
+    ]
+    ordered = all(len(g) < 2 or bool((g[1:] >= g[:-1]).all()) for g, _, _ in pieces)
+    ends = np.cumsum(np.bincount(groups, weights=counts, minlength=n))
+    cuts = np.searchsorted(ends, np.arange(size, ends[-1] if n else 0, size), side="right")
+    bounds = np.unique(np.r_[0, cuts, n]) if ordered else np.array([0, n])
+    for a, b in itertools.pairwise(bounds):
+        codes, arrays = [], [[] for _ in values[0]]
+        for g, c, v in pieces:
+            lo, hi = (np.searchsorted(g, a), np.searchsorted(g, b)) if ordered else (0, len(g))
+            offsets = np.r_[0, np.cumsum(c)]
+            codes.append(np.repeat(g[lo:hi] - a, c[lo:hi]))
+            for k, array in enumerate(v):
+                arrays[k].append(array[offsets[lo] : offsets[hi]])
+        yield int(a), int(b), np.concatenate(codes), [np.concatenate(x) for x in arrays]
+
+
 def merge_partial_stats(parts: list[dict], keys: list[str], empty: pd.DataFrame) -> pd.DataFrame:
     """Return :func:`_stats` of all the pieces' fixes from their :func:`partial_stats`.
 
@@ -372,13 +411,18 @@ def merge_partial_stats(parts: list[dict], keys: list[str], empty: pd.DataFrame)
     out["n_fixes"] = fixes
     out["n_vehicles"] = total("n_vehicles").astype(np.int64)
     if N_SPEEDS in table.columns:
-        codes = np.repeat(groups, table[N_SPEEDS].to_numpy())
-        speed = np.concatenate([p["speeds"] for p in parts]).astype(np.float64)
-        sums = np.bincount(codes, weights=speed, minlength=n)
-        counted = np.bincount(codes, minlength=n)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out["speed_mean"] = np.where(counted > 0, sums / counted, np.nan)
-        out["speed_p85"] = quantile_by_group(codes, speed, n, 0.85)
+        mean, p85 = np.full(n, np.nan), np.full(n, np.nan)
+        lengths = [len(p["table"]) for p in parts if len(p["table"])]
+        values = [[p["speeds"]] for p in parts if len(p["table"])]
+        chunks = merged_chunks(groups, table[N_SPEEDS].to_numpy(), lengths, values, n)
+        for a, b, codes, (speed,) in chunks:
+            speed = speed.astype(np.float64)
+            sums = np.bincount(codes, weights=speed, minlength=b - a)
+            counted = np.bincount(codes, minlength=b - a)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean[a:b] = np.where(counted > 0, sums / counted, np.nan)
+            p85[a:b] = quantile_by_group(codes, speed, b - a, 0.85)
+        out["speed_mean"], out["speed_p85"] = mean, p85
     for column in empty.columns:
         if column.startswith("share_"):
             out[column] = total(column) / fixes

@@ -21,6 +21,7 @@ from cibg_ds.config import get_settings
 from cibg_ds.frames import is_dask
 from cibg_ds.mobility.aggregate import (
     distinct_by_group,
+    merged_chunks,
     quantile_by_group,
     quantiles_by_group,
     whole_groups,
@@ -125,11 +126,15 @@ def merge_per_cell(parts: list[dict], cell, empty: pd.DataFrame) -> pd.DataFrame
     cells, groups = np.unique(table[CELL].to_numpy(), return_inverse=True)
     n = len(cells)
     vehicles = np.bincount(groups, weights=table["n_vehicles"].to_numpy(), minlength=n)
-    codes = np.repeat(groups, table["n_fixes"].to_numpy())
-    speed = np.concatenate([p["speeds"] for p in parts]).astype(np.float64)
-    peaks = np.concatenate([p["peaks"] for p in parts])
-    return _indicators(codes, cells, vehicles, speed, peaks == PEAK["am"], peaks == PEAK["pm"],
-                       cell)  # fmt: skip
+    lengths = [len(p["table"]) for p in parts if len(p["table"])]
+    values = [[p["speeds"], p["peaks"]] for p in parts if len(p["table"])]
+    chunks = merged_chunks(groups, table["n_fixes"].to_numpy(), lengths, values, n)
+    out = []
+    for a, b, codes, (speed, peaks) in chunks:  # a range of cells at a time
+        am, pm = peaks == PEAK["am"], peaks == PEAK["pm"]
+        speed = speed.astype(np.float64)
+        out.append(_indicators(codes, cells[a:b], vehicles[a:b], speed, am, pm, cell))
+    return pd.concat(out, ignore_index=True).sort_values(CELL, ignore_index=True)
 
 
 def congestion(pings, *, cell="250m", tz: str | None = None, min_speed: float = 5.0):
