@@ -237,7 +237,10 @@ def cleaned_indicator_tables(
         return tables, report, {"fixes": len(kept), "first": first, "last": last}
     import dask
 
+    from cibg_ds.cluster import release_workers_memory
+
     require_fixes(pings.columns, "clean")
+    release_workers_memory()  # before the regrouping: what earlier work freed on the workers
     grid, snapper = GridCells(cell), RoadSnapper(roads)
     cell_keys, road_keys = _keys(grid, by), _keys(snapper, by)
     units = regroup(pings, pieces)
