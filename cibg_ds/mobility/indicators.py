@@ -48,22 +48,21 @@ def _part(pings: pd.DataFrame, grid, snapper, by, tz, gap, partial: bool = False
     units (:func:`partial_stats`, :func:`partial_per_cell`), not the binned fixes.
     """
     tracks = Tracks(pings, gap, "mobility_report")
-    cells = _binned(pings, grid, by, tz, MEASURES)
-    roads = _binned(pings, snapper, by, tz, MEASURES)
     done = {
         "trips": trips_of_tracks(tracks, None),
         "stops": stops_of_tracks(tracks, 100.0, "3min", None),
         "vkm": vkm_of_segments(tracks.segments, None, tz),
-        "cells": cells,
-        "cells_vkm": _vkm(pings, grid, by, tz, gap, cells[grid.key].array, tracks),
-        "roads": roads,
-        "roads_vkm": _vkm(pings, snapper, by, tz, gap, roads[snapper.key].array, tracks),
-        "moving": _moving(pings, grid.cell, tz, MIN_SPEED, cells[grid.key].to_numpy()),
     }
-    if partial:
-        done["cells"] = partial_stats(cells, _keys(grid, by))
-        done["roads"] = partial_stats(roads, _keys(snapper, by))
-        done["moving"] = partial_per_cell(done["moving"])
+    # one binned frame at a time, reduced (partial) before the next: less held at once
+    cells = _binned(pings, grid, by, tz, MEASURES)
+    done["cells_vkm"] = _vkm(pings, grid, by, tz, gap, cells[grid.key].array, tracks)
+    moving = _moving(pings, grid.cell, tz, MIN_SPEED, cells[grid.key].to_numpy())
+    done["cells"] = partial_stats(cells, _keys(grid, by)) if partial else cells
+    done["moving"] = partial_per_cell(moving) if partial else moving
+    del cells, moving
+    roads = _binned(pings, snapper, by, tz, MEASURES)
+    done["roads_vkm"] = _vkm(pings, snapper, by, tz, gap, roads[snapper.key].array, tracks)
+    done["roads"] = partial_stats(roads, _keys(snapper, by)) if partial else roads
     return done
 
 
