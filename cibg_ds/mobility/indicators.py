@@ -4,9 +4,13 @@
 :func:`cibg_ds.mobility.aggregate` (with vehicle-km), :func:`cibg_ds.mobility.aggregate_roads`
 and :func:`cibg_ds.mobility.congestion` return for the same fixes, equal to them, but each
 partition is sorted, cut into pieces and projected once (one :class:`Tracks`), its fixes
-placed in cells and snapped to roads once, and on Dask the whole lot is one computation:
-the statistics' regroupings by cell and by segment are the only data moved, and a frame of
-one partition (the demo week) moves none.
+placed in cells and snapped to roads once, and on Dask the whole lot is one computation.
+Each partition holds whole unit histories, so the statistics' counts, distinct vehicles and
+share counts add up across partitions: each reduces its fixes to them and to its speeds in
+group order (:func:`cibg_ds.mobility.aggregate.partial_stats`,
+:func:`cibg_ds.mobility.congestion.partial_per_cell`, 4-5 bytes a fix), merged on a worker
+a range of groups at a time, equal to the bit to the statistics of all the fixes; no binned
+fix is regrouped.
 """
 
 from __future__ import annotations
@@ -202,9 +206,9 @@ def cleaned_indicator_tables(
 
     On Dask the fixes are regrouped by unit into ``pieces`` partitions (default: as many
     as ``pings`` has) and each piece is cleaned and tabulated in one task: no frame of all
-    the clean fixes is persisted, so the workers hold a piece at a time (and the binned
-    fixes the statistics regroup). Every unit's whole history sits in one piece (trips
-    across midnight or across days are cut as on one frame); with the same pieces as
+    the clean fixes is persisted, so the workers hold a piece at a time (and each piece's
+    partial statistics, a few bytes a fix). Every unit's whole history sits in one piece
+    (trips across midnight or across days are cut as on one frame); with the same pieces as
     ``clean(pings, persist=True)`` makes, the tables are equal to the bit to
     ``indicator_tables`` of its clean fixes. On pandas: :func:`clean`, then
     :func:`indicator_tables`.
