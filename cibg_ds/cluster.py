@@ -325,6 +325,39 @@ def compute(tasks: list, desc: str = "compute", progress: bool | None = None) ->
     return results
 
 
+def release_memory() -> None:
+    """Give the memory this process has freed back to the system.
+
+    glibc keeps the freed pages of its heap and pyarrow's pool (mimalloc) its freed blocks
+    for later: after a task on a piece of a month of fixes a worker stays ~0.5-1 GB above
+    what it holds. Called by the tasks of the large pieces (and on the workers after the
+    report's computation); costs a few milliseconds. Does nothing where it cannot.
+    """
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        import pyarrow
+
+        pyarrow.default_memory_pool().release_unused()
+    except Exception:  # no pyarrow, or a pool without the call
+        pass
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc
+            pass
+
+
+def release_workers_memory() -> None:
+    """Run :func:`release_memory` on every worker of the active client (if any)."""
+    client = active_client()
+    if client is not None:
+        with contextlib.suppress(Exception):  # a worker gone meanwhile: nothing to release
+            client.run(release_memory)
+
+
 def _running(keys: set, dask_worker=None) -> int:
     """Count the tasks of ``keys`` a worker is still running (cancelled ones included)."""
     return sum(ts.key in keys for ts in dask_worker.state.all_running_tasks)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -258,11 +259,16 @@ def _group_codes(binned: pd.DataFrame, keys: list[str], wide: bool = True):
 
 
 def _share_columns(binned: pd.DataFrame, groups, n_groups: int, fixes) -> dict:
-    """Return the shares of fixes per group of each weight class, Euro class and country."""
+    """Return the shares of fixes per group of each weight class, Euro class and country.
+
+    ``fixes`` None: the fixes of each class per group (float64 counts, exact), which add up
+    across pieces of fixes; dividing their sums by the fixes gives the shares to the bit.
+    """
     out = {}
 
     def share(flags):
-        return np.bincount(groups, weights=flags, minlength=n_groups) / fixes
+        counts = np.bincount(groups, weights=flags, minlength=n_groups)
+        return counts if fixes is None else counts / fixes
 
     if WEIGHT_CODE in binned.columns:
         code = binned[WEIGHT_CODE].to_numpy()
@@ -280,18 +286,25 @@ def _share_columns(binned: pd.DataFrame, groups, n_groups: int, fixes) -> dict:
     return out
 
 
-def _stats(binned: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Per place and bin; every group must be whole (all its fixes in ``binned``)."""
-    missing = binned[keys[0]].isna()
-    if missing.any():
-        binned = binned[~missing]  # fixes in no place
+def _coded(binned: pd.DataFrame, keys: list[str]):
+    """Return each row's group, in key order, and the groups' keys (dict of arrays)."""
     coded = _group_codes(binned, keys)
     if coded is None:
         grouped = binned.groupby(keys, sort=True, observed=True)
         index = grouped.size().index.to_frame(index=False)
-        codes, out = grouped.ngroup().to_numpy(), {k: index[k].array for k in keys}
-    else:
-        codes, out = coded
+        return grouped.ngroup().to_numpy(), {k: index[k].array for k in keys}
+    return coded
+
+
+def _placed(binned: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    missing = binned[keys[0]].isna()
+    return binned[~missing] if missing.any() else binned  # fixes in no place
+
+
+def _stats(binned: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per place and bin; every group must be whole (all its fixes in ``binned``)."""
+    binned = _placed(binned, keys)
+    codes, out = _coded(binned, keys)
     n = len(out[keys[0]])
     fixes = np.bincount(codes, minlength=n)
     out["n_fixes"] = fixes
@@ -305,6 +318,114 @@ def _stats(binned: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
             out["speed_mean"] = np.where(counted > 0, total / counted, np.nan)
         out["speed_p85"] = quantile_by_group(codes, speed, n, 0.85)
     out.update(_share_columns(binned, codes, n, fixes))
+    return pd.DataFrame(out)
+
+
+N_SPEEDS = "n_speeds"
+
+
+def partial_stats(binned: pd.DataFrame, keys: list[str]) -> dict:
+    """Return what :func:`merge_partial_stats` needs of one piece of whole unit histories.
+
+    ``table``: per group of the piece (key order), the fixes, the distinct vehicles, the
+    valid speeds and the fixes of each share's class: counts that add up exactly across
+    pieces of disjoint units. ``speeds``: the valid speeds in group order, each group's in
+    the order of the rows (a stable sort), in their own dtype (float32: 4 bytes a fix);
+    only the means (in row order) and the p85 need them. Much smaller than ``binned``.
+    """
+    binned = _placed(binned, keys)
+    codes, out = _coded(binned, keys)
+    n = len(out[keys[0]])
+    out["n_fixes"] = np.bincount(codes, minlength=n)
+    out["n_vehicles"] = distinct_by_group(codes, binned[UNIT].to_numpy(), n)
+    speeds = None
+    if s.SPEED in binned.columns:
+        speed = binned[s.SPEED].to_numpy()
+        valid = ~np.isnan(speed)
+        out[N_SPEEDS] = np.bincount(codes[valid], minlength=n)
+        speeds = speed[valid][np.argsort(codes[valid], kind="stable")]
+    out.update(_share_columns(binned, codes, n, None))
+    return {"table": pd.DataFrame(out), "speeds": speeds}
+
+
+MERGE_CHUNK = 2**20
+"""Values a merge of pieces (:func:`merged_chunks`) handles at a time."""
+
+
+def merged_chunks(groups, counts, lengths, values: list[list], n: int, size: int | None = None):
+    """Yield the values of the pieces' groups, a range of groups at a time.
+
+    ``groups``: the group (0 .. n - 1) of each row of the pieces' tables concatenated;
+    ``counts``: the values of each row; ``lengths``: the rows of each piece's table;
+    ``values``: per piece, its arrays of values, row after row. Yields ``(a, b, codes,
+    arrays)``: the values of groups ``a`` to ``b - 1`` in the order of the whole
+    concatenation (piece by piece, row by row), ``codes`` their group minus ``a``; about
+    ``size`` (default :data:`MERGE_CHUNK`) values a chunk, so that a merge never holds a
+    copy of all the values. Groups in order within each piece (each table in key order)
+    make each chunk a slice of each piece; else everything is one chunk.
+    """
+    size = MERGE_CHUNK if size is None else size
+    counts = np.asarray(counts, dtype=np.int64)
+    rows = np.cumsum([0, *lengths])
+    pieces = [
+        (groups[lo:hi], counts[lo:hi], v)
+        for (lo, hi), v in zip(itertools.pairwise(rows), values, strict=True)
+    ]
+    ordered = all(len(g) < 2 or bool((g[1:] >= g[:-1]).all()) for g, _, _ in pieces)
+    ends = np.cumsum(np.bincount(groups, weights=counts, minlength=n))
+    cuts = np.searchsorted(ends, np.arange(size, ends[-1] if n else 0, size), side="right")
+    bounds = np.unique(np.r_[0, cuts, n]) if ordered else np.array([0, n])
+    for a, b in itertools.pairwise(bounds):
+        codes, arrays = [], [[] for _ in values[0]]
+        for g, c, v in pieces:
+            lo, hi = (np.searchsorted(g, a), np.searchsorted(g, b)) if ordered else (0, len(g))
+            offsets = np.r_[0, np.cumsum(c)]
+            codes.append(np.repeat(g[lo:hi] - a, c[lo:hi]))
+            for k, array in enumerate(v):
+                arrays[k].append(array[offsets[lo] : offsets[hi]])
+        yield int(a), int(b), np.concatenate(codes), [np.concatenate(x) for x in arrays]
+
+
+def merge_partial_stats(parts: list[dict], keys: list[str], empty: pd.DataFrame) -> pd.DataFrame:
+    """Return :func:`_stats` of all the pieces' fixes from their :func:`partial_stats`.
+
+    Equal to the bit to ``_stats`` of the pieces' binned fixes concatenated in order: the
+    counts are sums of integers, the shares those sums divided by the fixes, the speeds'
+    sums add the same values in the same order (piece by piece, row by row) and the p85
+    sort them anyway. ``empty``: the table when there is no fix.
+    """
+    from cibg_ds.cluster import release_memory
+
+    release_memory()  # what the pieces freed on this worker
+    tables = [p["table"] for p in parts if len(p["table"])]
+    if not tables:
+        return empty
+    table = pd.concat(tables, ignore_index=True)
+    groups, out = _coded(table, keys)
+    n = len(out[keys[0]])
+
+    def total(column: str) -> np.ndarray:
+        return np.bincount(groups, weights=table[column].to_numpy(), minlength=n)
+
+    fixes = total("n_fixes").astype(np.int64)
+    out["n_fixes"] = fixes
+    out["n_vehicles"] = total("n_vehicles").astype(np.int64)
+    if N_SPEEDS in table.columns:
+        mean, p85 = np.full(n, np.nan), np.full(n, np.nan)
+        lengths = [len(p["table"]) for p in parts if len(p["table"])]
+        values = [[p["speeds"]] for p in parts if len(p["table"])]
+        chunks = merged_chunks(groups, table[N_SPEEDS].to_numpy(), lengths, values, n)
+        for a, b, codes, (speed,) in chunks:
+            speed = speed.astype(np.float64)
+            sums = np.bincount(codes, weights=speed, minlength=b - a)
+            counted = np.bincount(codes, minlength=b - a)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean[a:b] = np.where(counted > 0, sums / counted, np.nan)
+            p85[a:b] = quantile_by_group(codes, speed, b - a, 0.85)
+        out["speed_mean"], out["speed_p85"] = mean, p85
+    for column in empty.columns:
+        if column.startswith("share_"):
+            out[column] = total(column) / fixes
     return pd.DataFrame(out)
 
 

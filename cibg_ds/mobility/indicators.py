@@ -4,9 +4,13 @@
 :func:`cibg_ds.mobility.aggregate` (with vehicle-km), :func:`cibg_ds.mobility.aggregate_roads`
 and :func:`cibg_ds.mobility.congestion` return for the same fixes, equal to them, but each
 partition is sorted, cut into pieces and projected once (one :class:`Tracks`), its fixes
-placed in cells and snapped to roads once, and on Dask the whole lot is one computation:
-the statistics' regroupings by cell and by segment are the only data moved, and a frame of
-one partition (the demo week) moves none.
+placed in cells and snapped to roads once, and on Dask the whole lot is one computation.
+Each partition holds whole unit histories, so the statistics' counts, distinct vehicles and
+share counts add up across partitions: each reduces its fixes to them and to its speeds in
+group order (:func:`cibg_ds.mobility.aggregate.partial_stats`,
+:func:`cibg_ds.mobility.congestion.partial_per_cell`, 4-5 bytes a fix), merged on a worker
+a range of groups at a time, equal to the bit to the statistics of all the fixes; no binned
+fix is regrouped.
 """
 
 from __future__ import annotations
@@ -23,11 +27,12 @@ from cibg_ds.mobility.aggregate import (
     _stats,
     _vkm,
     finish_places,
+    merge_partial_stats,
     merge_place_vkm,
-    stats_of_binned,
+    partial_stats,
 )
 from cibg_ds.mobility.clean import REASON, clean, flag_fixes, removal_report
-from cibg_ds.mobility.congestion import _moving, _per_cell, per_cell
+from cibg_ds.mobility.congestion import _moving, _per_cell, merge_per_cell, partial_per_cell
 from cibg_ds.mobility.grid import CELL
 from cibg_ds.mobility.roads import RoadSnapper, finish_roads
 from cibg_ds.mobility.stops import stops_of_tracks
@@ -40,21 +45,29 @@ MIN_SPEED = 5.0
 """km/h: the congestion indicators' standing speed (:func:`cibg_ds.mobility.congestion`)."""
 
 
-def _part(pings: pd.DataFrame, grid, snapper, by, tz, gap) -> dict:
-    """Every per-partition product of whole unit histories, from one :class:`Tracks`."""
+def _part(pings: pd.DataFrame, grid, snapper, by, tz, gap, partial: bool = False) -> dict:
+    """Every per-partition product of whole unit histories, from one :class:`Tracks`.
+
+    ``partial``: the statistics' fixes reduced to what adds up across pieces of disjoint
+    units (:func:`partial_stats`, :func:`partial_per_cell`), not the binned fixes.
+    """
     tracks = Tracks(pings, gap, "mobility_report")
-    cells = _binned(pings, grid, by, tz, MEASURES)
-    roads = _binned(pings, snapper, by, tz, MEASURES)
-    return {
+    done = {
         "trips": trips_of_tracks(tracks, None),
         "stops": stops_of_tracks(tracks, 100.0, "3min", None),
         "vkm": vkm_of_segments(tracks.segments, None, tz),
-        "cells": cells,
-        "cells_vkm": _vkm(pings, grid, by, tz, gap, cells[grid.key].array, tracks),
-        "roads": roads,
-        "roads_vkm": _vkm(pings, snapper, by, tz, gap, roads[snapper.key].array, tracks),
-        "moving": _moving(pings, grid.cell, tz, MIN_SPEED, cells[grid.key].to_numpy()),
     }
+    # one binned frame at a time, reduced (partial) before the next: less held at once
+    cells = _binned(pings, grid, by, tz, MEASURES)
+    done["cells_vkm"] = _vkm(pings, grid, by, tz, gap, cells[grid.key].array, tracks)
+    moving = _moving(pings, grid.cell, tz, MIN_SPEED, cells[grid.key].to_numpy())
+    done["cells"] = partial_stats(cells, _keys(grid, by)) if partial else cells
+    done["moving"] = partial_per_cell(moving) if partial else moving
+    del cells, moving
+    roads = _binned(pings, snapper, by, tz, MEASURES)
+    done["roads_vkm"] = _vkm(pings, snapper, by, tz, gap, roads[snapper.key].array, tracks)
+    done["roads"] = partial_stats(roads, _keys(snapper, by)) if partial else roads
+    return done
 
 
 def indicator_tables(kept, *, cell, roads, by, tz: str, gap) -> dict[str, pd.DataFrame]:
@@ -95,7 +108,7 @@ def indicator_tables(kept, *, cell, roads, by, tz: str, gap) -> dict[str, pd.Dat
         segments = finish_places(segments, done["roads_vkm"], snapper, road_keys)
         jams = _per_cell(done["moving"], grid.cell)
     else:
-        parts = [dask.delayed(_part, pure=True)(p, grid, snapper, by, tz, gap)
+        parts = [dask.delayed(_part, pure=True)(p, grid, snapper, by, tz, gap, True)
                  for p in regroup(kept).to_delayed()]  # fmt: skip
         (trips, stops, vkm, cells, segments, jams), _ = _on_dask(
             parts, kept._meta, grid, snapper, by, tz, gap, cell_keys, road_keys
@@ -125,36 +138,35 @@ def _on_dask(parts, head, grid, snapper, by, tz, gap, cell_keys, road_keys, extr
     ``head``: the meta of their fixes. Also returns the per-part products named in ``extra``.
     """
     import dask
-    import dask.dataframe as dd
 
-    from cibg_ds.cluster import compute
+    from cibg_ds.cluster import compute, release_workers_memory
 
-    def frame(name: str, meta: pd.DataFrame):
-        # the partitions as they are: no conversion of their text to Dask's string dtype,
-        # as a frame of map_partitions keeps it (the public functions' path)
-        with dask.config.set({"dataframe.convert-string": False}):
-            return dd.from_delayed([p[name] for p in parts], meta=meta, verify_meta=False)
-
-    lazy = {
-        "cells": stats_of_binned(frame("cells", _binned(head, grid, by, tz, MEASURES)), cell_keys),
-        "roads": stats_of_binned(
-            frame("roads", _binned(head, snapper, by, tz, MEASURES)), road_keys
-        ),
-        "congestion": per_cell(frame("moving", _moving(head, grid.cell, tz, MIN_SPEED)), grid.cell),
+    # each piece's statistics reduced on its worker (partial_stats); merged on a worker:
+    # no binned fix is regrouped, and the client receives the small tables only
+    empty = {
+        "cells": _stats(_binned(head, grid, by, tz), cell_keys),
+        "roads": _stats(_binned(head, snapper, by, tz), road_keys),
+        "moving": _per_cell(_moving(head, grid.cell, tz, MIN_SPEED), grid.cell),
+    }
+    merge = {
+        "cells": (merge_partial_stats, cell_keys, empty["cells"]),
+        "roads": (merge_partial_stats, road_keys, empty["roads"]),
+        "moving": (merge_per_cell, grid.cell, empty["moving"]),
     }
     per_part = (*[name for name in PER_PART if name != "vkm"], *extra)
     tasks = [p[name] for name in per_part for p in parts]
     # merged on a worker, in the same order: the client receives the month's table once
     tasks.append(dask.delayed(merge_vkm, pure=True)([p["vkm"] for p in parts]))
-    for table in lazy.values():
-        tasks += table.to_delayed()
+    for name, (fn, keys, empty) in merge.items():
+        tasks.append(dask.delayed(fn, pure=True)([p[name] for p in parts], keys, empty))
     results = iter(compute(tasks, "mobility indicators"))  # one computation, in order
+    release_workers_memory()  # idle now: the pieces' freed memory back to the system
     got = {name: [next(results) for _ in parts] for name in per_part}
     vkm = next(results)
-    got.update({name: [next(results) for _ in range(t.npartitions)] for name, t in lazy.items()})
+    merged = {name: next(results) for name in merge}
     stops = pd.concat(got["stops"], ignore_index=True)
-    cells = _concat(got["cells"], lazy["cells"]._meta).sort_values(cell_keys, ignore_index=True)
-    roads = _concat(got["roads"], lazy["roads"]._meta).sort_values(road_keys, ignore_index=True)
+    cells = merged["cells"].sort_values(cell_keys, ignore_index=True)
+    roads = merged["roads"].sort_values(road_keys, ignore_index=True)
     cell_vkm = _concat(got["cells_vkm"], _vkm(head, grid, by, tz, gap))
     road_vkm = _concat(got["roads_vkm"], _vkm(head, snapper, by, tz, gap))
     tables = (
@@ -163,7 +175,7 @@ def _on_dask(parts, head, grid, snapper, by, tz, gap, cell_keys, road_keys, extr
         vkm,
         finish_places(cells, merge_place_vkm(cell_vkm, cell_keys), grid, cell_keys),
         finish_places(roads, merge_place_vkm(road_vkm, road_keys), snapper, road_keys),
-        _concat(got["congestion"], lazy["congestion"]._meta).sort_values(CELL, ignore_index=True),
+        merged["moving"].sort_values(CELL, ignore_index=True),
     )
     return tables, {name: got[name] for name in extra}
 
@@ -174,11 +186,14 @@ def _cleaned_part(raw: pd.DataFrame, grid, snapper, by, tz, gap) -> dict:
     Also ``clean``: the fixes per removal reason (``""``: kept) and the first and last
     time of the kept fixes (None when none is kept).
     """
+    from cibg_ds.cluster import release_memory
+
+    release_memory()  # what the worker's last piece freed (its raw fixes are this one's)
     flagged = flag_fixes(raw)  # clean's defaults, as clean(raw) on each partition
     counts = flagged[REASON].value_counts()
     kept = flagged[flagged[REASON] == ""].drop(columns=[REASON])
     del flagged
-    done = _part(kept, grid, snapper, by, tz, gap)
+    done = _part(kept, grid, snapper, by, tz, gap, partial=True)
     span = (kept[s.TS].min(), kept[s.TS].max()) if len(kept) else None
     done["clean"] = {"counts": {str(r): int(n) for r, n in counts.items()}, "span": span}
     return done
@@ -191,9 +206,9 @@ def cleaned_indicator_tables(
 
     On Dask the fixes are regrouped by unit into ``pieces`` partitions (default: as many
     as ``pings`` has) and each piece is cleaned and tabulated in one task: no frame of all
-    the clean fixes is persisted, so the workers hold a piece at a time (and the binned
-    fixes the statistics regroup). Every unit's whole history sits in one piece (trips
-    across midnight or across days are cut as on one frame); with the same pieces as
+    the clean fixes is persisted, so the workers hold a piece at a time (and each piece's
+    partial statistics, a few bytes a fix). Every unit's whole history sits in one piece
+    (trips across midnight or across days are cut as on one frame); with the same pieces as
     ``clean(pings, persist=True)`` makes, the tables are equal to the bit to
     ``indicator_tables`` of its clean fixes. On pandas: :func:`clean`, then
     :func:`indicator_tables`.
@@ -225,7 +240,10 @@ def cleaned_indicator_tables(
         return tables, report, {"fixes": len(kept), "first": first, "last": last}
     import dask
 
+    from cibg_ds.cluster import release_workers_memory
+
     require_fixes(pings.columns, "clean")
+    release_workers_memory()  # before the regrouping: what earlier work freed on the workers
     grid, snapper = GridCells(cell), RoadSnapper(roads)
     cell_keys, road_keys = _keys(grid, by), _keys(snapper, by)
     units = regroup(pings, pieces)

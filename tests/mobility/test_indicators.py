@@ -140,3 +140,37 @@ def test_any_pieces_give_the_tables_of_one_frame(past_midnight, dask_client, pie
         )
         pd.testing.assert_frame_equal(got[name][sums], table[sums], rtol=1e-12, obj=name)
         assert got[name].attrs == table.attrs, name
+
+
+@pytest.mark.parametrize("chunk", [None, 1, 997])
+def test_merged_pieces_are_the_statistics_of_their_fixes(kept, monkeypatch, chunk):
+    """Per-piece partial statistics, merged (a range of groups at a time or all at once),
+    equal to the bit the statistics of the pieces' fixes concatenated in order."""
+    import importlib
+
+    import numpy as np
+
+    from cibg_ds.mobility.aggregate import GridCells, _binned, _keys, _stats
+    from cibg_ds.mobility.roads import RoadSnapper
+
+    # the modules (cibg_ds.mobility exports functions of their names)
+    agg = importlib.import_module("cibg_ds.mobility.aggregate")
+    cg = importlib.import_module("cibg_ds.mobility.congestion")
+    if chunk is not None:
+        monkeypatch.setattr(agg, "MERGE_CHUNK", chunk)
+    units = kept["obu_id"].drop_duplicates().sort_values()
+    # three pieces of disjoint units, and an empty one
+    pieces = [kept[kept["obu_id"].isin(units.iloc[i::3])] for i in range(3)] + [kept.iloc[:0]]
+    for place in (GridCells("1km"), RoadSnapper(default_roads())):
+        keys = _keys(place, "daytype")
+        binned = [_binned(p, place, "daytype", TZ) for p in pieces]
+        empty = _stats(binned[-1], keys)
+        got = agg.merge_partial_stats([agg.partial_stats(b, keys) for b in binned], keys, empty)
+        expected = _stats(pd.concat(binned), keys)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+        assert len(got) > 100 and np.isfinite(got["speed_p85"]).any()
+    moving = [cg._moving(p, "1km", TZ, 5.0) for p in pieces]
+    empty = cg._per_cell(moving[-1], "1km")
+    got = cg.merge_per_cell([cg.partial_per_cell(m) for m in moving], "1km", empty)
+    pd.testing.assert_frame_equal(got, cg._per_cell(pd.concat(moving), "1km"), check_exact=True)
+    assert got["tti_am"].notna().any() and got["reliability"].notna().any()
