@@ -60,6 +60,8 @@ OUTSIDE = "outside"
 
 def to_ns(ts: pd.Series) -> np.ndarray:
     """Return times as int64 nanoseconds since the epoch (UTC); NaT becomes the int64 minimum."""
+    if ts.dtype == object:  # Timestamps as objects (tz-aware or not): to UTC, without a warning
+        ts = pd.to_datetime(ts, utc=True)
     if isinstance(ts.dtype, pd.DatetimeTZDtype):  # stored as UTC: no conversion, one copy
         return ts.array.as_unit("ns").asi8.copy()
     return ts.to_numpy(dtype="datetime64[ns]").view("int64")

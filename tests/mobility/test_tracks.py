@@ -119,11 +119,16 @@ def test_times_in_ns_equal_to_ns(unit, zone, case):
     np.testing.assert_array_equal(got, expected)
 
 
+@pytest.mark.filterwarnings("error")  # pandas warns when it drops the zones of objects
 def test_times_of_other_dtypes_go_through_to_ns():
-    fixes = pd.DataFrame(
-        {"ts": pd.Series(pd.to_datetime(["2026-11-03 08:00"], utc=True), dtype=object)}
-    )
+    aware = pd.to_datetime(["2026-11-03 08:00", None], utc=True)
+    fixes = pd.DataFrame({"ts": pd.Series(aware, dtype=object)})
     np.testing.assert_array_equal(times_ns(fixes), s.to_ns(fixes["ts"]))
+    np.testing.assert_array_equal(s.to_ns(fixes["ts"]), s.to_ns(pd.Series(aware)))
+    brussels = pd.Series(aware.tz_convert("Europe/Brussels"), dtype=object)
+    np.testing.assert_array_equal(s.to_ns(brussels), s.to_ns(pd.Series(aware)))
+    naive = pd.Series([pd.Timestamp("2026-11-03 08:00"), None], dtype=object)  # read as UTC
+    np.testing.assert_array_equal(s.to_ns(naive), s.to_ns(pd.Series(aware)))
 
 
 @pytest.mark.parametrize(
